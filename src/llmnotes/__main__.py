@@ -1,0 +1,5 @@
+"""`python -m llmnotes` is the same as the `llmnotes` console script."""
+
+from llmnotes.cli import main
+
+raise SystemExit(main())

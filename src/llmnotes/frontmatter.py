@@ -1,0 +1,137 @@
+"""Split a note into front-matter and body, and parse the YAML keeping where every value was written.
+
+PyYAML's C loader is used when present (about ten times faster). Composing to nodes first, then
+constructing, gives both the Python values and the marks needed for `path:line:col` messages, and
+lets us refuse duplicate keys, which PyYAML would otherwise accept silently.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+try:
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+_FENCE = re.compile(r"^---[ \t]*$")
+_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
+
+Path_ = tuple[Any, ...]  # a path into the YAML document, e.g. ("links", 0, "url")
+
+
+class FrontMatterError(Exception):
+    """Raised inside this module only; callers get (line, col, message) diagnostics."""
+
+    def __init__(self, line: int, col: int, message: str) -> None:
+        super().__init__(message)
+        self.line, self.col, self.message = line, col, message
+
+
+@dataclass(frozen=True)
+class Split:
+    yaml_text: str
+    yaml_first_line: int  # 1-based file line of the first YAML line
+    body: str
+    body_first_line: int  # 1-based file line of the first body line
+
+
+@dataclass(frozen=True)
+class Document:
+    """Parsed front-matter: the values, and the place of every key and value by path."""
+
+    data: dict[str, Any]
+    values: dict[Path_, tuple[int, int]]
+    keys: dict[Path_, tuple[int, int]]
+
+    def at(self, path: Path_) -> tuple[int, int]:
+        """Where the value at `path` was written, or the nearest enclosing thing that was."""
+        for i in range(len(path), 0, -1):
+            p = path[:i]
+            if p in self.values:
+                return self.values[p]
+            if p in self.keys:
+                return self.keys[p]
+        return self.values.get((), (1, 1))
+
+    def key_at(self, path: Path_) -> tuple[int, int]:
+        return self.keys.get(path) or self.at(path)
+
+
+def split(text: str) -> Split:
+    """Cut the leading `---` … `---` block off the text."""
+    if not text.strip():
+        raise FrontMatterError(1, 1, "empty file: a note starts with YAML front-matter between '---' lines")
+    lines = text.split("\n")
+    if not _FENCE.match(lines[0].rstrip("\r")):
+        raise FrontMatterError(1, 1, "no front-matter: a note must start with a '---' line, then YAML, then '---'")
+    for i in range(1, len(lines)):
+        if _END.match(lines[i].rstrip("\r")):
+            return Split(
+                yaml_text="\n".join(lines[1:i]),
+                yaml_first_line=2,
+                body="\n".join(lines[i + 1 :]),
+                body_first_line=i + 2,
+            )
+    raise FrontMatterError(1, 1, "front-matter is never closed: add a '---' line after the YAML")
+
+
+def parse(yaml_text: str, first_line: int) -> Document:
+    """Parse front-matter YAML into a Document; raise FrontMatterError with a file position."""
+    offset = first_line - 1
+    for n, line in enumerate(yaml_text.split("\n")):
+        indent = len(line) - len(line.lstrip(" \t"))
+        if "\t" in line[:indent]:
+            col = line.index("\t") + 1
+            raise FrontMatterError(n + first_line, col, "tab character in YAML indentation: indent with spaces")
+    loader = _Loader(yaml_text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise FrontMatterError(first_line - 1, 1, "front-matter is empty: at least `title:` is required")
+        if not isinstance(node, yaml.MappingNode):
+            line, col = _mark(node.start_mark, offset)
+            raise FrontMatterError(line, col, "front-matter must be a mapping of keys to values (`title: ...`)")
+        values: dict[Path_, tuple[int, int]] = {}
+        keys: dict[Path_, tuple[int, int]] = {}
+        _index(node, (), values, keys, offset)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = _mark(mark, offset) if mark else (first_line, 1)
+        problem = exc.problem or exc.context or "could not parse"
+        raise FrontMatterError(line, col, f"invalid YAML: {problem}") from None
+    except yaml.YAMLError as exc:  # e.g. a reader error on a control character
+        raise FrontMatterError(first_line, 1, f"invalid YAML: {exc}") from None
+    except ValueError as exc:  # a value YAML recognised but cannot build, e.g. `date: 2023-02-30`
+        raise FrontMatterError(first_line, 1, f"invalid YAML value: {exc}") from None
+    finally:
+        loader.dispose()
+    return Document(data=data, values=values, keys=keys)
+
+
+def _mark(mark: Any, offset: int) -> tuple[int, int]:
+    return mark.line + 1 + offset, mark.column + 1
+
+
+def _index(node: Any, path: Path_, values: dict, keys: dict, offset: int) -> None:
+    """Record the position of every key and value, and refuse duplicate keys."""
+    values[path] = _mark(node.start_mark, offset)
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, tuple[int, int]] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else repr(key_node.value)
+            here = _mark(key_node.start_mark, offset)
+            if key in seen:
+                first = seen[key][0]
+                raise FrontMatterError(*here, f"duplicate key '{key}' (first written on line {first})")
+            seen[key] = here
+            keys[path + (key,)] = here
+            _index(value_node, path + (key,), values, keys, offset)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index(item, path + (i,), values, keys, offset)

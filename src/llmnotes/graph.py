@@ -1,0 +1,338 @@
+"""Graph: from all notes, the site's structure — topics, resources, links, backlinks, reading paths.
+
+A pure function of the loaded notes. Every dangling reference (unknown topic, note, heading, asset)
+and every cycle in `after:` becomes a diagnostic at the place it was written.
+"""
+
+from __future__ import annotations
+
+import difflib
+import heapq
+from collections import defaultdict
+from dataclasses import dataclass
+
+from llmnotes.diagnostics import Diagnostic, Severity
+from llmnotes.load import Loaded
+from llmnotes.model import Asset, Note, Place, Topic
+from llmnotes.normalize import resource_id, url_key
+
+RELATED_LIMIT = 5
+_POPULAR = 50  # resources cited by more notes than this say little about relatedness
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A note citing a resource, with what that note said about it."""
+
+    note: str
+    annotation: str
+    status: str | None
+    place: Place
+
+
+@dataclass(frozen=True)
+class Resource:
+    id: str
+    key: str
+    url: str
+    title: str
+    kind: str | None
+    authors: tuple[str, ...]
+    year: int | None
+    citations: tuple[Citation, ...]
+    discussion: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Site:
+    notes: dict[str, Note]
+    topics: dict[str, Topic]
+    topic_notes: dict[str, tuple[str, ...]]
+    topic_children: dict[str, tuple[str, ...]]
+    resources: dict[str, Resource]
+    note_resources: dict[str, tuple[str, ...]]
+    links_to: dict[str, tuple[str, ...]]
+    backlinks: dict[str, tuple[str, ...]]
+    related: dict[str, tuple[str, ...]]
+    paths: tuple[tuple[str, ...], ...]
+    assets: tuple[Asset, ...]
+
+    def neighbours_on_path(self, slug: str) -> tuple[str | None, str | None]:
+        for path in self.paths:
+            if slug in path:
+                i = path.index(slug)
+                return (path[i - 1] if i else None, path[i + 1] if i + 1 < len(path) else None)
+        return None, None
+
+
+def _err(place: Place, message: str, severity: Severity = Severity.ERROR) -> Diagnostic:
+    return Diagnostic(place.path, place.line, place.col, message, severity)
+
+
+def _suggest(name: str, known: list[str] | dict) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def build_graph(loaded: Loaded) -> tuple[Site, list[Diagnostic]]:
+    drafts_left_out = loaded.drafts
+    notes = {n.slug: n for n in sorted(loaded.notes, key=lambda n: n.slug)}
+    problems: list[Diagnostic] = []
+    topic_notes = _topics(notes, loaded.topics, problems)
+    resources, note_resources = _resources(notes, problems)
+    links_to = _note_links(notes, drafts_left_out, problems)
+    _check_assets(notes, loaded.assets, problems)
+    backlinks: dict[str, list[str]] = defaultdict(list)
+    for source, targets in links_to.items():
+        for target in targets:
+            backlinks[target].append(source)
+    paths = _reading_paths(notes, drafts_left_out, problems)
+    children: dict[str, list[str]] = defaultdict(list)
+    for slug, topic in sorted(loaded.topics.items()):
+        if topic.parent in loaded.topics:
+            children[topic.parent].append(slug)
+    site = Site(
+        notes=notes,
+        topics=dict(sorted(loaded.topics.items())),
+        topic_notes=topic_notes,
+        topic_children={k: tuple(v) for k, v in children.items()},
+        resources=resources,
+        note_resources=note_resources,
+        links_to=links_to,
+        backlinks={k: tuple(sorted(set(v))) for k, v in backlinks.items()},
+        related=_related(notes, note_resources, links_to, topic_notes),
+        paths=paths,
+        assets=loaded.assets,
+    )
+    return site, problems
+
+
+def _topics(notes: dict[str, Note], topics: dict[str, Topic], problems: list[Diagnostic]) -> dict[str, tuple[str, ...]]:
+    members: dict[str, list[str]] = {slug: [] for slug in topics}
+    for note in notes.values():
+        for slug, place in note.topics:
+            if slug in members:
+                members[slug].append(note.slug)
+            else:
+                problems.append(_err(place, f"unknown topic '{slug}': describe it in topics.yaml{_suggest(slug, topics)}"))
+    return {slug: tuple(m) for slug, m in members.items()}
+
+
+def _resources(notes: dict[str, Note], problems: list[Diagnostic]) -> tuple[dict[str, Resource], dict[str, tuple[str, ...]]]:
+    """Unify every front-matter link and body link by URL key, in note order."""
+    first: dict[str, dict] = {}
+    citations: dict[str, list[Citation]] = defaultdict(list)
+    note_keys: dict[str, list[str]] = {}
+    for note in notes.values():
+        keys: list[str] = []
+        for entry in note.links:
+            key = url_key(entry.url)
+            if key in keys:
+                problems.append(_err(entry.place, f"'{entry.url}' is listed twice in this note", Severity.WARNING))
+                continue
+            keys.append(key)
+            info = first.setdefault(key, {"url": entry.url, "title": entry.title, "discussion": []})
+            for field in ("kind", "year"):
+                if info.get(field) is None:
+                    info[field] = getattr(entry, field)
+            if not info.get("authors"):
+                info["authors"] = entry.authors
+            if info.get("from_body"):  # a front-matter entry describes it better than link text
+                info.update(url=entry.url, title=entry.title, from_body=False)
+            for url, _ in entry.discussion:
+                if url not in info["discussion"]:
+                    info["discussion"].append(url)
+            citations[key].append(Citation(note.slug, entry.note, entry.status, entry.place))
+        for link in note.body_links:
+            key = url_key(link.url)
+            if key in keys:
+                continue
+            keys.append(key)
+            first.setdefault(key, {"url": link.url, "title": link.text or link.url, "discussion": [], "from_body": True})
+            citations[key].append(Citation(note.slug, "", None, link.place))
+        note_keys[note.slug] = keys
+    resources: dict[str, Resource] = {}
+    id_of: dict[str, str] = {}
+    for key in sorted(first, key=lambda k: (first[k]["title"].lower(), k)):
+        info = first[key]
+        rid = resource_id(key, info["title"])
+        id_of[key] = rid
+        resources[rid] = Resource(
+            id=rid,
+            key=key,
+            url=info["url"],
+            title=info["title"],
+            kind=info.get("kind"),
+            authors=tuple(info.get("authors") or ()),
+            year=info.get("year"),
+            citations=tuple(citations[key]),
+            discussion=tuple(info["discussion"]),
+        )
+    return resources, {slug: tuple(id_of[k] for k in keys) for slug, keys in note_keys.items()}
+
+
+def _note_links(notes: dict[str, Note], drafts: frozenset[str], problems: list[Diagnostic]) -> dict[str, tuple[str, ...]]:
+    links_to: dict[str, tuple[str, ...]] = {}
+    for note in notes.values():
+        targets: list[str] = []
+        for link in note.note_links:
+            target = notes.get(link.target)
+            written = f"[[{link.target}]]" if link.style == "wikilink" else f"'{link.target}'"
+            if target is None:
+                if link.target in drafts:
+                    problems.append(_err(link.place, f"{written} is a draft, left out of this build", Severity.WARNING))
+                else:
+                    problems.append(_err(link.place, f"unknown note {written}{_suggest(link.target, notes)}"))
+                continue
+            if link.heading and link.heading not in {h.id for h in target.headings}:
+                ids = [h.id for h in target.headings]
+                problems.append(_err(link.place, f"note '{link.target}' has no heading '#{link.heading}'{_suggest(link.heading, ids)}"))
+            if target.slug != note.slug and target.slug not in targets:
+                targets.append(target.slug)
+        for token in note.tokens:
+            for child in token.children or ():
+                heading = child.meta.get("self_heading") if child.meta else None
+                if heading and heading not in {h.id for h in note.headings} and not heading.startswith("fn"):
+                    line = (token.map[0] + 1) if token.map else 1
+                    problems.append(Diagnostic(note.path, line, 1, f"link to '#{heading}': no such heading in this note", Severity.WARNING))
+        links_to[note.slug] = tuple(targets)
+    return links_to
+
+
+def _check_assets(notes: dict[str, Note], assets: tuple[Asset, ...], problems: list[Diagnostic]) -> None:
+    known = {a.relpath for a in assets}
+    for note in notes.values():
+        for asset in note.assets:
+            if asset.relpath not in known:
+                problems.append(_err(asset.place, f"file '{asset.relpath}' not found in the notes folder"))
+
+
+def _reading_paths(notes: dict[str, Note], drafts: frozenset[str], problems: list[Diagnostic]) -> tuple[tuple[str, ...], ...]:
+    """Order the notes joined by `after:` into curricula: prerequisites first, one path per group.
+
+    Kahn's algorithm, picking among ready notes the shallowest, then by slug, so the order is stable
+    and reads from first explanations outwards.
+    """
+    prereqs: dict[str, list[str]] = {}
+    for note in notes.values():
+        wanted = []
+        for slug, place in note.after:
+            if slug in notes and slug != note.slug:
+                wanted.append(slug)
+            elif slug == note.slug:
+                problems.append(_err(place, "a note cannot come after itself"))
+            elif slug not in drafts:
+                problems.append(_err(place, f"'after' names unknown note '{slug}'{_suggest(slug, notes)}"))
+        prereqs[note.slug] = wanted
+    involved = {s for s, p in prereqs.items() if p} | {p for ps in prereqs.values() for p in ps}
+    dependents: dict[str, list[str]] = defaultdict(list)
+    for slug in involved:
+        for p in prereqs[slug]:
+            dependents[p].append(slug)
+    waiting = {s: len(prereqs[s]) for s in involved}
+    depth = {s: 0 for s in involved}
+    ready = [(0, s) for s in involved if waiting[s] == 0]
+    heapq.heapify(ready)
+    order: list[str] = []
+    while ready:
+        _, slug = heapq.heappop(ready)
+        order.append(slug)
+        for d in dependents[slug]:
+            depth[d] = max(depth[d], depth[slug] + 1)
+            waiting[d] -= 1
+            if waiting[d] == 0:
+                heapq.heappush(ready, (depth[d], d))
+    stuck = sorted(involved - set(order))
+    if stuck:
+        cycle = _find_cycle(stuck[0], prereqs, set(stuck))
+        place = next(p for s, p in notes[cycle[0]].after if s == cycle[1])
+        problems.append(_err(place, f"'after' forms a cycle: {' → '.join(cycle + [cycle[0]])}"))
+    return _split_components(order, prereqs)
+
+
+def _find_cycle(start: str, prereqs: dict[str, list[str]], stuck: set[str]) -> list[str]:
+    path = [start]
+    while True:
+        nxt = next(p for p in prereqs[path[-1]] if p in stuck)
+        if nxt in path:
+            return path[path.index(nxt) :]
+        path.append(nxt)
+
+
+def _split_components(order: list[str], prereqs: dict[str, list[str]]) -> tuple[tuple[str, ...], ...]:
+    parent = {s: s for s in order}
+
+    def find(s: str) -> str:
+        while parent[s] != s:
+            parent[s] = parent[parent[s]]
+            s = parent[s]
+        return s
+
+    for s in order:
+        for p in prereqs[s]:
+            if p in parent:
+                parent[find(s)] = find(p)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for s in order:
+        groups[find(s)].append(s)
+    return tuple(sorted((tuple(g) for g in groups.values()), key=lambda g: (-len(g), g[0])))
+
+
+def _related(
+    notes: dict[str, Note],
+    note_resources: dict[str, tuple[str, ...]],
+    links_to: dict[str, tuple[str, ...]],
+    topic_notes: dict[str, tuple[str, ...]],
+) -> dict[str, tuple[str, ...]]:
+    """Notes worth reading next: shared resources weigh most, then links, then shared topics.
+
+    Built from inverted indexes and bounded windows so the work grows linearly with the notes.
+    """
+    citing: dict[str, list[str]] = defaultdict(list)
+    for slug, rids in note_resources.items():
+        for rid in rids:
+            citing[rid].append(slug)
+    index_in_topic = {t: {s: i for i, s in enumerate(m)} for t, m in topic_notes.items()}
+    related: dict[str, tuple[str, ...]] = {}
+    for slug, note in notes.items():
+        score: dict[str, int] = defaultdict(int)
+        for rid in note_resources[slug]:
+            if len(citing[rid]) <= _POPULAR:
+                for other in citing[rid]:
+                    score[other] += 3
+        for other in links_to[slug]:
+            score[other] += 2
+        for topic in note.topic_slugs:
+            members = topic_notes.get(topic, ())
+            i = index_in_topic.get(topic, {}).get(slug, 0)
+            for other in members[max(0, i - RELATED_LIMIT) : i + RELATED_LIMIT + 1]:
+                score[other] += 1
+        score.pop(slug, None)
+        best = sorted(score.items(), key=lambda kv: (-kv[1], kv[0]))[:RELATED_LIMIT]
+        related[slug] = tuple(s for s, _ in best)
+    return related
+
+
+def graph_json(site: Site, note_url, topic_url, resource_url) -> dict:
+    """The graph as data, for `graph.json` and later the graph view. URLs come from the caller."""
+    nodes = []
+    edges = []
+    for slug, topic in site.topics.items():
+        nodes.append({"id": f"topic:{slug}", "type": "topic", "title": topic.title, "url": topic_url(slug)})
+        if topic.parent:
+            edges.append({"source": f"topic:{slug}", "target": f"topic:{topic.parent}", "type": "parent"})
+    for slug, note in site.notes.items():
+        nodes.append({"id": f"note:{slug}", "type": "note", "title": note.title, "url": note_url(slug)})
+        for topic in note.topic_slugs:
+            if topic in site.topics:
+                edges.append({"source": f"note:{slug}", "target": f"topic:{topic}", "type": "topic"})
+        for target in site.links_to[slug]:
+            edges.append({"source": f"note:{slug}", "target": f"note:{target}", "type": "link"})
+        for before in note.after_slugs:
+            if before in site.notes:
+                edges.append({"source": f"note:{before}", "target": f"note:{slug}", "type": "after"})
+        for rid in site.note_resources[slug]:
+            edges.append({"source": f"note:{slug}", "target": f"resource:{rid}", "type": "cites"})
+    for rid, res in site.resources.items():
+        nodes.append({"id": f"resource:{rid}", "type": "resource", "title": res.title, "url": resource_url(rid), "href": res.url, "kind": res.kind})
+    return {"nodes": nodes, "edges": edges, "paths": [list(p) for p in site.paths]}

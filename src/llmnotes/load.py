@@ -1,0 +1,191 @@
+"""Load: files on disk become validated `Note`s and `Topic`s, or diagnostics — never a traceback.
+
+`load_note` is a pure function of one file (plus the raw-HTML switch), so the notes can later be
+loaded in a process pool and cached by content hash.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from llmnotes import frontmatter, markdown, schema
+from llmnotes.diagnostics import Diagnostic, display_path
+from llmnotes.model import Asset, Note, Place, SourceFile, Topic
+
+NOTE_SUFFIXES = (".md", ".markdown")
+TOPICS_FILE = "topics.yaml"
+
+
+@dataclass(frozen=True)
+class Loaded:
+    notes: tuple[Note, ...]
+    topics: dict[str, Topic]
+    topic_places: dict[str, Place]
+    assets: tuple[Asset, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    drafts: frozenset[str] = frozenset()  # slugs of drafts left out of this build
+
+
+def discover(notes_dir: Path) -> tuple[list[SourceFile], list[Asset], list[Diagnostic]]:
+    """Every note and asset under `notes_dir`, in a stable order; hidden files are ignored."""
+    sources: list[SourceFile] = []
+    assets: list[Asset] = []
+    problems: list[Diagnostic] = []
+    by_slug: dict[str, SourceFile] = {}
+    root = notes_dir.resolve()
+    for dirpath, dirnames, filenames in os.walk(notes_dir):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            path = Path(dirpath) / name
+            rel = path.relative_to(notes_dir).as_posix()
+            shown = display_path(path)
+            if path.is_symlink() and not path.resolve().is_relative_to(root):
+                problems.append(Diagnostic(shown, 0, 0, "symbolic link pointing outside the notes folder: not used"))
+                continue
+            if rel == TOPICS_FILE:
+                continue
+            if not path.suffix.lower() in NOTE_SUFFIXES:
+                assets.append(Asset(path, rel))
+                continue
+            slug = rel.rsplit(".", 1)[0]
+            if not schema.is_slug(slug, nested=True):
+                problems.append(
+                    Diagnostic(shown, 1, 1, f"file name gives the slug '{slug}', which is not valid: use lowercase a-z, 0-9 and '-'")
+                )
+                continue
+            source = SourceFile(path, shown, slug)
+            if slug in by_slug:
+                problems.append(Diagnostic(shown, 1, 1, f"duplicate slug '{slug}': {by_slug[slug].display} has it too"))
+                continue
+            by_slug[slug] = source
+            sources.append(source)
+    return sources, assets, problems
+
+
+def read_text(path: Path, shown: str) -> tuple[str | None, list[Diagnostic]]:
+    """Read UTF-8 text; a bad byte is reported at its line and column."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [Diagnostic(shown, 0, 0, f"cannot read file: {exc.strerror}")]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [Diagnostic(shown, line, col, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8")]
+    return text.removeprefix("\ufeff").replace("\r\n", "\n"), []
+
+
+def load_note(source: SourceFile, allow_html: bool = False) -> tuple[Note | None, list[Diagnostic]]:
+    """Parse and validate one note file."""
+    text, problems = read_text(source.path, source.display)
+    if text is None:
+        return None, problems
+    try:
+        parts = frontmatter.split(text)
+        doc = frontmatter.parse(parts.yaml_text, parts.yaml_first_line)
+    except frontmatter.FrontMatterError as exc:
+        return None, [Diagnostic(source.display, exc.line, exc.col, exc.message)]
+    fields, diagnostics = schema.validate(doc, source.display)
+
+    md = markdown.parser(allow_html)
+    tokens = md.parse(parts.body)
+    note_dir = source.slug.rpartition("/")[0]
+    found = markdown.extract(tokens, parts.body, parts.body_first_line, source.display, note_dir)
+    diagnostics += [Diagnostic(p.path, p.line, p.col, message) for p, message in found.problems]
+    if fields["title"] is None:
+        return None, diagnostics
+    note = Note(
+        slug=source.slug,
+        path=source.display,
+        body_links=found.body_links,
+        note_links=found.note_links,
+        assets=found.assets,
+        headings=found.headings,
+        word_count=found.word_count,
+        tokens=tuple(tokens),
+        **fields,
+    )
+    return note, diagnostics
+
+
+def load_topics(notes_dir: Path) -> tuple[dict[str, Topic], dict[str, Place], list[Diagnostic]]:
+    """Read `topics.yaml`: slug → title, description, optional parent. The file is optional."""
+    path = notes_dir / TOPICS_FILE
+    if not path.exists():
+        return {}, {}, []
+    shown = display_path(path)
+    text, problems = read_text(path, shown)
+    if text is None:
+        return {}, {}, problems
+    if not text.strip():
+        return {}, {}, []
+    try:
+        doc = frontmatter.parse(text, 1)
+    except frontmatter.FrontMatterError as exc:
+        return {}, {}, [Diagnostic(shown, exc.line, exc.col, exc.message)]
+    v = schema.Validator(doc, shown)
+    topics: dict[str, Topic] = {}
+    places: dict[str, Place] = {}
+    for slug, raw in doc.data.items():
+        key = (slug,)
+        if not isinstance(slug, str) or not schema.is_slug(slug):
+            v.error(key, f"topic '{slug}' is not a valid slug: use a-z, 0-9 and '-'", key=True)
+            continue
+        if raw is None:
+            raw = {}
+        if isinstance(raw, str):
+            raw = {"title": raw}
+        if not isinstance(raw, dict):
+            v.error(key, f"topic '{slug}' must be a mapping with title and description")
+            continue
+        v.unknown_keys(raw, ("title", "description", "parent"), key, f"topic '{slug}'")
+        title = v.string(raw, "title", key) or slug.replace("-", " ").capitalize()
+        parent = v.string(raw, "parent", key)
+        topics[slug] = Topic(slug, title, v.string(raw, "description", key) or "", parent)
+        line, col = doc.key_at(key)
+        places[slug] = Place(shown, line, col)
+    for slug, topic in topics.items():
+        if topic.parent is not None and topic.parent not in topics:
+            v.error((slug, "parent"), f"topic '{slug}' has unknown parent '{topic.parent}'")
+    v.diagnostics += _parent_cycles(topics, places)
+    return topics, places, v.diagnostics
+
+
+def _parent_cycles(topics: dict[str, Topic], places: dict[str, Place]) -> list[Diagnostic]:
+    problems = []
+    for slug in topics:
+        seen = [slug]
+        parent = topics[slug].parent
+        while parent in topics:
+            if parent == slug:
+                p = places[slug]
+                problems.append(Diagnostic(p.path, p.line, p.col, f"topic parents form a cycle: {' → '.join(seen + [slug])}"))
+                break
+            if parent in seen:
+                break
+            seen.append(parent)
+            parent = topics[parent].parent
+    return problems
+
+
+def load_all(notes_dir: Path, drafts: bool = False, allow_html: bool = False) -> Loaded:
+    """Load every note and the topics of a notes folder. Drafts are dropped unless asked for."""
+    sources, assets, diagnostics = discover(notes_dir)
+    notes: list[Note] = []
+    left_out: set[str] = set()
+    for source in sources:
+        note, problems = load_note(source, allow_html)
+        diagnostics += problems
+        if note is not None and note.draft and not drafts:
+            left_out.add(note.slug)
+        elif note is not None:
+            notes.append(note)
+    topics, places, problems = load_topics(notes_dir)
+    diagnostics += problems
+    return Loaded(tuple(notes), topics, places, tuple(assets), tuple(diagnostics), frozenset(left_out))

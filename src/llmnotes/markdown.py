@@ -1,0 +1,298 @@
+"""Markdown: one configured markdown-it parser, the wikilink rule, and position-aware extraction.
+
+CommonMark plus GFM (tables, strikethrough, autolinks, task lists, footnotes), heading ids, and
+`[[slug]]`, `[[slug|label]]`, `[[slug#heading]]` wikilinks. Raw HTML is off unless the site turns it
+on. Code is highlighted by Pygments with CSS classes, so the theme decides the colours.
+
+Block tokens carry `map` (their line range); inline tokens do not, so the column of a link is found
+by searching the source lines of its block, moving forward as links are met.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import posixpath
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.gfm import gfm_plugin
+from pygments import highlight as pygments_highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+from llmnotes.model import AssetLink, BodyLink, Heading, NoteLink, Place
+
+_WIKILINK = re.compile(r"\[\[([^\[\]\n|#]+)(?:#([^\[\]\n|]+))?(?:\|([^\[\]\n]+))?\]\]")
+_NOTE_EXT = (".md", ".markdown")
+_FORMATTER = HtmlFormatter(nowrap=True)
+
+
+def _highlight(code: str, lang: str, _attrs: str) -> str:
+    """Pygments with CSS classes; unknown languages fall back to markdown-it's plain escaping."""
+    if not lang:
+        return ""
+    try:
+        lexer = get_lexer_by_name(lang)
+    except ClassNotFound:
+        return ""
+    body = pygments_highlight(code, lexer, _FORMATTER)
+    return f'<pre class="highlight"><code class="language-{html.escape(lang)}">{body}</code></pre>\n'
+
+
+def _wikilink_rule(state: StateInline, silent: bool) -> bool:
+    if not state.src.startswith("[[", state.pos):
+        return False
+    match = _WIKILINK.match(state.src, state.pos)
+    if not match:
+        return False
+    if not silent:
+        token = state.push("wikilink", "a", 0)
+        token.markup = match.group(0)
+        token.meta = {
+            "target": match.group(1).strip(),
+            "heading": (match.group(2) or "").strip() or None,
+            "label": (match.group(3) or "").strip() or None,
+        }
+    state.pos = match.end()
+    return True
+
+
+def _wikilink_plugin(md: MarkdownIt) -> None:
+    md.inline.ruler.before("link", "wikilink", _wikilink_rule)
+
+
+@functools.cache
+def parser(allow_html: bool = False) -> MarkdownIt:
+    """The configured parser. Cached per process: it is immutable configuration, not state."""
+    md = MarkdownIt("commonmark", {"html": allow_html, "highlight": _highlight})
+    md.use(gfm_plugin)
+    md.use(anchors_plugin, min_level=1, max_level=6, permalink=True, permalinkSymbol="#")
+    md.use(_wikilink_plugin)
+    md.add_render_rule("wikilink", _render_wikilink)
+    md.add_render_rule("link_open", _render_link_open)
+    md.add_render_rule("image", _render_image)
+    return md
+
+
+# -- extraction ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Extracted:
+    headings: tuple[Heading, ...]
+    body_links: tuple[BodyLink, ...]
+    note_links: tuple[NoteLink, ...]
+    assets: tuple[AssetLink, ...]
+    problems: tuple[tuple[Place, str], ...]
+    word_count: int
+
+
+class _Locator:
+    """Finds the column of a piece of text within a block, scanning forward from the last find."""
+
+    def __init__(self, lines: list[str], first_line: int) -> None:
+        self.lines = lines
+        self.first_line = first_line
+        self.block: tuple[int, int] = (0, 0)
+        self.cursor: tuple[int, int] = (0, 0)
+
+    def enter(self, block_map: list[int] | None) -> None:
+        if block_map:
+            self.block = (block_map[0], max(block_map[1], block_map[0] + 1))
+            self.cursor = (block_map[0], 0)
+
+    def find(self, *needles: str) -> tuple[int, int]:
+        start_line, start_col = self.cursor
+        for i in range(start_line, min(self.block[1], len(self.lines))):
+            line = self.lines[i]
+            from_col = start_col if i == start_line else 0
+            hits = [c for c in (line.find(n, from_col) for n in needles if n) if c >= 0]
+            if hits:
+                col = min(hits)
+                self.cursor = (i, col + 1)
+                return i + self.first_line, col + 1
+        return self.block[0] + self.first_line, 1
+
+
+def _walk(tokens: list[Token]):
+    """Yield (index, block token, inline child or None), so children know their block's line map."""
+    for i, token in enumerate(tokens):
+        yield i, token, None
+        for child in token.children or ():
+            yield i, token, child
+
+
+def extract(tokens: list[Token], body: str, first_line: int, path: str, note_dir: str) -> Extracted:
+    """Collect headings and every link of a parsed body, with positions; mark tokens for rendering.
+
+    `note_dir` is the note's folder under the notes root ("" for the root), used to resolve relative
+    links. Internal links are annotated in `token.meta` so rendering needs no second resolution.
+    """
+    locator = _Locator(body.split("\n"), first_line)
+    headings: list[Heading] = []
+    body_links: list[BodyLink] = []
+    note_links: list[NoteLink] = []
+    assets: list[AssetLink] = []
+    problems: list[tuple[Place, str]] = []
+    words = 0
+    link_text: list[str] | None = None
+    pending: tuple[str, Place] | None = None
+
+    for i, block, child in _walk(tokens):
+        if child is None:
+            locator.enter(block.map)
+            if block.type == "heading_open" and block.attrGet("id"):
+                inline = tokens[i + 1].children or ()
+                text = "".join(c.content for c in inline if c.type in ("text", "code_inline"))
+                line = (block.map[0] if block.map else 0) + first_line
+                headings.append(Heading(int(block.tag[1]), str(block.attrGet("id")), text.strip(), line))
+            continue
+        if child.type == "text":
+            words += len(child.content.split())
+            if link_text is not None:
+                link_text.append(child.content)
+        elif child.type == "wikilink":
+            line, col = locator.find(child.markup)
+            note_links.append(NoteLink(child.meta["target"], child.meta["heading"], Place(path, line, col), "wikilink"))
+            words += len((child.meta["label"] or child.meta["target"]).split())
+        elif child.type in ("link_open", "image"):
+            href = str(child.attrGet("href" if child.type == "link_open" else "src") or "")
+            if child.attrGet("class") == "header-anchor":
+                continue
+            line, col = locator.find(href, unquote(href))
+            place = Place(path, line, col)
+            scheme = urlsplit(href).scheme.lower()
+            if scheme in ("http", "https"):
+                if child.type == "image":
+                    body_links.append(BodyLink(href, child.content, place, image=True))
+                else:
+                    link_text, pending = [], (href, place)
+            elif scheme or href.startswith(("/", "//")):
+                continue  # mailto:, tel:, site-absolute paths: left as written
+            elif href.startswith("#"):
+                child.meta["self_heading"] = unquote(href[1:])
+            else:
+                _relative(child, href, place, note_dir, note_links, assets, problems)
+        elif child.type == "link_close" and pending is not None:
+            href, place = pending
+            body_links.append(BodyLink(href, "".join(link_text or ()).strip(), place))
+            link_text, pending = None, None
+
+    return Extracted(tuple(headings), tuple(body_links), tuple(note_links), tuple(assets), tuple(problems), words)
+
+
+def _relative(
+    token: Token,
+    href: str,
+    place: Place,
+    note_dir: str,
+    note_links: list[NoteLink],
+    assets: list[AssetLink],
+    problems: list[tuple[Place, str]],
+) -> None:
+    parts = urlsplit(href)
+    target = posixpath.normpath(posixpath.join(note_dir, unquote(parts.path)))
+    if target.startswith("../") or target == "..":
+        problems.append((place, f"link '{href}' points outside the notes folder"))
+        return
+    if target.endswith(_NOTE_EXT):
+        slug = target.rsplit(".", 1)[0]
+        heading = unquote(parts.fragment) or None
+        note_links.append(NoteLink(slug, heading, place, "relative"))
+        token.meta["note"] = (slug, heading)
+    else:
+        assets.append(AssetLink(target, place))
+        token.meta["asset"] = target
+
+
+# -- rendering ----------------------------------------------------------------------------------
+
+
+class Resolver:
+    """What the render rules ask about the site. The render stage provides a real one per page."""
+
+    def note(self, slug: str, heading: str | None) -> tuple[str, str] | None:
+        """(href, title) of a note, or None when it does not exist."""
+        raise NotImplementedError
+
+    def asset(self, relpath: str) -> str:
+        raise NotImplementedError
+
+
+def render(tokens: list[Token] | tuple[Any, ...], resolver: Resolver, allow_html: bool = False) -> str:
+    md = parser(allow_html)
+    return md.renderer.render(list(tokens), md.options, {"resolver": resolver})
+
+
+def _render_wikilink(self: Any, tokens: list[Token], idx: int, options: Any, env: dict) -> str:
+    meta = tokens[idx].meta
+    found = env["resolver"].note(meta["target"], meta["heading"])
+    if found is None:
+        return f'<span class="broken-link">{html.escape(meta["label"] or meta["target"])}</span>'
+    href, title = found
+    label = meta["label"] or (f"{title} § {meta['heading']}" if meta["heading"] else title)
+    return f'<a class="wikilink" href="{html.escape(href)}">{html.escape(label)}</a>'
+
+
+def _rewrite(token: Token, attr: str, env: dict) -> Token:
+    resolver: Resolver = env["resolver"]
+    if "note" in token.meta:
+        found = resolver.note(*token.meta["note"])
+        if found:
+            token = _copy_with(token, attr, found[0])
+    elif "asset" in token.meta:
+        token = _copy_with(token, attr, resolver.asset(token.meta["asset"]))
+    return token
+
+
+def _copy_with(token: Token, attr: str, value: str) -> Token:
+    """Rendering must not change the parsed tokens, which may be rendered again."""
+    clone = token.copy()
+    clone.attrs = dict(token.attrs)
+    clone.attrSet(attr, value)
+    return clone
+
+
+def _render_link_open(self: Any, tokens: list[Token], idx: int, options: Any, env: dict) -> str:
+    token = _rewrite(tokens[idx], "href", env)
+    return self.renderToken([token], 0, options, env)
+
+
+def _render_image(self: Any, tokens: list[Token], idx: int, options: Any, env: dict) -> str:
+    token = _rewrite(tokens[idx], "src", env)
+    if token is tokens[idx]:
+        token = _copy_with(token, "src", str(token.attrGet("src") or ""))
+    token.attrSet("alt", self.renderInlineAsText(token.children or [], options, env))
+    token.attrSet("loading", "lazy")
+    return self.renderToken([token], 0, options, env)
+
+
+def pygments_css(light: str = "friendly", dark: str = "monokai") -> str:
+    """Stylesheet for highlighted code: a light style, and a dark one under prefers-color-scheme."""
+    light_css = HtmlFormatter(style=light).get_style_defs(".highlight")
+    dark_css = HtmlFormatter(style=dark).get_style_defs(".highlight")
+    indented = "\n".join("  " + line for line in dark_css.splitlines())
+    return f"/* Generated from Pygments styles {light!r} and {dark!r}. */\n{light_css}\n\n@media (prefers-color-scheme: dark) {{\n{indented}\n}}\n"
+
+
+def render_inline(text: str) -> Markup:
+    """Annotations and summaries: inline Markdown (emphasis, code, links), never raw HTML."""
+    md = parser(False)
+    return Markup(md.renderInline(text, {"resolver": _NoNotes()}))
+
+
+class _NoNotes(Resolver):
+    def note(self, slug: str, heading: str | None) -> tuple[str, str] | None:
+        return None
+
+    def asset(self, relpath: str) -> str:
+        return relpath

@@ -1,0 +1,33 @@
+"""Where the default theme is, and how a site overrides it file by file (Hugo's theme model)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def default_theme() -> tuple[Path, Path]:
+    """(templates, static) of the default theme.
+
+    An installed wheel carries them as `llmnotes/theme/`; a source checkout (editable install) has
+    them at the repository root, where this site edits them.
+    """
+    shipped = _PACKAGE / "theme"
+    if (shipped / "templates").is_dir():
+        return shipped / "templates", shipped / "static"
+    checkout = _PACKAGE.parents[1]
+    return checkout / "templates", checkout / "static"
+
+
+def static_files(*folders: Path) -> dict[str, Path]:
+    """Static files by their path under `static/`; a file in a later folder replaces an earlier one."""
+    files: dict[str, Path] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            rel = path.relative_to(folder)
+            if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+                files[rel.as_posix()] = path
+    return files

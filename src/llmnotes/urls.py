@@ -1,0 +1,110 @@
+"""The one place that builds the site's URLs.
+
+Every page kind has a *site path* (`notes/<slug>/`, `topics/`, `static/style.css`); pages link to
+each other with URLs relative to the page they are on, so the same build works at a domain root,
+under a subpath and largely from disk. Only what must be absolute (feed, sitemap, canonical link)
+uses the base URL, and the 404 page, which a server shows at any address, uses root-relative paths.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+
+def note_path(slug: str) -> str:
+    return f"notes/{slug}/"
+
+
+def topic_path(slug: str) -> str:
+    return f"topics/{slug}/"
+
+
+def resource_path(rid: str) -> str:
+    return f"resources/{rid}/"
+
+
+def static_path(name: str) -> str:
+    return f"static/{name}"
+
+
+def asset_path(relpath: str) -> str:
+    return f"assets/{relpath}"
+
+
+HOME = ""
+TOPICS = "topics/"
+RESOURCES = "resources/"
+FEED = "feed.xml"
+SITEMAP = "sitemap.xml"
+ROBOTS = "robots.txt"
+NOT_FOUND = "404.html"
+GRAPH = "graph.json"
+
+
+def output_file(site_path: str) -> str:
+    """The file in the output folder that serves a site path."""
+    return site_path + "index.html" if site_path == "" or site_path.endswith("/") else site_path
+
+
+@dataclass(frozen=True)
+class Urls:
+    base_url: str  # ends with '/': "https://example.org/sub/" or "/sub/"
+
+    @property
+    def base_path(self) -> str:
+        return urlsplit(self.base_url).path or "/"
+
+    def absolute(self, site_path: str) -> str:
+        """For the feed, the sitemap and canonical links."""
+        return self.base_url + quote(site_path)
+
+    def rooted(self, site_path: str) -> str:
+        """Root-relative, for pages shown at any address (the 404 page)."""
+        return self.base_path + quote(site_path)
+
+    def relative(self, site_path: str, from_page: str) -> str:
+        """The URL of `site_path` as written on the page at `from_page`."""
+        here = from_page if from_page.endswith("/") or from_page == "" else posixpath.dirname(from_page) + "/"
+        target_dir, _, name = site_path.rpartition("/") if not site_path.endswith("/") else (site_path.rstrip("/"), "", "")
+        rel = posixpath.relpath(target_dir or ".", here.rstrip("/") or ".")
+        if site_path.endswith("/") or site_path == "":
+            return "./" if rel == "." else quote(rel) + "/"
+        return quote(name) if rel == "." else quote(rel) + "/" + quote(name)
+
+    def for_page(self, page: str, rooted: bool = False) -> PageUrls:
+        return PageUrls(self, page, rooted)
+
+
+@dataclass(frozen=True)
+class PageUrls:
+    """URL helpers bound to one page; templates see this as `link`."""
+
+    urls: Urls
+    page: str
+    rooted: bool = False
+
+    def to(self, site_path: str) -> str:
+        return self.urls.rooted(site_path) if self.rooted else self.urls.relative(site_path, self.page)
+
+    def home(self) -> str:
+        return self.to(HOME)
+
+    def note(self, slug: str, heading: str | None = None) -> str:
+        return self.to(note_path(slug)) + (f"#{quote(heading)}" if heading else "")
+
+    def topic(self, slug: str) -> str:
+        return self.to(topic_path(slug))
+
+    def resource(self, rid: str) -> str:
+        return self.to(resource_path(rid))
+
+    def static(self, name: str) -> str:
+        return self.to(static_path(name))
+
+    def asset(self, relpath: str) -> str:
+        return self.to(asset_path(relpath))
+
+    def absolute(self, site_path: str | None = None) -> str:
+        return self.urls.absolute(self.page if site_path is None else site_path)

@@ -1,0 +1,72 @@
+"""Write: fill a temporary folder beside the output, then swap it in.
+
+A build that fails halfway leaves the previous site exactly as it was, and files of earlier builds
+that no longer exist are gone. Every path is checked to stay inside the output folder, whatever a
+slug or a file name says.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+
+
+class UnsafePath(ValueError):
+    """A page or file would land outside the output folder."""
+
+
+def safe_join(root: Path, relpath: str) -> Path:
+    """`root / relpath`, refusing anything that could escape `root`."""
+    pure = PurePosixPath(relpath)
+    if not relpath or "\\" in relpath or "\0" in relpath or pure.is_absolute() or ".." in pure.parts:
+        raise UnsafePath(f"refusing to write '{relpath}': not a plain path inside the output folder")
+    target = root.joinpath(*pure.parts)
+    if not target.resolve().is_relative_to(root.resolve()):
+        raise UnsafePath(f"refusing to write '{relpath}': it resolves outside the output folder")
+    return target
+
+
+class Staging:
+    """A temporary output folder that becomes the real one on `commit`, or vanishes on `discard`."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        out.parent.mkdir(parents=True, exist_ok=True)
+        self.root = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
+        os.chmod(self.root, 0o755)  # mkdtemp makes it private; a web server must read it
+        self.files = 0
+
+    def write(self, relpath: str, content: bytes) -> None:
+        target = safe_join(self.root, relpath)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            raise UnsafePath(f"two pages would be written to '{relpath}'")
+        target.write_bytes(content)
+        self.files += 1
+
+    def copy(self, relpath: str, source: Path) -> None:
+        target = safe_join(self.root, relpath)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        self.files += 1
+
+    def write_all(self, pages: Iterable[tuple[str, bytes]]) -> None:
+        for relpath, content in pages:
+            self.write(relpath, content)
+
+    def commit(self) -> None:
+        """Swap the new folder in: two renames, then the old site is removed."""
+        old = None
+        if self.out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{self.out.name}-old-", dir=self.out.parent))
+            os.rmdir(old)
+            self.out.rename(old)
+        self.root.rename(self.out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
