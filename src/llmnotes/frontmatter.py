@@ -98,7 +98,14 @@ def parse(yaml_text: str, first_line: int) -> Document:
             raise FrontMatterError(line, col, "front-matter must be a mapping of keys to values (`title: ...`)")
         values: dict[Path_, tuple[int, int]] = {}
         keys: dict[Path_, tuple[int, int]] = {}
-        _index(node, (), values, keys, offset)
+        dates: list[Any] = []
+        _index(node, (), values, keys, offset, dates)
+        for date_node in dates:  # YAML takes 2023-13-45 for a date, then cannot build it
+            try:
+                loader.construct_yaml_timestamp(date_node)
+            except ValueError as exc:
+                line, col = _mark(date_node.start_mark, offset)
+                raise FrontMatterError(line, col, f"'{date_node.value}' is not a real date ({exc})") from None
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -118,9 +125,11 @@ def _mark(mark: Any, offset: int) -> tuple[int, int]:
     return mark.line + 1 + offset, mark.column + 1
 
 
-def _index(node: Any, path: Path_, values: dict, keys: dict, offset: int) -> None:
-    """Record the position of every key and value, and refuse duplicate keys."""
+def _index(node: Any, path: Path_, values: dict, keys: dict, offset: int, dates: list) -> None:
+    """Record the position of every key and value, refuse duplicate keys, collect dates."""
     values[path] = _mark(node.start_mark, offset)
+    if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
+        dates.append(node)
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, tuple[int, int]] = {}
         for key_node, value_node in node.value:
@@ -131,7 +140,7 @@ def _index(node: Any, path: Path_, values: dict, keys: dict, offset: int) -> Non
                 raise FrontMatterError(*here, f"duplicate key '{key}' (first written on line {first})")
             seen[key] = here
             keys[path + (key,)] = here
-            _index(value_node, path + (key,), values, keys, offset)
+            _index(value_node, path + (key,), values, keys, offset, dates)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _index(item, path + (i,), values, keys, offset)
+            _index(item, path + (i,), values, keys, offset, dates)

@@ -10,17 +10,23 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _ARXIV_HOSTS = {"arxiv.org", "www.arxiv.org", "export.arxiv.org"}
 _ARXIV_PATH = re.compile(r"^/(?:abs|pdf|html)/(?P<id>(?:\d{4}\.\d{4,5})|(?:[a-z\-]+(?:\.[A-Z]{2})?/\d{7}))(?:v\d+)?(?:\.pdf)?/?$")
-_SAFE_PATH = "/:@!$&'()*+,;=-._~%"
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
 
 def _requote(part: str, safe: str) -> str:
-    """Percent-encoding in one canonical form: decode what needs no encoding, upper-case the rest."""
-    return quote(unquote(part), safe=safe)
+    """Percent-encoding in one canonical form (RFC 3986 §6.2.2): unreserved characters decoded,
+    other escapes upper-cased, characters that need escaping escaped. `%2F` stays `%2F`."""
+    def one(match: re.Match[str]) -> str:
+        char = chr(int(match.group(1), 16))
+        return char if char in _UNRESERVED else "%" + match.group(1).upper()
+
+    return quote(_ESCAPE.sub(one, part), safe=safe + "%")
 
 
 def url_key(url: str) -> str:
@@ -39,10 +45,10 @@ def url_key(url: str) -> str:
     if scheme == "http":
         scheme = "https"  # the same document, whichever way it was reached
     netloc = host if port in (None, _DEFAULT_PORTS.get(parts.scheme.lower())) else f"{host}:{port}"
-    path = _requote(parts.path, _SAFE_PATH) or "/"
+    path = _requote(parts.path, "/:@!$&'()*+,;=") or "/"
     if len(path) > 1:
         path = path.rstrip("/")
-    query = _requote(parts.query, "=&+/:@!$'()*,;?%-._~")
+    query = _requote(parts.query, "=&+/:@!$'()*,;?")
     return urlunsplit((scheme, netloc, path, query, ""))
 
 

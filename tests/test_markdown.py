@@ -1,0 +1,118 @@
+"""Markdown stage: CommonMark + GFM, heading ids, highlighting, wikilinks, raw HTML switch, safety."""
+
+from __future__ import annotations
+
+from llmnotes import markdown
+from llmnotes.model import Place
+
+
+class FakeSite(markdown.Resolver):
+    """Two notes exist: 'known' and 'dir/other'."""
+
+    titles = {"known": "Known note", "dir/other": "Other"}
+
+    def note(self, slug, heading):
+        if slug not in self.titles:
+            return None
+        return (f"/n/{slug}/" + (f"#{heading}" if heading else ""), self.titles[slug])
+
+    def asset(self, relpath):
+        return f"/assets/{relpath}"
+
+
+def html(text: str, allow_html: bool = False) -> str:
+    tokens = markdown.parser(allow_html).parse(text)
+    markdown.extract(tokens, text, 1, "n.md", "")
+    return markdown.render(tokens, FakeSite(), allow_html)
+
+
+def test_gfm_extensions_render() -> None:
+    out = html("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~gone~~\n\n- [x] done\n- [ ] todo\n\nText[^1]\n\n[^1]: Foot.\n")
+    assert "<table>" in out and "<td>1</td>" in out
+    assert "<s>gone</s>" in out
+    assert 'class="task-list-item-checkbox" disabled="" type="checkbox" checked=""' in out
+    assert 'class="footnote-ref"' in out and 'class="footnotes"' in out
+
+
+def test_headings_get_ids_and_are_collected() -> None:
+    text = "# Hello World\n\n## Second *part*\n\n## Hello World\n"
+    tokens = markdown.parser().parse(text)
+    found = markdown.extract(tokens, text, 10, "n.md", "")
+    assert [(h.level, h.id, h.text, h.line) for h in found.headings] == [
+        (1, "hello-world", "Hello World", 10),
+        (2, "second-part", "Second part", 12),
+        (2, "hello-world-1", "Hello World", 14),
+    ]
+    assert '<h2 id="second-part">' in markdown.render(tokens, FakeSite())
+
+
+def test_code_is_highlighted_with_css_classes() -> None:
+    out = html("```python\ndef f():\n    return 1\n```\n")
+    assert '<pre class="highlight"><code class="language-python"><span class="k">def</span>' in out
+    plain = html("```nosuchlanguage\n<b>x</b>\n```\n")
+    assert "&lt;b&gt;x&lt;/b&gt;" in plain and "<b>" not in plain
+
+
+def test_css_has_a_light_and_a_dark_style() -> None:
+    css = markdown.pygments_css()
+    assert ".highlight .k" in css and "@media (prefers-color-scheme: dark)" in css
+
+
+def test_raw_html_is_escaped_unless_allowed() -> None:
+    text = "<script>alert(1)</script>\n\nHi <b>there</b>\n"
+    assert "<script>" not in html(text) and "&lt;script&gt;" in html(text)
+    assert "<b>there</b>" in html(text, allow_html=True)
+
+
+def test_dangerous_link_schemes_never_become_links() -> None:
+    out = html("[click](javascript:alert(1)) [x](vbscript:msgbox) ![i](data:text/html;base64,AAAA)")
+    assert "href=\"javascript" not in out and "vbscript:" not in out.split("[x]")[0] and 'src="data:text/html' not in out
+
+
+def test_wikilinks_render_with_titles_labels_and_headings() -> None:
+    out = html("See [[known]], [[known|this one]], [[known#part]] and [[missing]].")
+    assert '<a class="wikilink" href="/n/known/">Known note</a>' in out
+    assert '<a class="wikilink" href="/n/known/">this one</a>' in out
+    assert '<a class="wikilink" href="/n/known/#part">Known note § part</a>' in out
+    assert '<span class="broken-link">missing</span>' in out
+
+
+def test_wikilink_in_code_is_left_alone() -> None:
+    out = html("`[[known]]`")
+    assert "<code>[[known]]</code>" in out
+
+
+def test_links_are_extracted_with_positions() -> None:
+    text = "Intro line\n\nSee [a](https://a.org/x) and <https://b.org>\nthen [[known]] and [rel](dir/other.md#h) ![img](pics/p.png)\n"
+    tokens = markdown.parser().parse(text)
+    found = markdown.extract(tokens, text, 5, "n.md", "")
+    assert [(b.url, b.text, b.place) for b in found.body_links] == [
+        ("https://a.org/x", "a", Place("n.md", 7, 9)),
+        ("https://b.org", "https://b.org", Place("n.md", 7, 31)),
+    ]
+    assert [(n.target, n.heading, n.style, n.place.line, n.place.col) for n in found.note_links] == [
+        ("known", None, "wikilink", 8, 6),
+        ("dir/other", "h", "relative", 8, 26),
+    ]
+    assert [(a.relpath, a.place.col) for a in found.assets] == [("pics/p.png", 49)]
+    out = markdown.render(tokens, FakeSite())
+    assert 'href="/n/dir/other/#h"' in out and 'src="/assets/pics/p.png"' in out
+
+
+def test_rendering_twice_gives_the_same_html() -> None:
+    text = "[rel](known.md) ![i](a.png)"
+    tokens = markdown.parser().parse(text)
+    markdown.extract(tokens, text, 1, "n.md", "")
+    assert markdown.render(tokens, FakeSite()) == markdown.render(tokens, FakeSite())
+
+
+def test_relative_links_resolve_from_the_notes_folder() -> None:
+    text = "[up](../known.md) [out](../../x.md)"
+    tokens = markdown.parser().parse(text)
+    found = markdown.extract(tokens, text, 1, "dir/n.md", "dir")
+    assert [n.target for n in found.note_links] == ["known"]
+    assert found.problems[0][1] == "link '../../x.md' points outside the notes folder"
+
+
+def test_inline_markdown_for_annotations_is_escaped() -> None:
+    assert markdown.render_inline("*nice* <b>x</b>") == "<em>nice</em> &lt;b&gt;x&lt;/b&gt;"

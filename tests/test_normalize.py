@@ -1,0 +1,30 @@
+from llmnotes.normalize import resource_id, slugify, url_key
+
+
+def test_arxiv_forms_of_one_paper_share_a_key() -> None:
+    forms = [
+        "https://arxiv.org/abs/2106.09685",
+        "http://arxiv.org/abs/2106.09685v2",
+        "https://arxiv.org/pdf/2106.09685",
+        "https://arxiv.org/pdf/2106.09685v1.pdf",
+        "https://www.arxiv.org/abs/2106.09685/",
+        "https://export.arxiv.org/abs/2106.09685#section",
+    ]
+    assert {url_key(f) for f in forms} == {"https://arxiv.org/abs/2106.09685"}
+    assert url_key("https://arxiv.org/abs/2106.09686") != url_key(forms[0])
+
+
+def test_scheme_host_port_fragment_and_encoding_are_normalised() -> None:
+    assert url_key("HTTPS://Example.ORG:443/a/b/#frag") == "https://example.org/a/b"
+    assert url_key("http://example.org:80") == "https://example.org/"
+    assert url_key("https://example.org:8443/x") == "https://example.org:8443/x"
+    assert url_key("https://example.org/%7euser/a%2fb") == "https://example.org/~user/a%2Fb"
+    assert url_key("https://example.org/p?q=1&r=2") == "https://example.org/p?q=1&r=2"
+    assert url_key("https://example.org/p?q=1") != url_key("https://example.org/p?q=2")
+
+
+def test_resource_ids_are_readable_and_stable() -> None:
+    rid = resource_id("https://arxiv.org/abs/1706.03762", "Attention Is All You Need")
+    assert rid.startswith("attention-is-all-you-need-") and rid == resource_id("https://arxiv.org/abs/1706.03762", "Attention Is All You Need")
+    assert slugify("Ünïcode — and ../../etc/passwd!") == "unicode-and-etc-passwd"
+    assert slugify("!!!") == "resource"
