@@ -1,0 +1,114 @@
+"""Graph stage: topics, unified resources, links, backlinks, related notes, reading paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from llmnotes.graph import build_graph, graph_json
+from llmnotes.load import load_all
+
+
+def site_of(tmp_path: Path, notes: dict[str, str], topics: str = "a:\n  title: A\nb:\n  title: B\n  parent: a\n"):
+    (tmp_path / "topics.yaml").write_text(topics)
+    for slug, text in notes.items():
+        path = tmp_path / f"{slug}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    loaded = load_all(tmp_path)
+    assert [d for d in loaded.diagnostics if d.severity.value == "error"] == []
+    site, problems = build_graph(loaded)
+    return site, [str(p) for p in problems]
+
+
+def note(title: str, *, topics="[]", after="[]", links="", body="") -> str:
+    return f"---\ntitle: {title}\ntopics: {topics}\nafter: {after}\nlinks:\n{links or '  []'}\n---\n{body}\n"
+
+
+def link(url: str, title: str = "T", extra: str = "") -> str:
+    return f"  - url: {url}\n    title: {title}\n{extra}"
+
+
+def test_one_resource_per_work_whatever_the_spelling(tmp_path: Path) -> None:
+    site, problems = site_of(tmp_path, {
+        "x": note("X", links=link("https://arxiv.org/abs/1706.03762", "Attention", "    kind: paper\n    year: 2017\n    note: From x.\n")),
+        "y": note("Y", links=link("https://arxiv.org/pdf/1706.03762v5.pdf", "Attention (pdf)", "    note: From y.\n")),
+        "z": note("Z", body="Body link to [the PDF](http://arxiv.org/pdf/1706.03762) and [elsewhere](https://example.org/)."),
+    })
+    assert problems == []
+    attention = [r for r in site.resources.values() if r.key == "https://arxiv.org/abs/1706.03762"]
+    assert len(attention) == 1
+    (res,) = attention
+    assert res.title == "Attention" and res.kind == "paper" and res.year == 2017
+    assert [(c.note, c.annotation) for c in res.citations] == [("x", "From x."), ("y", "From y."), ("z", "")]
+    assert len(site.resources) == 2
+    assert site.note_resources["z"] == (res.id, next(r.id for r in site.resources.values() if "example.org" in r.key))
+
+
+def test_links_backlinks_and_dangling_references(tmp_path: Path) -> None:
+    site, problems = site_of(tmp_path, {
+        "a": note("A", topics="[a, nope]", body="## Part one\n\n[[b]] [[b#intro]] [[b#missing]] [[ghost]] [b again](b.md) [self](#part-one) [bad](#nowhere)"),
+        "b": note("B", topics="[b]", body="## Intro\n"),
+    })
+    assert site.links_to["a"] == ("b",)
+    assert site.backlinks == {"b": ("a",)}
+    assert site.topic_notes == {"a": ("a",), "b": ("b",)}
+    assert site.topic_children == {"a": ("b",)}
+    text = "\n".join(problems)
+    assert "a.md:3:13: error: unknown topic 'nope'" in text
+    assert "error: note 'b' has no heading '#missing'" in text
+    assert "error: unknown note [[ghost]]" in text
+    assert "warning: link to '#nowhere': no such heading in this note" in text
+    assert "#part-one" not in text
+
+
+def test_reading_paths_follow_after_and_report_cycles(tmp_path: Path) -> None:
+    site, problems = site_of(tmp_path, {
+        "intro": note("Intro"),
+        "basics": note("Basics", after="[intro]"),
+        "deep": note("Deep", after="[basics, intro]"),
+        "side": note("Side", after="[intro]"),
+        "alone": note("Alone"),
+    })
+    assert problems == []
+    assert site.paths == (("intro", "basics", "side", "deep"),)
+    assert site.neighbours_on_path("basics") == ("intro", "side")
+    assert site.neighbours_on_path("alone") == (None, None)
+
+    cyc = tmp_path / "cyc"
+    cyc.mkdir()
+    _, problems = site_of(cyc, {"p": note("P", after="[q]"), "q": note("Q", after="[p]"), "r": note("R", after="[r, nobody]")})
+    text = "\n".join(problems)
+    assert "error: 'after' forms a cycle: p → q → p" in text
+    assert "r.md:4:9: error: a note cannot come after itself" in text
+    assert "r.md:4:12: error: 'after' names unknown note 'nobody'" in text
+
+
+def test_related_notes_prefer_shared_resources(tmp_path: Path) -> None:
+    shared = link("https://example.org/shared")
+    site, _ = site_of(tmp_path, {
+        "a": note("A", topics="[a]", links=shared),
+        "b": note("B", topics="[b]", links=shared),
+        "c": note("C", topics="[a]"),
+        "d": note("D", topics="[b]"),
+    })
+    assert site.related["a"][:2] == ("b", "c")
+    assert "a" not in site.related["a"]
+
+
+def test_graph_json_lists_nodes_and_edges(tmp_path: Path) -> None:
+    site, _ = site_of(tmp_path, {"a": note("A", topics="[a]", links=link("https://e.org/"), body="[[b]]"), "b": note("B", after="[a]")})
+    data = graph_json(site, lambda s: f"n/{s}", lambda s: f"t/{s}", lambda s: f"r/{s}")
+    types = sorted({n["type"] for n in data["nodes"]})
+    assert types == ["note", "resource", "topic"]
+    edges = {(e["source"], e["target"], e["type"]) for e in data["edges"]}
+    assert ("note:a", "note:b", "link") in edges
+    assert ("note:a", "note:b", "after") in edges
+    assert ("note:a", "topic:a", "topic") in edges
+    assert ("topic:b", "topic:a", "parent") in edges
+    assert data["paths"] == [["a", "b"]]
+
+
+def test_links_to_drafts_warn_instead_of_failing(tmp_path: Path) -> None:
+    site, problems = site_of(tmp_path, {"a": note("A", body="[[wip]]"), "wip": "---\ntitle: W\ndraft: true\n---\n"})
+    assert "wip" not in site.notes
+    assert any("warning: [[wip]] is a draft, left out of this build" in p for p in problems)

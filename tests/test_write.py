@@ -1,0 +1,56 @@
+"""Write stage: staged output swapped in whole; nothing written outside the output folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from llmnotes.write import Staging, UnsafePath, safe_join
+
+
+@pytest.mark.parametrize("bad", ["", "../x", "a/../../x", "/etc/passwd", "a\\..\\x", "a/\0b"])
+def test_safe_join_refuses_escapes(tmp_path: Path, bad: str) -> None:
+    with pytest.raises(UnsafePath):
+        safe_join(tmp_path, bad)
+
+
+def test_safe_join_refuses_symlinks_out(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "link").symlink_to(tmp_path)
+    with pytest.raises(UnsafePath):
+        safe_join(tmp_path / "out", "link/x.html")
+    assert safe_join(tmp_path / "out", "notes/a/index.html") == tmp_path / "out" / "notes" / "a" / "index.html"
+
+
+def test_commit_replaces_the_old_site_whole(tmp_path: Path) -> None:
+    out = tmp_path / "build"
+    first = Staging(out)
+    first.write_all([("index.html", b"one"), ("old/page.html", b"stale")])
+    first.commit()
+    second = Staging(out)
+    second.write("index.html", b"two")
+    second.commit()
+    assert (out / "index.html").read_bytes() == b"two"
+    assert not (out / "old").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]  # no temporary folders left
+    assert oct(out.stat().st_mode & 0o777) == "0o755"
+
+
+def test_discard_leaves_the_old_site_untouched(tmp_path: Path) -> None:
+    out = tmp_path / "build"
+    out.mkdir()
+    (out / "index.html").write_bytes(b"old")
+    staging = Staging(out)
+    staging.write("index.html", b"new")
+    staging.discard()
+    assert (out / "index.html").read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]
+
+
+def test_two_pages_at_one_path_is_an_error(tmp_path: Path) -> None:
+    staging = Staging(tmp_path / "build")
+    staging.write("a.html", b"1")
+    with pytest.raises(UnsafePath):
+        staging.write("a.html", b"2")
+    staging.discard()
