@@ -17,7 +17,7 @@ string is dropped), and every arXiv form (``abs/X``, ``pdf/X``,
 A seed URL cut short with ``...`` or ``…`` is covered by any note URL that
 starts with what is left of it.
 
-Standard library plus PyYAML only. The seed text is read at run time; none of
+Standard library plus llmnotes itself (its loader reads the notes). The seed text is read at run time; none of
 it is stored in the repository.
 """
 
@@ -28,8 +28,6 @@ import re
 import sys
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
-
-import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -120,42 +118,19 @@ def read_seed_urls(seeds_dir: Path) -> list[str]:
     return list(urls)
 
 
-def front_matter(text: str) -> dict:
-    """Parse the YAML block between the first two ``---`` lines."""
-    lines = text.splitlines()
-    if not lines or lines[0].strip() != "---":
-        return {}
-    for end, line in enumerate(lines[1:], start=1):
-        if line.strip() == "---":
-            data = yaml.safe_load("\n".join(lines[1:end]))
-            return data if isinstance(data, dict) else {}
-    return {}
-
-
-def _as_urls(value) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return _as_urls(value.get("url"))
-    if isinstance(value, list):
-        return [u for item in value for u in _as_urls(item)]
-    return []
-
-
 def read_note_urls(notes_dir: Path) -> list[str]:
+    """Every URL the site cites: front-matter links, their discussions, and body links.
+
+    Read with llmnotes' own loader, so this sees exactly what a build sees."""
+    from llmnotes.load import load_all
+
+    loaded = load_all(notes_dir, drafts=True)
     urls: list[str] = []
-    for path in sorted(notes_dir.glob("*.md")):
-        try:
-            meta = front_matter(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            print(f"warning: {path.name}: bad front matter: {exc}", file=sys.stderr)
-            continue
-        for link in meta.get("links") or []:
-            if isinstance(link, dict):
-                urls += _as_urls(link.get("url"))
-                urls += _as_urls(link.get("discussion"))
-            else:
-                urls += _as_urls(link)
+    for note in loaded.notes:
+        for entry in note.links:
+            urls.append(entry.url)
+            urls += [url for url, _ in entry.discussion]
+        urls += [link.url for link in note.body_links]
     return urls
 
 

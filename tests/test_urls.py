@@ -9,7 +9,7 @@ from llmnotes.urls import Urls, output_file
         ("", "", "./"),
         ("", "notes/a/", "../../"),
         ("notes/a/", "", "notes/a/"),
-        ("notes/a/", "notes/a/", "./"),
+        ("notes/a/", "notes/a/", "../../notes/a/"),
         ("topics/x/", "notes/a/b/", "../../../topics/x/"),
         ("static/style.css", "notes/a/", "../../static/style.css"),
         ("feed.xml", "topics/", "../feed.xml"),

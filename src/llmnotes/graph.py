@@ -10,6 +10,7 @@ import difflib
 import heapq
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
 from llmnotes.diagnostics import Diagnostic, Severity
 from llmnotes.load import Loaded
@@ -57,12 +58,17 @@ class Site:
     paths: tuple[tuple[str, ...], ...]
     assets: tuple[Asset, ...]
 
+    @cached_property
+    def _path_neighbours(self) -> dict[str, tuple[str | None, str | None]]:
+        return {
+            slug: (path[i - 1] if i else None, path[i + 1] if i + 1 < len(path) else None)
+            for path in self.paths
+            for i, slug in enumerate(path)
+        }
+
     def neighbours_on_path(self, slug: str) -> tuple[str | None, str | None]:
-        for path in self.paths:
-            if slug in path:
-                i = path.index(slug)
-                return (path[i - 1] if i else None, path[i + 1] if i + 1 < len(path) else None)
-        return None, None
+        """The notes before and after `slug` on its reading path."""
+        return self._path_neighbours.get(slug, (None, None))
 
 
 def _err(place: Place, message: str, severity: Severity = Severity.ERROR) -> Diagnostic:

