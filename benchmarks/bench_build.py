@@ -62,7 +62,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the raw runs here")
     args = parser.parse_args()
     hugo = hugo_binary()
-    version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.split()[1]
+    version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.split()[1].split("-")[0]
     results: dict[str, dict[str, list[dict[str, float]]]] = {}
     for n in args.sizes:
         corpus = args.corpus / str(n)

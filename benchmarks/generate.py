@@ -58,8 +58,7 @@ def sentence(rng: random.Random, n: int) -> str:
 def make_note(i: int, n: int, rng: random.Random) -> dict:
     slug = f"note-{i:05d}"
     links = []
-    for j in range(rng.randint(3, 8)):
-        r = rng.randrange(n * 2)  # a shared pool: popular works are cited by several notes
+    for r in rng.sample(range(n * 2), rng.randint(3, 8)):  # a shared pool: works cited by several notes
         host = HOSTS[r % len(HOSTS)]
         url = f"https://arxiv.org/abs/{2000 + r % 400:04d}.{r:05d}" if host == "arxiv.org" else f"https://{host}/item/{r}"
         links.append({

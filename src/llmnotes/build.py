@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +46,24 @@ def check_output_folder(config: Config, out: Path, notes: Path) -> None:
         raise ConfigError(f"error: '{out}' is not empty and does not look like an llmnotes site; refusing to replace it")
 
 
+@contextlib.contextmanager
+def _long_lived_heap() -> Iterator[None]:
+    """Keep the cyclic garbage collector off while the notes and graph are built, then freeze them.
+
+    Loading makes millions of small objects that live until the end of the build and form no
+    garbage cycles. Left on, the collector rescans them again and again, which made a 10,000-note
+    build grow faster than linearly; frozen, it only looks at what rendering allocates.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
 def build_site(config: Config, drafts: bool = False, strict: bool = False) -> BuildResult:
     """Build the site, or report why not. The output folder is only touched by a good build."""
     started = time.perf_counter()
@@ -52,8 +73,9 @@ def build_site(config: Config, drafts: bool = False, strict: bool = False) -> Bu
         raise ConfigError(f"error: notes folder '{notes_dir}' not found")
     check_output_folder(config, out, notes_dir)
 
-    loaded = load_all(notes_dir, drafts=drafts, allow_html=config.allow_html)
-    site, graph_problems = build_graph(loaded)
+    with _long_lived_heap():
+        loaded = load_all(notes_dir, drafts=drafts, allow_html=config.allow_html)
+        site, graph_problems = build_graph(loaded)
     diagnostics = list(loaded.diagnostics) + graph_problems
     if strict:
         diagnostics = [d.as_error() if d.severity is Severity.WARNING else d for d in diagnostics]
