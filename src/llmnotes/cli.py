@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -15,6 +17,12 @@ from llmnotes.build import build_site
 from llmnotes.config import ConfigError, load_config
 from llmnotes.diagnostics import Diagnostic, Severity, display_path
 from llmnotes.exitcodes import ExitCode
+from llmnotes.links import fix as link_fix
+from llmnotes.links import report as link_report
+from llmnotes.links import run as link_run
+from llmnotes.links.cache import CacheError
+from llmnotes.links.report import FORMATS
+from llmnotes.links.settings import parse_codes, parse_duration
 from llmnotes.write import UnsafePath
 
 
@@ -35,7 +43,7 @@ def print_diagnostics(diagnostics: list[Diagnostic], stream: TextIO = sys.stderr
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="llmnotes",
-        description="Turn a folder of Markdown notes with YAML front-matter into a static site.",
+        description="Turn a folder of Markdown notes with YAML front-matter into a static site, and check its links.",
         epilog="Exit codes: 0 success, 1 problems found in the notes, 2 usage or configuration error.",
     )
     parser.add_argument("--version", action="version", version=f"llmnotes {__version__}")
@@ -55,7 +63,61 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--strict", action="store_true", help="treat warnings (such as unknown keys) as errors")
     build.add_argument("--config", type=Path, metavar="FILE", help="read settings from FILE instead of llmnotes.toml")
     build.add_argument("-q", "--quiet", action="store_true", help="print nothing but problems")
+
+    links = commands.add_parser(
+        "check-links",
+        help="check every link of the notes",
+        description="Extract every link of the notes and check it: external URLs over HTTP (each fetched "
+        "once, politely per host), links between notes offline. Settings come from [links] in "
+        "llmnotes.toml or [tool.llmnotes.links] in pyproject.toml; options given here win.",
+        epilog="Exit codes: 0 no broken links (blocked ones are shown but pass unless --strict), "
+        "1 broken links, 2 usage or configuration error.",
+    )
+    links.add_argument("--notes", type=Path, metavar="DIR", help="folder of notes (default: notes)")
+    links.add_argument("--config", type=Path, metavar="FILE", help="read settings from FILE instead of llmnotes.toml")
+    links.add_argument("--offline", action="store_true", help="check only links between notes, headings and files")
+    links.add_argument("--format", choices=FORMATS, default="text", help="report format (default: text)")
+    links.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE instead of standard output")
+    cache = links.add_mutually_exclusive_group()
+    cache.add_argument("--cache", type=Path, metavar="FILE", help="results cache (default: .llmnotes/links.sqlite)")
+    cache.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    links.add_argument("--cache-max-age", type=_duration, metavar="DURATION", help="trust cached good results this long (default: 1d)")
+    links.add_argument("--max-concurrency", type=_count, metavar="N", help="requests in flight over all hosts (default: 128)")
+    links.add_argument("--host-concurrency", type=_count, metavar="N", help="requests in flight to one host (default: 6)")
+    links.add_argument("--host-interval", type=_duration, metavar="DURATION", help="time between requests to one host (default: 10ms)")
+    links.add_argument("--timeout", type=_duration, metavar="SECONDS", help="deadline of one attempt (default: 20)")
+    links.add_argument("--retries", type=_count0, metavar="N", help="retries after timeouts, resets, 5xx and 429 (default: 2)")
+    links.add_argument("--exclude", action="append", type=_regex, metavar="REGEX", help="do not check URLs matching REGEX (repeatable)")
+    links.add_argument("--accept", type=_codes, metavar="CODES", help="status codes that count as ok, e.g. 200-299,403")
+    links.add_argument("--fragments", action="store_true", default=None, help="check that #fragments exist in external HTML pages")
+    links.add_argument("--strict", action="store_true", help="fail on blocked links too (401, 403, 429, bot challenges)")
+    links.add_argument("--fix", action="store_true", help="rewrite permanently redirected URLs in the notes")
     return parser
+
+
+def _arg_type(convert, what: str):
+    def parse(text: str):
+        try:
+            return convert(text)
+        except (ValueError, re.error) as exc:
+            raise argparse.ArgumentTypeError(str(exc) or f"not {what}") from None
+
+    parse.__name__ = what
+    return parse
+
+
+def _positive(text: str, minimum: int) -> int:
+    value = int(text)
+    if value < minimum:
+        raise ValueError(f"must be at least {minimum}")
+    return value
+
+
+_duration = _arg_type(parse_duration, "a duration")
+_codes = _arg_type(parse_codes, "status codes")
+_count = _arg_type(lambda t: _positive(t, 1), "a number")
+_count0 = _arg_type(lambda t: _positive(t, 0), "a number")
+_regex = _arg_type(lambda t: (re.compile(t), t)[1], "a regular expression")
 
 
 def _absolute(path: Path | None) -> Path | None:
@@ -91,11 +153,85 @@ def run_build(args: argparse.Namespace) -> ExitCode:
     return ExitCode.OK
 
 
+class _Progress:
+    """`checked 120/400` on a terminal's stderr; nothing anywhere else."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream, self.enabled = stream, stream.isatty()
+        self.total = self.done = self.bad = 0
+
+    def start(self, total: int) -> None:
+        self.total = total
+
+    def result(self, result) -> None:
+        self.done += 1
+        self.bad += result.verdict == "broken"
+        if self.enabled and (self.done % 10 == 0 or self.done == self.total):
+            self.stream.write(f"\rchecked {self.done}/{self.total} ({self.bad} broken)")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled and self.total:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+
+def run_check_links(args: argparse.Namespace) -> ExitCode:
+    config = load_config(Path.cwd(), args.config).with_options(notes=_absolute(args.notes))
+    settings = config.links.with_options(
+        cache_max_age=args.cache_max_age,
+        max_concurrency=args.max_concurrency,
+        host_concurrency=args.host_concurrency,
+        host_interval=args.host_interval,
+        timeout=args.timeout,
+        retries=args.retries,
+        accept=args.accept,
+        fragments=args.fragments,
+        cache=_absolute(args.cache),
+    )
+    if args.exclude:
+        settings = settings.with_options(exclude=settings.exclude + tuple(args.exclude))
+    if args.no_cache:
+        settings = replace(settings, cache=None)
+    progress = _Progress(sys.stderr)
+    try:
+        outcome = link_run.run(config, settings, offline=args.offline, on_start=progress.start, on_result=progress.result)
+    except CacheError as exc:
+        raise ConfigError(f"error: {exc}") from None
+    finally:
+        progress.close()
+    if outcome.report is None:
+        print_diagnostics(outcome.diagnostics)
+        print("check-links: the notes have errors; fix them first (llmnotes build shows the same)", file=sys.stderr)
+        return ExitCode.PROBLEMS
+    report = outcome.report
+    text = link_report.render(report, args.format, color=args.format == "text" and args.output is None and _color(sys.stdout))
+    if args.output:
+        write_text_atomically(args.output, text)
+        print(link_report.summary_line(report), file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    if args.fix:
+        for change in link_fix.apply(report):
+            p = change.place
+            print(f"{p.path}:{p.line}:{p.col}: fixed: {change.old} → {change.new}", file=sys.stderr)
+    return ExitCode.PROBLEMS if report.failed(args.strict) else ExitCode.OK
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "build":
             return int(run_build(args))
+        if args.command == "check-links":
+            return int(run_check_links(args))
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return int(ExitCode.USAGE)

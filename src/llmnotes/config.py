@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from llmnotes.diagnostics import display_path
+from llmnotes.links.settings import LinkSettings
+from llmnotes.links.settings import from_table as links_from_table
 
 CONFIG_FILE = "llmnotes.toml"
 
@@ -30,6 +32,7 @@ KEYS: dict[str, tuple[type, str]] = {
     "templates": (str, "folder of templates overriding the default theme's"),
     "static": (str, "folder of static files overriding the default theme's"),
     "allow_html": (bool, "let raw HTML in notes through to the pages"),
+    "links": (dict, "the link checker's [links] table"),
 }
 
 
@@ -50,6 +53,7 @@ class Config:
     templates: Path = field(default=Path("templates"))
     static: Path = field(default=Path("static"))
     allow_html: bool = False
+    links: LinkSettings = field(default_factory=LinkSettings)
     source: str | None = None  # the file the settings came from, for messages
 
     def with_options(self, **options: Any) -> Config:
@@ -140,6 +144,12 @@ def _from_table(settings: dict[str, Any], path: Path, text: str, table: str | No
             problems.append(f"{shown}:{line}:{col}: error: '{key}' must be {expected.__name__}, not {type(value).__name__}")
             continue
         values[key] = value
+    if "links" in values:
+        link_table = f"{table}.links" if table else "links"
+        values["links"], link_problems = links_from_table(values["links"], path.parent.resolve())
+        for key, problem in link_problems:
+            line, col = _key_position(text, key, link_table)
+            problems.append(f"{shown}:{line}:{col}: error: {problem}")
     if "base_url" in values:
         line, col = _key_position(text, "base_url", table)
         try:

@@ -1,0 +1,322 @@
+"""Check: an async scheduler over httpx that is fast overall and polite to every host.
+
+Each host has its own queue, its own small connection pool, a concurrency limit and a minimum
+interval between request starts; a global semaphore bounds requests in flight. Hosts are worked in
+parallel, so a slow or throttled host never stalls the others. A 429 or 503 slows its host down
+(honouring Retry-After, capped), and every attempt has an overall deadline, because httpx's own
+timeouts do not bound a body that trickles in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import http.cookiejar
+import random
+import re
+import socket
+import ssl
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from llmnotes.links.extract import Target, fetch_key
+from llmnotes.links.settings import LinkSettings
+
+VERDICTS = ("ok", "redirected", "broken", "blocked", "excluded")
+PERMANENT = (301, 308)
+_FRAGMENT_BODY_LIMIT = 8 * 1024 * 1024
+_ID = re.compile(rb"""\s(?:id|name)\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Result:
+    """The verdict on one URL. Plain data: reports, the cache and `--fix` read it."""
+
+    url: str
+    verdict: str
+    status: int | None = None
+    final_url: str | None = None
+    error: str | None = None
+    checked_at: float = 0.0
+    permanent: bool = False  # the redirect chain was permanent: `--fix` may rewrite the URL
+    missing_fragments: tuple[str, ...] = ()
+    from_cache: bool = False
+
+
+@dataclass
+class _Host:
+    """Scheduling state of one host: when the next request may start, and how hard to back off."""
+
+    interval: float
+    next_start: float = 0.0
+    penalty: float = 0.0  # extra seconds between requests after 429/503
+
+    async def wait_turn(self) -> None:
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        start = max(now, self.next_start)
+        self.next_start = start + self.interval + self.penalty
+        if start > now:
+            await asyncio.sleep(start - now)
+
+    def slow_down(self, seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        self.penalty = min(max(self.penalty * 2, 0.25), 10.0)
+        self.next_start = max(self.next_start, loop.time() + seconds)
+
+    def recover(self) -> None:
+        self.penalty = self.penalty / 2 if self.penalty > 0.01 else 0.0
+
+
+class _Attempt(Exception):
+    """A failed attempt: `retry` says whether trying again may help; `delay` a server's wish."""
+
+    def __init__(self, message: str, retry: bool, delay: float | None = None, status: int | None = None, host_wide: bool = False) -> None:
+        super().__init__(message)
+        self.retry, self.delay, self.status, self.host_wide = retry, delay, status, host_wide
+
+
+class _NoCookies(http.cookiejar.DefaultCookiePolicy):
+    """The shared per-host clients keep no cookies: each link's redirect chain has its own jar."""
+
+    def set_ok(self, cookie, request):  # noqa: ANN001 - stdlib signature
+        return False
+
+
+def _client(settings: LinkSettings, host: str, concurrency: int) -> httpx.AsyncClient:
+    headers = {"User-Agent": settings.user_agent, "Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    headers.update(dict(settings.for_host(host).headers))
+    return httpx.AsyncClient(
+        headers=headers,
+        timeout=httpx.Timeout(settings.timeout),
+        limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+        follow_redirects=False,
+        cookies=httpx.Cookies(http.cookiejar.CookieJar(policy=_NoCookies())),
+    )
+
+
+def _retry_after(response: httpx.Response, cap: float) -> float | None:
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), cap)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return min(max(when.timestamp() - time.time(), 0.0), cap)
+
+
+def _is_challenge(response: httpx.Response) -> bool:
+    headers = response.headers
+    return response.status_code in (403, 429, 503) and (
+        "challenge" in headers.get("cf-mitigated", "") or headers.get("server", "").lower() == "cloudflare"
+    )
+
+
+def _describe_error(exc: BaseException) -> tuple[str, bool]:
+    """A short reason for a transport failure, and whether a retry may help."""
+    chain = [exc]
+    while chain[-1].__cause__ is not None or chain[-1].__context__ is not None:
+        nxt = chain[-1].__cause__ or chain[-1].__context__
+        if nxt in chain:
+            break
+        chain.append(nxt)
+    text = " ".join(str(e) for e in chain)
+    if any(isinstance(e, socket.gaierror) for e in chain) or re.search(r"Name or service not known|No address associated|nodename nor servname|Temporary failure in name resolution", text):
+        return "DNS: host not found", False
+    if any(isinstance(e, ssl.SSLError) for e in chain) or "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text:
+        return f"TLS error: {exc}", False
+    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "Connection refused" in text:
+        return "connection refused", False
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out", True
+    if any(isinstance(e, ConnectionResetError) for e in chain) or "reset by peer" in text:
+        return "connection reset", True
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"server closed the connection: {exc}" if str(exc) else "server closed the connection", True
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return f"unsupported URL: {exc}", False
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, True
+
+
+class Checker:
+    """Checks targets; `on_result` is called as each verdict is reached (for progress displays)."""
+
+    def __init__(self, settings: LinkSettings, on_result: Callable[[Result], None] | None = None) -> None:
+        self.settings = settings
+        self.on_result = on_result or (lambda r: None)
+        self._excluded = [re.compile(p) for p in settings.exclude]
+
+    def excluded(self, url: str) -> bool:
+        return any(p.search(url) for p in self._excluded)
+
+    async def run(self, targets: list[Target]) -> dict[str, Result]:
+        """Check every target; results by fetch key."""
+        results: dict[str, Result] = {}
+        queues: dict[str, list[Target]] = defaultdict(list)
+        for target in targets:
+            if self.excluded(target.url):
+                results[target.key] = Result(target.url, "excluded", checked_at=time.time())
+                self.on_result(results[target.key])
+            else:
+                queues[target.host].append(target)
+        global_slots = asyncio.Semaphore(self.settings.max_concurrency)
+        clients: list[httpx.AsyncClient] = []
+        try:
+            workers = []
+            for host, queue in queues.items():
+                overrides = self.settings.for_host(host)
+                concurrency = overrides.concurrency or self.settings.host_concurrency
+                interval = overrides.interval if overrides.interval is not None else self.settings.host_interval
+                client = _client(self.settings, host, concurrency)
+                clients.append(client)
+                state = _Host(interval)
+                pending = iter(queue)
+                for _ in range(min(concurrency, len(queue))):
+                    workers.append(self._worker(pending, state, client, global_slots, results))
+            await asyncio.gather(*workers)
+        finally:
+            await asyncio.gather(*(c.aclose() for c in clients), return_exceptions=True)
+        return results
+
+    async def _worker(self, pending, host: _Host, client: httpx.AsyncClient, slots: asyncio.Semaphore, results: dict[str, Result]) -> None:
+        for target in pending:  # a shared iterator: each worker takes the next URL of its host
+            result = await self._check(target, host, client, slots)
+            results[target.key] = result
+            self.on_result(result)
+
+    async def _check(self, target: Target, host: _Host, client: httpx.AsyncClient, slots: asyncio.Semaphore) -> Result:
+        settings = self.settings
+        last: _Attempt | None = None
+        for attempt in range(settings.retries + 1):
+            await host.wait_turn()
+            try:
+                async with slots:
+                    async with asyncio.timeout(settings.timeout):
+                        result = await self._attempt(target, client)
+                host.recover()
+                return result
+            except TimeoutError:
+                last = _Attempt(f"timed out after {settings.timeout:g} s", retry=True)
+            except _Attempt as failure:
+                last = failure
+            if not last.retry or attempt == settings.retries:
+                break
+            delay = last.delay if last.delay is not None else settings.backoff * (2**attempt) * (1 + random.random())
+            if last.host_wide:
+                host.slow_down(delay)
+            else:
+                await asyncio.sleep(delay)
+        assert last is not None
+        verdict = "blocked" if last.status == 429 else "broken"
+        return Result(target.url, verdict, status=last.status, error=str(last), checked_at=time.time())
+
+    async def _attempt(self, target: Target, client: httpx.AsyncClient) -> Result:
+        """One try: follow redirects by hand (to see each hop), HEAD first, GET when needed."""
+        settings = self.settings
+        wants_body = settings.fragments and bool(target.fragments)
+        cookies = httpx.Cookies()
+        url = target.url
+        seen = [fetch_key(url)]
+        permanent = True
+        hops = 0
+        while True:
+            response, body = await self._request(client, url, cookies, wants_body)
+            status = response.status_code
+            location = response.headers.get("location")
+            if 300 <= status < 400 and location:
+                hops += 1
+                permanent = permanent and status in PERMANENT
+                url = urljoin(url, location.strip())
+                if urlsplit(url).scheme not in ("http", "https"):
+                    raise _Attempt(f"redirected to a non-web URL: {url}", retry=False, status=status)
+                key = fetch_key(url)
+                if key in seen:
+                    loop = " → ".join(seen[seen.index(key):] + [key])
+                    raise _Attempt(f"redirect loop: {loop}", retry=False, status=status)
+                if hops > settings.max_redirects:
+                    raise _Attempt(f"too many redirects (more than {settings.max_redirects})", retry=False, status=status)
+                seen.append(key)
+                continue
+            break
+        return self._verdict(target, response, body, url, hops, permanent)
+
+    async def _request(self, client: httpx.AsyncClient, url: str, cookies: httpx.Cookies, wants_body: bool) -> tuple[httpx.Response, bytes | None]:
+        """HEAD, falling back to GET when the server mishandles HEAD; the body only when needed."""
+        for method in (("GET",) if wants_body else ("HEAD", "GET")):
+            request = client.build_request(method, url)
+            cookies.set_cookie_header(request)
+            try:
+                response = await client.send(request, stream=True)
+            except httpx.HTTPError as exc:
+                if method == "HEAD" and not isinstance(exc, httpx.TimeoutException):
+                    continue  # some servers drop HEAD requests; GET decides
+                message, retry = _describe_error(exc)
+                raise _Attempt(message, retry=retry) from None
+            try:
+                cookies.extract_cookies(response)
+                if method == "HEAD" and not (200 <= response.status_code < 400) and response.status_code != 429:
+                    continue  # 405, 404, 403… on HEAD: ask again with GET before judging
+                body = None
+                if wants_body and response.status_code < 300 and "html" in response.headers.get("content-type", "html"):
+                    body = await self._read_limited(response)
+                return response, body
+            except httpx.HTTPError as exc:
+                message, retry = _describe_error(exc)
+                raise _Attempt(message, retry=retry) from None
+            finally:
+                await response.aclose()
+        raise AssertionError("unreachable: GET always returns or raises")
+
+    @staticmethod
+    async def _read_limited(response: httpx.Response) -> bytes:
+        chunks, size = [], 0
+        async for chunk in response.aiter_raw():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= _FRAGMENT_BODY_LIMIT:
+                break
+        return b"".join(chunks)
+
+    def _verdict(self, target: Target, response: httpx.Response, body: bytes | None, final_url: str, hops: int, permanent: bool) -> Result:
+        status = response.status_code
+        now = time.time()
+        if status in self.settings.accept:
+            missing: tuple[str, ...] = ()
+            if body is not None:
+                ids = {m.decode("utf-8", "replace") for m in _ID.findall(body)}
+                missing = tuple(sorted({f for f, _ in target.fragments if f not in ids}))
+            if missing:
+                return Result(target.url, "broken", status, final_url if hops else None, f"missing fragment #{', #'.join(missing)}", now, missing_fragments=missing)
+            if hops and permanent:
+                return Result(target.url, "redirected", status, final_url, None, now, permanent=True)
+            return Result(target.url, "ok", status, final_url if hops else None, None, now)
+        if _is_challenge(response):
+            return Result(target.url, "blocked", status, None, "bot challenge (Cloudflare)", now)
+        if status == 429:
+            raise _Attempt("rate limited (429)", retry=True, delay=_retry_after(response, self.settings.max_retry_after), status=429, host_wide=True)
+        if status in (401, 403, 999):
+            return Result(target.url, "blocked", status, None, f"access denied ({status})", now)
+        if status == 503:
+            raise _Attempt("service unavailable (503)", retry=True, delay=_retry_after(response, self.settings.max_retry_after), status=503, host_wide=True)
+        if status >= 500:
+            raise _Attempt(f"server error ({status})", retry=True, status=status)
+        reason = {404: "not found (404)", 410: "gone (410)"}.get(status, f"HTTP {status}")
+        if hops:
+            reason += f" after redirect to {final_url}"
+        return Result(target.url, "broken", status, final_url if hops else None, reason, now)
+
+
+def check(targets: list[Target], settings: LinkSettings, on_result: Callable[[Result], None] | None = None) -> dict[str, Result]:
+    """Run the checker to completion (the synchronous entry point the CLI uses)."""
+    return asyncio.run(Checker(settings, on_result).run(targets))
+
+

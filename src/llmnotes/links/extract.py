@@ -1,0 +1,84 @@
+"""Extract: every link of the notes, with every place it is written, one entry per URL to fetch.
+
+Reuses the build's load and graph stages. External URLs are grouped by a fetch key (scheme and host
+case, default port, fragment removed), so a URL cited by fifty notes is fetched once and reported at
+fifty places. Internal links (notes, headings, files) are checked offline by the graph stage.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+from llmnotes.diagnostics import Diagnostic
+from llmnotes.load import Loaded
+from llmnotes.model import Place
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True)
+class Target:
+    """One URL to fetch, and where the notes use it (with the fragment each place asks for)."""
+
+    url: str  # as first written, fragment removed
+    key: str
+    places: tuple[Place, ...]
+    fragments: tuple[tuple[str, Place], ...] = ()
+
+    @property
+    def host(self) -> str:
+        return (urlsplit(self.url).hostname or "").lower()
+
+
+def fetch_key(url: str) -> str:
+    """Two spellings with the same key are one request."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = host if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
+    if parts.username or parts.password:
+        netloc = parts.netloc.rsplit("@", 1)[0] + "@" + netloc
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+
+
+def extract(loaded: Loaded) -> list[Target]:
+    """Front-matter links and discussions, body links and images, in a stable order."""
+    places: dict[str, list[Place]] = defaultdict(list)
+    fragments: dict[str, list[tuple[str, Place]]] = defaultdict(list)
+    first_url: dict[str, str] = {}
+
+    def add(url: str, place: Place) -> None:
+        key = fetch_key(url)
+        first_url.setdefault(key, url.split("#", 1)[0])
+        places[key].append(place)
+        fragment = urlsplit(url).fragment
+        if fragment:
+            fragments[key].append((fragment, place))
+
+    for note in sorted(loaded.notes, key=lambda n: n.slug):
+        for entry in note.links:
+            add(entry.url, entry.place)
+            for url, place in entry.discussion:
+                add(url, place)
+        for link in note.body_links:
+            add(link.url, link.place)
+    return [
+        Target(first_url[key], key, tuple(sorted(set(p), key=_order)), tuple(fragments.get(key, ())))
+        for key, p in sorted(places.items(), key=lambda kv: _order(min(kv[1], key=_order)))
+    ]
+
+
+def _order(place: Place) -> tuple[str, int, int]:
+    return (place.path, place.line, place.col)
+
+
+def internal_problems(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """The graph's diagnostics about links between notes, headings and files."""
+    markers = ("unknown note", "has no heading", "no such heading", "not found in the notes folder", "points outside the notes folder")
+    return [d for d in diagnostics if any(m in d.message for m in markers)]

@@ -1,0 +1,80 @@
+"""`--fix`: rewrite permanently redirected URLs where they are written, changing nothing else.
+
+Edits are made at the exact line and column the loader recorded, after checking that the text there
+is the URL being replaced, so formatting, comments, quoting and order of the file are kept. Each file
+is rewritten atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from llmnotes.links.extract import fetch_key
+from llmnotes.links.report import Report
+from llmnotes.model import Place
+
+_URL_TOKEN = re.compile(r"""[^\s"'<>()\[\],]+""")
+
+
+@dataclass(frozen=True)
+class Change:
+    place: Place
+    old: str
+    new: str
+
+
+def plan(report: Report) -> list[tuple[Place, str, str]]:
+    """(place, key, new URL) for every place of every permanently redirected URL."""
+    edits = []
+    for finding in report.findings:
+        if finding.verdict == "redirected" and finding.final_url:
+            for place in finding.places:
+                edits.append((place, fetch_key(finding.url), finding.final_url))
+    return edits
+
+
+def apply(report: Report, root: Path = Path(".")) -> list[Change]:
+    by_file: dict[str, list[tuple[Place, str, str]]] = defaultdict(list)
+    for edit in plan(report):
+        by_file[edit[0].path].append(edit)
+    changes: list[Change] = []
+    for path, edits in sorted(by_file.items()):
+        file = root / path
+        text = file.read_bytes().decode("utf-8")  # keep CRLF line ends as they are
+        lines = text.split("\n")
+        # right to left, so earlier columns on the same line stay valid
+        for place, key, new in sorted(edits, key=lambda e: (e[0].line, e[0].col), reverse=True):
+            line = lines[place.line - 1]
+            start = place.col - 1
+            if start < len(line) and line[start] in "\"'":
+                start += 1
+            match = _URL_TOKEN.match(line, start)
+            if not match or fetch_key(match.group(0)) != key:
+                continue  # the file changed since it was read: leave it alone
+            old = match.group(0)
+            fragment = urlsplit(old).fragment
+            replacement = new + (f"#{fragment}" if fragment and "#" not in new else "")
+            lines[place.line - 1] = line[:start] + replacement + line[match.end():]
+            changes.append(Change(place, old, replacement))
+        new_text = "\n".join(lines)
+        if new_text != text:
+            _write_atomically(file, new_text)
+    return sorted(changes, key=lambda c: (c.place.path, c.place.line, c.place.col))
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,59 @@
+"""The check-links pipeline: load the notes, extract, use the cache, check, store."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from llmnotes.config import Config, ConfigError, resolve
+from llmnotes.diagnostics import Diagnostic, has_errors, sort_diagnostics
+from llmnotes.graph import build_graph
+from llmnotes.links import cache as cache_db
+from llmnotes.links.check import Result, check
+from llmnotes.links.extract import extract, internal_problems
+from llmnotes.links.report import Report, make_report
+from llmnotes.links.settings import LinkSettings
+from llmnotes.load import load_all
+
+
+@dataclass(frozen=True)
+class Outcome:
+    report: Report | None
+    diagnostics: list[Diagnostic]  # problems that stopped the check (bad notes)
+
+
+def cache_path(config: Config, settings: LinkSettings) -> Path | None:
+    return None if settings.cache is None else resolve(config, settings.cache)
+
+
+def run(
+    config: Config,
+    settings: LinkSettings,
+    offline: bool = False,
+    on_start: Callable[[int], None] | None = None,
+    on_result: Callable[[Result], None] | None = None,
+) -> Outcome:
+    started = time.perf_counter()
+    notes_dir = resolve(config, config.notes)
+    if not notes_dir.is_dir():
+        raise ConfigError(f"error: notes folder '{notes_dir}' not found")
+    loaded = load_all(notes_dir, drafts=True, allow_html=config.allow_html)
+    errors = [d for d in loaded.diagnostics if d.severity.value == "error"]
+    if has_errors(errors):
+        return Outcome(None, sort_diagnostics(errors))
+    _, graph_problems = build_graph(loaded)
+    internal = sort_diagnostics(internal_problems(graph_problems))
+    targets = [] if offline else extract(loaded)
+
+    path = cache_path(config, settings)
+    cached = cache_db.load(path, settings.cache_max_age) if path else {}
+    results: dict[str, Result] = {t.key: cached[t.key] for t in targets if t.key in cached and not (settings.fragments and t.fragments)}
+    todo = [t for t in targets if t.key not in results]
+    if on_start:
+        on_start(len(todo))
+    results.update(check(todo, settings, on_result))
+    if path:
+        cache_db.store(path, results)
+    return Outcome(make_report(targets, results, internal, time.perf_counter() - started), [])
