@@ -13,6 +13,8 @@ from llmnotes import markdown, urls
 from llmnotes.config import Config, ConfigError, resolve
 from llmnotes.diagnostics import Diagnostic, Severity, has_errors, sort_diagnostics
 from llmnotes.graph import build_graph
+from llmnotes.links import cache as cache_db
+from llmnotes.links.check import Result
 from llmnotes.load import load_all
 from llmnotes.render import Renderer
 from llmnotes.theme import default_theme, static_files
@@ -44,6 +46,16 @@ def check_output_folder(config: Config, out: Path, notes: Path) -> None:
         raise ConfigError(f"error: output '{out}' exists and is not a folder")
     if out.is_dir() and any(out.iterdir()) and not (out / "index.html").is_file():
         raise ConfigError(f"error: '{out}' is not empty and does not look like an llmnotes site; refusing to replace it")
+
+
+def link_health(config: Config) -> dict[str, Result]:
+    """What `check-links` last saw of each URL, from its cache, so pages can flag broken links."""
+    if config.links.cache is None:
+        return {}
+    try:
+        return cache_db.load(resolve(config, config.links.cache), max_age=None, good_only=False)
+    except cache_db.CacheError:
+        return {}  # an unreadable cache costs the flags, never the build
 
 
 @contextlib.contextmanager
@@ -86,7 +98,7 @@ def build_site(config: Config, drafts: bool = False, strict: bool = False) -> Bu
     theme_templates, theme_static = default_theme()
     site_templates = resolve(config, config.templates)
     site_static = resolve(config, config.static)
-    renderer = Renderer(config, site, [site_templates, theme_templates])
+    renderer = Renderer(config, site, [site_templates, theme_templates], link_health(config))
     staging = Staging(out)
     pages = 0
     try:

@@ -19,6 +19,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from llmnotes import markdown, urls
 from llmnotes.config import Config
 from llmnotes.graph import Resource, Site, graph_json
+from llmnotes.links.extract import fetch_key
 from llmnotes.model import Note
 
 RECENT = 10
@@ -50,9 +51,10 @@ def _build_date() -> dt.datetime:
 
 
 class Renderer:
-    def __init__(self, config: Config, site: Site, template_dirs: list[Path]) -> None:
+    def __init__(self, config: Config, site: Site, template_dirs: list[Path], health: dict | None = None) -> None:
         self.config = config
         self.site = site
+        self.health = health or {}
         self.urls = urls.Urls(config.base_url)
         self.env = Environment(
             loader=ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs if d.is_dir()]),
@@ -65,7 +67,14 @@ class Renderer:
         self.env.filters["inline_md"] = markdown.render_inline
         self.env.filters["isodate"] = lambda d: d.isoformat() if d else ""
         self.env.filters["longdate"] = lambda d: f"{d:%-d %B %Y}" if d else ""
-        self.env.globals.update(site=config, graph=site, kind_label=_kind_label)
+        self.env.globals.update(site=config, graph=site, kind_label=_kind_label, broken=self.broken)
+
+    def broken(self, url: str):
+        """The last check's result for `url` when it was broken, else None (templates flag it)."""
+        result = self.health.get(fetch_key(url))
+        if result is None or result.verdict != "broken":
+            return None
+        return {"error": result.error, "checked": dt.datetime.fromtimestamp(result.checked_at, dt.UTC).date()}
 
     # -- shared context ------------------------------------------------------------------------
 

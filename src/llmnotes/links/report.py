@@ -77,12 +77,13 @@ def as_text(report: Report, color: bool = False) -> str:
     paint = {"broken": "31", "blocked": "33", "redirected": "36"}
     by_file: dict[str, list[str]] = {}
     for d in report.internal:
-        by_file.setdefault(d.path, []).append((d.line, d.col, f"{d.line}:{d.col}  {'broken':<10}  {d.message}"))
+        by_file.setdefault(d.path, []).append((d.line, d.col, f"{f'{d.line}:{d.col}':<7} {'broken':<10}  {d.message}"))
     for place, f in _place_rows(report, ("broken", "blocked", "redirected")):
         verdict = f"{f.verdict:<10}"
         if color:
             verdict = f"\033[{paint[f.verdict]}m{verdict}\033[0m"
-        by_file.setdefault(place.path, []).append((place.line, place.col, f"{place.line}:{place.col}  {verdict}  {f.url}  ({_why(f)})"))
+        where = f"{place.line}:{place.col}"
+        by_file.setdefault(place.path, []).append((place.line, place.col, f"{where:<7} {verdict}  {f.url}  ({_why(f)})"))
     lines = []
     for path in sorted(by_file):
         lines.append(path)

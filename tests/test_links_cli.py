@@ -1,0 +1,180 @@
+"""`llmnotes check-links` end to end: the real command on a site whose links point at a local server."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from conftest import TOPICS, run_cli
+from linkserver import LinkServer
+
+FAST = ["--timeout", "1", "--retries", "1", "--host-interval", "0"]
+
+
+@pytest.fixture(scope="module")
+def server():
+    with LinkServer() as s:
+        yield s
+
+
+def notes(server) -> dict[str, str]:
+    u = server.url
+    return {
+        "notes/topics.yaml": TOPICS,
+        "notes/alpha.md": f"""---
+title: Alpha
+links:
+  - url: {u('/ok')}
+    title: Fine
+  - url: "{u('/301')}"   # moved; --fix rewrites this and keeps this comment
+    title: Moved
+    discussion:
+      - {u('/404')}
+---
+Body link to [the same page]({u('/ok')}#section), an image ![x]({u('/page/img.png')}),
+<{u('/410')}> and [[beta]] and [[ghost]].
+""",
+        "notes/beta.md": f"""---
+title: Beta
+links:
+  - url: {u('/403')}
+    title: Members only
+  - url: {u('/OK').replace('/OK', '/ok')}
+    title: Fine again
+---
+Also [moved]({u('/301')}).
+""",
+    }
+
+
+def test_text_report_groups_problems_by_file_and_exits_1(make_site, server) -> None:
+    site = make_site(notes(server), sample=False)
+    server.reset()
+    result = run_cli("check-links", "--no-cache", *FAST, cwd=site)
+    assert result.returncode == 1, result.stderr
+    out = result.stdout
+    assert out.startswith("notes/alpha.md\n")
+    lines = out.splitlines()
+    assert f"  6:10    redirected  {server.url('/301')}  (moved permanently to {server.url('/ok')})" in lines
+    assert f"  9:9     broken      {server.url('/404')}  (not found (404))" in lines
+    assert any(line.startswith("  12:47   broken      unknown note [[ghost]]") for line in lines)
+    assert "notes/beta.md" in lines and any("blocked" in line and "/403" in line for line in lines)
+    assert lines[-1].startswith("6 URLs: 2 ok, 1 redirected, 3 broken, 1 blocked, 0 excluded")  # internal links count
+    assert server.hits("/ok") == 2  # cited three times, fetched once; once more at the end of /301
+
+
+def test_json_report_shape(make_site, server, tmp_path: Path) -> None:
+    site = make_site(notes(server), sample=False)
+    out = tmp_path / "report.json"
+    result = run_cli("check-links", "--no-cache", "--format", "json", "--output", str(out), *FAST, cwd=site)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith("6 URLs:")
+    data = json.loads(out.read_text())
+    assert data["summary"] == {"ok": 2, "redirected": 1, "broken": 3, "blocked": 1, "excluded": 0}
+    by_url = {r["url"]: r for r in data["results"]}
+    assert set(by_url[server.url("/ok")]) >= {"url", "verdict", "status", "final_url", "error", "places"}
+    ok = by_url[server.url("/ok")]
+    assert ok["verdict"] == "ok" and ok["status"] == 200 and len(ok["places"]) == 3
+    assert {"path": "notes/alpha.md", "line": 11, "col": 30} in ok["places"]
+    moved = by_url[server.url("/301")]
+    assert (moved["verdict"], moved["final_url"]) == ("redirected", server.url("/ok"))
+    assert data["internal"] == [{"path": "notes/alpha.md", "line": 12, "col": 47, "message": "unknown note [[ghost]]"}]
+
+
+def test_junit_github_and_markdown_formats(make_site, server) -> None:
+    site = make_site(notes(server), sample=False)
+    junit = run_cli("check-links", "--no-cache", "--format", "junit", *FAST, cwd=site)
+    suite = ET.fromstring(junit.stdout).find("testsuite")
+    assert suite.get("failures") == "3" and int(suite.get("tests")) == 7
+    failure = next(c for c in suite if c.get("name") == server.url("/404")).find("failure")
+    assert failure.get("message") == "not found (404)" and "notes/alpha.md:9:9" in failure.text
+    github = run_cli("check-links", "--no-cache", "--format", "github", *FAST, cwd=site).stdout.splitlines()
+    assert f"::error file=notes/alpha.md,line=9,col=9,title=broken link::{server.url('/404')} — not found (404)" in github
+    assert any(line.startswith("::warning file=notes/beta.md,line=4,col=10,") for line in github)
+    assert "::error file=notes/alpha.md,line=12,col=47::unknown note [[ghost]]" in github
+    markdown = run_cli("check-links", "--no-cache", "--format", "markdown", *FAST, cwd=site).stdout
+    assert markdown.startswith("# Link check\n") and f"| `notes/alpha.md:9:9` | broken | <{server.url('/404')}> | not found (404) |" in markdown
+
+
+def test_offline_checks_only_internal_links(make_site, server) -> None:
+    site = make_site(notes(server), sample=False)
+    server.reset()
+    result = run_cli("check-links", "--offline", "--no-cache", cwd=site)
+    assert result.returncode == 1
+    assert "unknown note [[ghost]]" in result.stdout and server.requests == []
+
+
+def test_blocked_passes_unless_strict(make_site, server) -> None:
+    site = make_site({"notes/topics.yaml": TOPICS, "notes/a.md": f"---\ntitle: A\nlinks:\n  - url: {server.url('/403')}\n    title: T\n---\n"}, sample=False)
+    assert run_cli("check-links", "--no-cache", *FAST, cwd=site).returncode == 0
+    assert run_cli("check-links", "--no-cache", "--strict", *FAST, cwd=site).returncode == 1
+
+
+def test_warm_cache_sends_no_request_and_broken_links_are_rechecked(make_site, server) -> None:
+    site = make_site({"notes/topics.yaml": TOPICS, "notes/a.md": f"---\ntitle: A\nlinks:\n  - url: {server.url('/ok')}\n    title: T\n  - url: {server.url('/404')}\n    title: Gone\n---\n"}, sample=False)
+    server.reset()
+    assert run_cli("check-links", *FAST, cwd=site).returncode == 1
+    assert (site / ".llmnotes" / "links.sqlite").is_file()
+    server.reset()
+    warm = run_cli("check-links", "--format", "json", *FAST, cwd=site)
+    assert server.hits("/ok") == 0 and server.hits("/404") == 2  # good result trusted, broken checked again
+    assert json.loads(warm.stdout)["results"][0]["cached"] is True
+    server.reset()
+    run_cli("check-links", "--cache-max-age", "0s", *FAST, cwd=site)
+    assert server.hits("/ok") == 1  # too old: checked again
+
+
+def test_build_flags_links_last_seen_broken(make_site, server) -> None:
+    site = make_site({"notes/topics.yaml": TOPICS, "notes/a.md": f"---\ntitle: A\nlinks:\n  - url: {server.url('/404')}\n    title: Gone\n  - url: {server.url('/ok')}\n    title: Fine\n---\n"}, sample=False)
+    assert run_cli("build", cwd=site).returncode == 0
+    assert "link-broken" not in (site / "build" / "notes" / "a" / "index.html").read_text()
+    run_cli("check-links", *FAST, cwd=site)
+    assert run_cli("build", cwd=site).returncode == 0
+    page = (site / "build" / "notes" / "a" / "index.html").read_text()
+    assert page.count('class="link-broken"') == 1 and "Link broken when last checked" in page and "not found (404)" in page
+
+
+def test_fix_rewrites_permanent_redirects_and_nothing_else(make_site, server) -> None:
+    site = make_site(notes(server), sample=False)
+    before = {p: (site / p).read_bytes() for p in ("notes/alpha.md", "notes/beta.md")}
+    result = run_cli("check-links", "--no-cache", "--fix", *FAST, cwd=site)
+    assert f"notes/alpha.md:6:10: fixed: {server.url('/301')} → {server.url('/ok')}" in result.stderr
+    assert f"notes/beta.md:9:14: fixed: {server.url('/301')} → {server.url('/ok')}" in result.stderr
+    for path, old in before.items():
+        new = (site / path).read_bytes()
+        assert new == old.replace(server.url("/301").encode(), server.url("/ok").encode())
+    assert b'"   # moved; --fix rewrites this and keeps this comment' in (site / "notes/alpha.md").read_bytes()
+    again = run_cli("check-links", "--no-cache", "--fix", *FAST, cwd=site)
+    assert "fixed:" not in again.stderr
+
+
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        ("[links]\ntimeout = 'soon'\n", "llmnotes.toml:2:1: error: 'soon' is not a duration"),
+        ("[links]\nretry = 3\n", "llmnotes.toml:2:1: error: unknown key 'retry' in [links] (did you mean 'retries'?)"),
+        ("[links]\nexclude = ['(']\n", "llmnotes.toml:2:1: error: 'exclude' pattern '(' is not a valid regular expression"),
+        ("[links.hosts.'a.org']\nspeed = 1\n", "llmnotes.toml:1:1: error: unknown key 'speed' for host a.org"),
+    ],
+)
+def test_bad_link_settings_exit_2(make_site, config: str, message: str) -> None:
+    site = make_site({"llmnotes.toml": config})
+    result = run_cli("check-links", "--offline", cwd=site)
+    assert result.returncode == 2 and result.stderr.startswith(message), result.stderr
+
+
+def test_bad_options_exit_2(make_site) -> None:
+    site = make_site()
+    for args in (["--timeout", "x"], ["--accept", "ok"], ["--format", "xml"], ["--cache", "a", "--no-cache"], ["--max-concurrency", "0"]):
+        assert run_cli("check-links", *args, cwd=site).returncode == 2, args
+    (site / "bad.sqlite").write_text("not a database")
+    result = run_cli("check-links", "--cache", "bad.sqlite", cwd=site)
+    assert result.returncode == 2 and "cannot use as a link cache" in result.stderr
+
+
+def test_bad_notes_stop_the_check(make_site) -> None:
+    site = make_site({"notes/broken.md": "---\ntitle: [\n---\n"})
+    result = run_cli("check-links", "--offline", cwd=site)
+    assert result.returncode == 1 and "notes/broken.md:3:1: error: invalid YAML" in result.stderr
