@@ -58,3 +58,14 @@ def test_pyproject_keys_are_located_in_their_table(tmp_path: Path, monkeypatch) 
 def test_explicit_config_file_must_exist(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(tmp_path, tmp_path / "missing.toml")
+
+
+def test_the_readme_links_example_is_valid(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    example = readme.split("```toml\n[links]\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "llmnotes.toml").write_text("[links]\n" + example)
+    links = load_config(tmp_path).links
+    assert links.accept == frozenset(range(200, 300)) | {403}
+    assert links.host_interval == 0.01 and links.cache_max_age == 86400
+    assert links.hosts["arxiv.org"].concurrency == 1 and links.hosts["arxiv.org"].interval == 3
+    assert ("User-Agent", "my-reading-list (me@example.org)") in links.hosts["arxiv.org"].headers
