@@ -421,6 +421,7 @@ def main() -> int:
                     run["server_peaks"] = {h: v["peak_concurrency"] for h, v in stats["hosts"].items()}
                     run["server_requests_per_host"] = {h: v["requests"] for h, v in stats["hosts"].items()}
                     run["server_max_peak"] = stats["max_peak_concurrency"]
+                    run["server_peak_all_hosts"] = stats["peak_concurrency_all_hosts"]
                     run["cmd"] = cmd
                     if run["timed_out"]:
                         error = f"killed after --run-timeout {args.run_timeout:g} s"
@@ -436,7 +437,8 @@ def main() -> int:
                     print(
                         f"({s}) {tool} run {i + 1}/{args.runs}: {status}, wall {run['wall']:.2f} s, "
                         f"CPU {run['cpu']:.2f} s, RSS {run['rss_mib']:.0f} MiB, "
-                        f"server saw {run['server_requests']:,} requests, max per-host peak {run['server_max_peak']}",
+                        f"server saw {run['server_requests']:,} requests, max per-host peak {run['server_max_peak']} "
+                        f"(all hosts {run['server_peak_all_hosts']})",
                         file=sys.stderr,
                     )
                     if error:

@@ -37,11 +37,12 @@ BODY = b"ok\n"
 
 
 class Counter:
-    """Requests and peak in-flight requests for one host."""
+    """Requests and peak in-flight requests for one host (or, as `total`, for all of them)."""
 
-    __slots__ = ("requests", "inflight", "peak", "window_requests", "window_peak")
+    __slots__ = ("requests", "inflight", "peak", "window_requests", "window_peak", "total")
 
-    def __init__(self) -> None:
+    def __init__(self, total: Counter | None = None) -> None:
+        self.total = total  # the all-hosts counter, entered and left alongside this one
         self.requests = 0  # since start
         self.peak = 0
         self.inflight = 0
@@ -49,6 +50,8 @@ class Counter:
         self.window_peak = 0
 
     def enter(self) -> None:
+        if self.total is not None:
+            self.total.enter()
         self.inflight += 1
         self.requests += 1
         self.window_requests += 1
@@ -58,6 +61,8 @@ class Counter:
             self.window_peak = self.inflight
 
     def leave(self) -> None:
+        if self.total is not None:
+            self.total.leave()
         self.inflight -= 1
 
     def reset(self) -> None:
@@ -70,7 +75,8 @@ class Server:
         self.port = port
         self.latency = latency
         self.hosts = hosts
-        self.counters = {h: Counter() for h in hosts}
+        self.total = Counter()
+        self.counters = {h: Counter(self.total) for h in hosts}
         self.connections = {h: 0 for h in hosts}
         self.peak_connections = {h: 0 for h in hosts}
         self.started = time.time()
@@ -104,13 +110,17 @@ class Server:
                 }
                 for h, c in self.counters.items()
             },
-            "total_requests": sum(c.window_requests for c in self.counters.values()),
+            "total_requests": self.total.window_requests,
             "max_peak_concurrency": max(c.window_peak for c in self.counters.values()),
+            "peak_concurrency_all_hosts": self.total.window_peak,
+            "since_start_requests": self.total.requests,
+            "since_start_peak_concurrency_all_hosts": self.total.peak,
         }
 
     def reset(self) -> None:
         for c in self.counters.values():
             c.reset()
+        self.total.reset()
         self.window_started = time.time()
         self.protocol_errors = 0
 

@@ -65,7 +65,7 @@ def hits(run, path: str) -> int:
         ("/429-always", "blocked", 429, 3),     # never clears: blocked, not broken
         ("/head-405", "ok", 200, 2),            # HEAD refused must not make a live link look dead
         ("/head-404", "ok", 200, 2),
-        ("/head-reset", "ok", 200, 2),
+        ("/head-reset", "ok", 200, (2, 3)),     # aiohttp resends a HEAD once when a reused connection drops
         ("/401", "blocked", 401, 2),
         ("/403", "blocked", 403, 2),
         ("/999", "blocked", 999, 2),
@@ -75,7 +75,7 @@ def hits(run, path: str) -> int:
 def test_status_verdicts_and_request_counts(run, server, path, verdict, status, requests) -> None:
     result = run[0][path]
     assert (result.verdict, result.status) == (verdict, status), result
-    assert hits(run, path) == requests
+    assert hits(run, path) in (requests if isinstance(requests, tuple) else (requests,))
 
 
 def test_permanent_redirect_is_reported_with_its_final_url(run, server) -> None:
@@ -118,7 +118,9 @@ def test_trickling_and_endless_bodies_do_not_hang(run, server) -> None:
 def test_reset_connections_are_retried_then_broken(run, server) -> None:
     result = run[0]["/reset"]
     assert (result.verdict, result.error) == ("broken", "connection reset")
-    assert hits(run, "/reset") == 6  # HEAD and GET, three attempts
+    # HEAD and GET, three attempts; aiohttp also resends once when the request went out on a reused
+    # keep-alive connection (RFC 9112 §9.3.1), so between 6 and 12.
+    assert 6 <= hits(run, "/reset") <= 12
 
 
 def test_cookie_set_during_a_redirect_is_sent_along_the_chain(run, server) -> None:
@@ -206,3 +208,33 @@ def test_settings_parsers() -> None:
     assert parse_codes("200-202,403") == {200, 201, 202, 403}
     with pytest.raises(ValueError):
         parse_codes("ok")
+
+
+def test_a_slow_host_does_not_stall_the_others(server) -> None:
+    """127.0.0.1 and localhost are two hosts to the scheduler (one server behind both)."""
+    slow = [target(server.url(f"/slow-headers?s=0.5&n={i}")) for i in range(6)]
+    fast = [target(server.url(f"/page/fast-{i}").replace("127.0.0.1", "localhost")) for i in range(6)]
+    finished: dict[str, float] = {}
+    started = time.perf_counter()
+    settings = LinkSettings(host_concurrency=1, host_interval=0.0, timeout=3.0, retries=0, cache=None)
+    results = check(slow + fast, settings, on_result=lambda r: finished.setdefault(r.url, time.perf_counter() - started))
+    assert all(r.verdict == "ok" for r in results.values()), results
+    assert max(finished[t.url] for t in fast) < 1.0  # done while the slow host is still on its second URL
+    assert max(finished[t.url] for t in slow) >= 6 * 0.5 * 0.95
+
+
+def test_the_deadline_bounds_a_body_that_trickles(server) -> None:
+    """Reading a page for its fragments must stop at the deadline, not when the server finishes."""
+    slow_body = target(server.url("/trickle"), fragments=[("x", Place("a.md", 1, 1))])
+    settings = LinkSettings(timeout=1.0, retries=0, fragments=True, host_interval=0.0, cache=None)
+    started = time.perf_counter()
+    result = check([slow_body], settings)[slow_body.key]
+    assert (result.verdict, result.error) == ("broken", "timed out after 1 s")
+    assert time.perf_counter() - started < 3  # the body would take 200 s to arrive
+
+
+def test_an_endless_body_is_read_only_up_to_the_limit(server) -> None:
+    endless = target(server.url("/endless"), fragments=[("x", Place("a.md", 1, 1))])
+    settings = LinkSettings(timeout=5.0, retries=0, fragments=True, host_interval=0.0, cache=None)
+    result = check([endless], settings)[endless.key]
+    assert result.verdict in ("broken",) and result.error in ("missing fragment #x", "timed out after 5 s")

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,8 +10,9 @@ from llmnotes import markdown, urls
 from llmnotes.config import Config, ConfigError, resolve
 from llmnotes.diagnostics import Diagnostic, Severity, has_errors, sort_diagnostics
 from llmnotes.graph import build_graph
+from llmnotes.heap import long_lived_heap
 from llmnotes.links import cache as cache_db
-from llmnotes.links.check import Result
+from llmnotes.links.result import Result
 from llmnotes.load import load_all
 from llmnotes.render import Renderer
 from llmnotes.theme import default_theme, static_files
@@ -58,24 +56,6 @@ def link_health(config: Config) -> dict[str, Result]:
         return {}  # an unreadable cache costs the flags, never the build
 
 
-@contextlib.contextmanager
-def _long_lived_heap() -> Iterator[None]:
-    """Keep the cyclic garbage collector off while the notes and graph are built, then freeze them.
-
-    Loading makes millions of small objects that live until the end of the build and form no
-    garbage cycles. Left on, the collector rescans them again and again, which made a 10,000-note
-    build grow faster than linearly; frozen, it only looks at what rendering allocates.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
-
-
 def build_site(config: Config, drafts: bool = False, strict: bool = False) -> BuildResult:
     """Build the site, or report why not. The output folder is only touched by a good build."""
     started = time.perf_counter()
@@ -85,7 +65,7 @@ def build_site(config: Config, drafts: bool = False, strict: bool = False) -> Bu
         raise ConfigError(f"error: notes folder '{notes_dir}' not found")
     check_output_folder(config, out, notes_dir)
 
-    with _long_lived_heap():
+    with long_lived_heap():
         loaded = load_all(notes_dir, drafts=drafts, allow_html=config.allow_html)
         site, graph_problems = build_graph(loaded)
     diagnostics = list(loaded.diagnostics) + graph_problems

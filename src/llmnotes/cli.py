@@ -10,10 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-import jinja2
-
 from llmnotes import __version__
-from llmnotes.build import build_site
 from llmnotes.config import ConfigError, load_config
 from llmnotes.diagnostics import Diagnostic, Severity, display_path
 from llmnotes.exitcodes import ExitCode
@@ -126,6 +123,9 @@ def _absolute(path: Path | None) -> Path | None:
 
 
 def run_build(args: argparse.Namespace) -> ExitCode:
+    from jinja2 import TemplateError, TemplateSyntaxError
+
+    from llmnotes.build import build_site  # Jinja and the theme are only needed here
     config = load_config(Path.cwd(), args.config).with_options(
         notes=_absolute(args.notes), out=_absolute(args.out), base_url=args.base_url
     )
@@ -134,10 +134,10 @@ def run_build(args: argparse.Namespace) -> ExitCode:
     except UnsafePath as exc:
         print(f"error: {exc}", file=sys.stderr)
         return ExitCode.PROBLEMS
-    except jinja2.TemplateSyntaxError as exc:
+    except TemplateSyntaxError as exc:
         print(f"{exc.filename or exc.name}:{exc.lineno}:1: error: template: {exc.message}", file=sys.stderr)
         return ExitCode.PROBLEMS
-    except jinja2.TemplateError as exc:
+    except TemplateError as exc:
         print(f"error: template: {exc}", file=sys.stderr)
         return ExitCode.PROBLEMS
     print_diagnostics(result.diagnostics)

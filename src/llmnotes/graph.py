@@ -113,6 +113,16 @@ def build_graph(loaded: Loaded) -> tuple[Site, list[Diagnostic]]:
     return site, problems
 
 
+def reference_problems(loaded: Loaded) -> list[Diagnostic]:
+    """Only the checks of links between notes, headings and files: what `check-links` needs,
+    without building the rest of the graph."""
+    notes = {n.slug: n for n in sorted(loaded.notes, key=lambda n: n.slug)}
+    problems: list[Diagnostic] = []
+    _note_links(notes, loaded.drafts, problems)
+    _check_assets(notes, loaded.assets, problems)
+    return problems
+
+
 def _topics(notes: dict[str, Note], topics: dict[str, Topic], problems: list[Diagnostic]) -> dict[str, tuple[str, ...]]:
     members: dict[str, list[str]] = {slug: [] for slug in topics}
     for note in notes.values():

@@ -24,27 +24,27 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.gfm import gfm_plugin
-from pygments import highlight as pygments_highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
 
 from llmnotes.model import AssetLink, BodyLink, Heading, NoteLink, Place
 
 _WIKILINK = re.compile(r"\[\[([^\[\]\n|#]+)(?:#([^\[\]\n|]+))?(?:\|([^\[\]\n]+))?\]\]")
 _NOTE_EXT = (".md", ".markdown")
-_FORMATTER = HtmlFormatter(nowrap=True)
 
 
 def _highlight(code: str, lang: str, _attrs: str) -> str:
     """Pygments with CSS classes; unknown languages fall back to markdown-it's plain escaping."""
     if not lang:
         return ""
+    from pygments import highlight as pygments_highlight  # imported on first use: most runs need none
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
     try:
         lexer = get_lexer_by_name(lang)
     except ClassNotFound:
         return ""
-    body = pygments_highlight(code, lexer, _FORMATTER)
+    body = pygments_highlight(code, lexer, HtmlFormatter(nowrap=True))
     return f'<pre class="highlight"><code class="language-{html.escape(lang)}">{body}</code></pre>\n'
 
 
@@ -278,6 +278,8 @@ def _render_image(self: Any, tokens: list[Token], idx: int, options: Any, env: d
 
 def pygments_css(light: str = "friendly", dark: str = "monokai") -> str:
     """Stylesheet for highlighted code: a light style, and a dark one under prefers-color-scheme."""
+    from pygments.formatters import HtmlFormatter
+
     light_css = HtmlFormatter(style=light).get_style_defs(".highlight")
     dark_css = HtmlFormatter(style=dark).get_style_defs(".highlight")
     indented = "\n".join("  " + line for line in dark_css.splitlines())

@@ -12,7 +12,7 @@ import time
 from contextlib import closing
 from pathlib import Path
 
-from llmnotes.links.check import Result
+from llmnotes.links.result import Result
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (

@@ -1,17 +1,20 @@
-"""Check: an async scheduler over httpx that is fast overall and polite to every host.
+"""Check: an async scheduler over aiohttp that is fast overall and polite to every host.
 
 Each host has its own queue, its own small connection pool, a concurrency limit and a minimum
 interval between request starts; a global semaphore bounds requests in flight. Hosts are worked in
 parallel, so a slow or throttled host never stalls the others. A 429 or 503 slows its host down
-(honouring Retry-After, capped), and every attempt has an overall deadline, because httpx's own
+(honouring Retry-After, capped), and every attempt has an overall deadline, because socket
 timeouts do not bound a body that trickles in.
+
+aiohttp rather than httpx, measured on this machine (benchmarks/RESULTS.md): on 4,000 loopback
+URLs this checker spent 1.9 ms of CPU per URL on httpx's own transport and 1.1 ms on httpx with the
+httpx-aiohttp transport, and on aiohttp directly it checks 20,000 URLs in about 0.3 ms each.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
-import http.cookiejar
 import random
 import re
 import socket
@@ -22,30 +25,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-import httpx
+import aiohttp
 
 from llmnotes.links.extract import Target, fetch_key
+from llmnotes.links.result import VERDICTS, Result
 from llmnotes.links.settings import LinkSettings
 
-VERDICTS = ("ok", "redirected", "broken", "blocked", "excluded")
 PERMANENT = (301, 308)
 _FRAGMENT_BODY_LIMIT = 8 * 1024 * 1024
 _ID = re.compile(rb"""\s(?:id|name)\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Result:
-    """The verdict on one URL. Plain data: reports, the cache and `--fix` read it."""
-
-    url: str
-    verdict: str
-    status: int | None = None
-    final_url: str | None = None
-    error: str | None = None
-    checked_at: float = 0.0
-    permanent: bool = False  # the redirect chain was permanent: `--fix` may rewrite the URL
-    missing_fragments: tuple[str, ...] = ()
-    from_cache: bool = False
 
 
 @dataclass
@@ -81,27 +69,22 @@ class _Attempt(Exception):
         self.retry, self.delay, self.status, self.host_wide = retry, delay, status, host_wide
 
 
-class _NoCookies(http.cookiejar.DefaultCookiePolicy):
-    """The shared per-host clients keep no cookies: each link's redirect chain has its own jar."""
-
-    def set_ok(self, cookie, request):  # noqa: ANN001 - stdlib signature
-        return False
-
-
-def _client(settings: LinkSettings, host: str, concurrency: int) -> httpx.AsyncClient:
+def _session(settings: LinkSettings, host: str, concurrency: int) -> aiohttp.ClientSession:
+    """One small connection pool per host, so hosts never queue behind each other."""
     headers = {"User-Agent": settings.user_agent, "Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
     headers.update(dict(settings.for_host(host).headers))
-    return httpx.AsyncClient(
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency, ttl_dns_cache=300),
         headers=headers,
-        timeout=httpx.Timeout(settings.timeout),
-        limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
-        follow_redirects=False,
-        cookies=httpx.Cookies(http.cookiejar.CookieJar(policy=_NoCookies())),
+        # No socket timeouts: one asyncio deadline per attempt bounds connect, headers and body alike.
+        timeout=aiohttp.ClientTimeout(total=None, sock_connect=None, sock_read=None),
+        cookie_jar=aiohttp.DummyCookieJar(),  # each redirect chain keeps its own cookies (below)
+        auto_decompress=False,
     )
 
 
-def _retry_after(response: httpx.Response, cap: float) -> float | None:
-    value = response.headers.get("retry-after")
+def _retry_after(headers, cap: float) -> float | None:
+    value = headers.get("retry-after")
     if not value:
         return None
     value = value.strip()
@@ -114,9 +97,8 @@ def _retry_after(response: httpx.Response, cap: float) -> float | None:
     return min(max(when.timestamp() - time.time(), 0.0), cap)
 
 
-def _is_challenge(response: httpx.Response) -> bool:
-    headers = response.headers
-    return response.status_code in (403, 429, 503) and (
+def _is_challenge_headers(status: int, headers) -> bool:
+    return status in (403, 429, 503) and (
         "challenge" in headers.get("cf-mitigated", "") or headers.get("server", "").lower() == "cloudflare"
     )
 
@@ -124,27 +106,28 @@ def _is_challenge(response: httpx.Response) -> bool:
 def _describe_error(exc: BaseException) -> tuple[str, bool]:
     """A short reason for a transport failure, and whether a retry may help."""
     chain = [exc]
-    while chain[-1].__cause__ is not None or chain[-1].__context__ is not None:
-        nxt = chain[-1].__cause__ or chain[-1].__context__
-        if nxt in chain:
-            break
+    while (nxt := chain[-1].__cause__ or chain[-1].__context__) is not None and nxt not in chain:
         chain.append(nxt)
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        chain.append(exc.os_error)
     text = " ".join(str(e) for e in chain)
-    if any(isinstance(e, socket.gaierror) for e in chain) or re.search(r"Name or service not known|No address associated|nodename nor servname|Temporary failure in name resolution", text):
+    if any(isinstance(e, socket.gaierror | aiohttp.ClientConnectorDNSError) for e in chain):
         return "DNS: host not found", False
-    if any(isinstance(e, ssl.SSLError) for e in chain) or "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text:
+    if any(isinstance(e, ssl.SSLError | aiohttp.ClientSSLError) for e in chain):
         return f"TLS error: {exc}", False
     if any(isinstance(e, ConnectionRefusedError) for e in chain) or "Connection refused" in text:
         return "connection refused", False
-    if isinstance(exc, httpx.TimeoutException):
+    if any(isinstance(e, TimeoutError) for e in chain):
         return "timed out", True
     if any(isinstance(e, ConnectionResetError) for e in chain) or "reset by peer" in text:
         return "connection reset", True
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return f"server closed the connection: {exc}" if str(exc) else "server closed the connection", True
-    if isinstance(exc, httpx.UnsupportedProtocol):
-        return f"unsupported URL: {exc}", False
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, True
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "server closed the connection", True
+    if isinstance(exc, aiohttp.InvalidURL):
+        return f"invalid URL: {exc}", False
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return f"invalid response: {exc.message}", True
+    return (f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__), True
 
 
 class Checker:
@@ -169,31 +152,31 @@ class Checker:
             else:
                 queues[target.host].append(target)
         global_slots = asyncio.Semaphore(self.settings.max_concurrency)
-        clients: list[httpx.AsyncClient] = []
+        sessions: list[aiohttp.ClientSession] = []
         try:
             workers = []
             for host, queue in queues.items():
                 overrides = self.settings.for_host(host)
                 concurrency = overrides.concurrency or self.settings.host_concurrency
                 interval = overrides.interval if overrides.interval is not None else self.settings.host_interval
-                client = _client(self.settings, host, concurrency)
-                clients.append(client)
+                session = _session(self.settings, host, concurrency)
+                sessions.append(session)
                 state = _Host(interval)
                 pending = iter(queue)
                 for _ in range(min(concurrency, len(queue))):
-                    workers.append(self._worker(pending, state, client, global_slots, results))
+                    workers.append(self._worker(pending, state, session, global_slots, results))
             await asyncio.gather(*workers)
         finally:
-            await asyncio.gather(*(c.aclose() for c in clients), return_exceptions=True)
+            await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
         return results
 
-    async def _worker(self, pending, host: _Host, client: httpx.AsyncClient, slots: asyncio.Semaphore, results: dict[str, Result]) -> None:
+    async def _worker(self, pending, host: _Host, session: aiohttp.ClientSession, slots: asyncio.Semaphore, results: dict[str, Result]) -> None:
         for target in pending:  # a shared iterator: each worker takes the next URL of its host
-            result = await self._check(target, host, client, slots)
+            result = await self._check(target, host, session, slots)
             results[target.key] = result
             self.on_result(result)
 
-    async def _check(self, target: Target, host: _Host, client: httpx.AsyncClient, slots: asyncio.Semaphore) -> Result:
+    async def _check(self, target: Target, host: _Host, session: aiohttp.ClientSession, slots: asyncio.Semaphore) -> Result:
         settings = self.settings
         last: _Attempt | None = None
         for attempt in range(settings.retries + 1):
@@ -201,7 +184,7 @@ class Checker:
             try:
                 async with slots:
                     async with asyncio.timeout(settings.timeout):
-                        result = await self._attempt(target, client)
+                        result = await self._attempt(target, session)
                 host.recover()
                 return result
             except TimeoutError:
@@ -219,19 +202,18 @@ class Checker:
         verdict = "blocked" if last.status == 429 else "broken"
         return Result(target.url, verdict, status=last.status, error=str(last), checked_at=time.time())
 
-    async def _attempt(self, target: Target, client: httpx.AsyncClient) -> Result:
+    async def _attempt(self, target: Target, session: aiohttp.ClientSession) -> Result:
         """One try: follow redirects by hand (to see each hop), HEAD first, GET when needed."""
         settings = self.settings
         wants_body = settings.fragments and bool(target.fragments)
-        cookies = httpx.Cookies()
+        cookies: dict[str, dict[str, str]] = {}  # by host, for this chain only
         url = target.url
-        seen = [fetch_key(url)]
+        seen = [target.key]
         permanent = True
         hops = 0
         while True:
-            response, body = await self._request(client, url, cookies, wants_body)
-            status = response.status_code
-            location = response.headers.get("location")
+            status, headers, body = await self._request(session, url, cookies, wants_body)
+            location = headers.get("location")
             if 300 <= status < 400 and location:
                 hops += 1
                 permanent = permanent and status in PERMANENT
@@ -246,48 +228,58 @@ class Checker:
                     raise _Attempt(f"too many redirects (more than {settings.max_redirects})", retry=False, status=status)
                 seen.append(key)
                 continue
-            break
-        return self._verdict(target, response, body, url, hops, permanent)
+            return self._verdict(target, status, headers, body, url, hops, permanent)
 
-    async def _request(self, client: httpx.AsyncClient, url: str, cookies: httpx.Cookies, wants_body: bool) -> tuple[httpx.Response, bytes | None]:
-        """HEAD, falling back to GET when the server mishandles HEAD; the body only when needed."""
-        for method in (("GET",) if wants_body else ("HEAD", "GET")):
-            request = client.build_request(method, url)
-            cookies.set_cookie_header(request)
+    async def _request(self, session: aiohttp.ClientSession, url: str, cookies: dict[str, dict[str, str]], wants_body: bool):
+        """HEAD, falling back to GET when the server mishandles HEAD; the body only when needed.
+
+        Returns (status, headers, body or None)."""
+        host = (urlsplit(url).hostname or "").lower() if cookies else ""
+        for method in ("GET",) if wants_body else ("HEAD", "GET"):
+            jar = cookies.get(host)
+            extra = {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())} if jar else None
             try:
-                response = await client.send(request, stream=True)
-            except httpx.HTTPError as exc:
-                if method == "HEAD" and not isinstance(exc, httpx.TimeoutException):
+                response = await session.request(method, url, allow_redirects=False, headers=extra)
+            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                if method == "HEAD" and not isinstance(exc, TimeoutError | aiohttp.ClientConnectorError):
                     continue  # some servers drop HEAD requests; GET decides
                 message, retry = _describe_error(exc)
                 raise _Attempt(message, retry=retry) from None
             try:
-                cookies.extract_cookies(response)
-                if method == "HEAD" and not (200 <= response.status_code < 400) and response.status_code != 429:
+                if response.cookies:
+                    jar = cookies.setdefault((urlsplit(url).hostname or "").lower(), {})
+                    for name, morsel in response.cookies.items():
+                        jar[name] = morsel.value
+                status = response.status
+                if method == "HEAD" and not (200 <= status < 400) and status != 429:
                     continue  # 405, 404, 403… on HEAD: ask again with GET before judging
                 body = None
-                if wants_body and response.status_code < 300 and "html" in response.headers.get("content-type", "html"):
+                if wants_body and status < 300 and "html" in response.headers.get("content-type", "html"):
                     body = await self._read_limited(response)
-                return response, body
-            except httpx.HTTPError as exc:
+                return status, response.headers, body
+            except (aiohttp.ClientError, OSError) as exc:
                 message, retry = _describe_error(exc)
                 raise _Attempt(message, retry=retry) from None
             finally:
-                await response.aclose()
+                if method == "HEAD":
+                    response.release()  # no body: the connection goes back to the pool
+                else:
+                    response.close()  # never wait for a body nobody needs (it may be endless)
         raise AssertionError("unreachable: GET always returns or raises")
 
     @staticmethod
-    async def _read_limited(response: httpx.Response) -> bytes:
+    async def _read_limited(response: aiohttp.ClientResponse) -> bytes:
+        """The body, up to a limit: enough for any page's ids, never all of an endless stream."""
         chunks, size = [], 0
-        async for chunk in response.aiter_raw():
+        while size < _FRAGMENT_BODY_LIMIT:
+            chunk = await response.content.read(min(1 << 16, _FRAGMENT_BODY_LIMIT - size))
+            if not chunk:
+                break
             chunks.append(chunk)
             size += len(chunk)
-            if size >= _FRAGMENT_BODY_LIMIT:
-                break
         return b"".join(chunks)
 
-    def _verdict(self, target: Target, response: httpx.Response, body: bytes | None, final_url: str, hops: int, permanent: bool) -> Result:
-        status = response.status_code
+    def _verdict(self, target: Target, status: int, headers, body: bytes | None, final_url: str, hops: int, permanent: bool) -> Result:
         now = time.time()
         if status in self.settings.accept:
             missing: tuple[str, ...] = ()
@@ -299,14 +291,14 @@ class Checker:
             if hops and permanent:
                 return Result(target.url, "redirected", status, final_url, None, now, permanent=True)
             return Result(target.url, "ok", status, final_url if hops else None, None, now)
-        if _is_challenge(response):
+        if _is_challenge_headers(status, headers):
             return Result(target.url, "blocked", status, None, "bot challenge (Cloudflare)", now)
         if status == 429:
-            raise _Attempt("rate limited (429)", retry=True, delay=_retry_after(response, self.settings.max_retry_after), status=429, host_wide=True)
+            raise _Attempt("rate limited (429)", retry=True, delay=_retry_after(headers, self.settings.max_retry_after), status=429, host_wide=True)
         if status in (401, 403, 999):
             return Result(target.url, "blocked", status, None, f"access denied ({status})", now)
         if status == 503:
-            raise _Attempt("service unavailable (503)", retry=True, delay=_retry_after(response, self.settings.max_retry_after), status=503, host_wide=True)
+            raise _Attempt("service unavailable (503)", retry=True, delay=_retry_after(headers, self.settings.max_retry_after), status=503, host_wide=True)
         if status >= 500:
             raise _Attempt(f"server error ({status})", retry=True, status=status)
         reason = {404: "not found (404)", 410: "gone (410)"}.get(status, f"HTTP {status}")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import quoteattr
 
 from llmnotes.diagnostics import Diagnostic
-from llmnotes.links.check import VERDICTS, Result
+from llmnotes.links.result import VERDICTS, Result
 from llmnotes.links.extract import Target
 from llmnotes.model import Place
 
@@ -109,7 +109,7 @@ def as_json(report: Report) -> str:
         ],
         "internal": [{"path": d.path, "line": d.line, "col": d.col, "message": d.message} for d in report.internal],
     }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(data, ensure_ascii=False) + "\n"  # compact: the C encoder, fast on 20,000 results
 
 
 def as_junit(report: Report) -> str:

@@ -7,11 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from llmnotes.heap import long_lived_heap
 from llmnotes.config import Config, ConfigError, resolve
 from llmnotes.diagnostics import Diagnostic, has_errors, sort_diagnostics
-from llmnotes.graph import build_graph
+from llmnotes.graph import reference_problems
 from llmnotes.links import cache as cache_db
-from llmnotes.links.check import Result, check
+from llmnotes.links.result import Result
 from llmnotes.links.extract import extract, internal_problems
 from llmnotes.links.report import Report, make_report
 from llmnotes.links.settings import LinkSettings
@@ -39,12 +40,12 @@ def run(
     notes_dir = resolve(config, config.notes)
     if not notes_dir.is_dir():
         raise ConfigError(f"error: notes folder '{notes_dir}' not found")
-    loaded = load_all(notes_dir, drafts=True, allow_html=config.allow_html)
+    with long_lived_heap():
+        loaded = load_all(notes_dir, drafts=True, allow_html=config.allow_html)
     errors = [d for d in loaded.diagnostics if d.severity.value == "error"]
     if has_errors(errors):
         return Outcome(None, sort_diagnostics(errors))
-    _, graph_problems = build_graph(loaded)
-    internal = sort_diagnostics(internal_problems(graph_problems))
+    internal = sort_diagnostics(internal_problems(reference_problems(loaded)))
     targets = [] if offline else extract(loaded)
 
     path = cache_path(config, settings)
@@ -53,6 +54,8 @@ def run(
     todo = [t for t in targets if t.key not in results]
     if on_start:
         on_start(len(todo))
+    from llmnotes.links.check import check  # aiohttp is imported only when there is work for it
+
     results.update(check(todo, settings, on_result))
     if path:
         cache_db.store(path, results)
