@@ -205,12 +205,10 @@ def _note_links(notes: dict[str, Note], drafts: frozenset[str], problems: list[D
                 problems.append(_err(link.place, f"note '{link.target}' has no heading '#{link.heading}'{_suggest(link.heading, ids)}"))
             if target.slug != note.slug and target.slug not in targets:
                 targets.append(target.slug)
-        for token in note.tokens:
-            for child in token.children or ():
-                heading = child.meta.get("self_heading") if child.meta else None
-                if heading and heading not in {h.id for h in note.headings} and not heading.startswith("fn"):
-                    line = (token.map[0] + 1) if token.map else 1
-                    problems.append(Diagnostic(note.path, line, 1, f"link to '#{heading}': no such heading in this note", Severity.WARNING))
+        ids = {h.id for h in note.headings}
+        for heading, place in note.fragment_links:
+            if heading not in ids:
+                problems.append(_err(place, f"link to '#{heading}': no such heading in this note", Severity.WARNING))
         links_to[note.slug] = tuple(targets)
     return links_to
 

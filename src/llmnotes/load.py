@@ -6,6 +6,9 @@ loaded in a process pool and cached by content hash.
 
 from __future__ import annotations
 
+import concurrent.futures
+import dataclasses
+import itertools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +19,7 @@ from llmnotes.model import Asset, Note, Place, SourceFile, Topic
 
 NOTE_SUFFIXES = (".md", ".markdown")
 TOPICS_FILE = "topics.yaml"
+PARALLEL_FROM = 64  # below this many notes, starting worker processes costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,7 @@ def load_note(source: SourceFile, allow_html: bool = False) -> tuple[Note | None
         note_links=found.note_links,
         assets=found.assets,
         headings=found.headings,
+        fragment_links=found.fragment_links,
         word_count=found.word_count,
         tokens=tuple(tokens),
         **fields,
@@ -172,6 +177,33 @@ def _parent_cycles(topics: dict[str, Topic], places: dict[str, Place]) -> list[D
             seen.append(parent)
             parent = topics[parent].parent
     return problems
+
+
+def _load_without_tokens(source: SourceFile, allow_html: bool) -> tuple[Note | None, list[Diagnostic]]:
+    """`load_note` minus the Markdown tokens: small enough to send back from a worker process."""
+    note, problems = load_note(source, allow_html)
+    return (dataclasses.replace(note, tokens=()) if note else None), problems
+
+
+def load_for_links(notes_dir: Path, allow_html: bool = False, workers: int | None = None) -> Loaded:
+    """Every note, drafts included, without Markdown tokens: what `check-links` needs.
+
+    Notes are independent, so a large folder is parsed on every core; the results are the same as
+    one process would give, in the same order.
+    """
+    sources, assets, diagnostics = discover(notes_dir)
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    if workers > 1 and len(sources) >= PARALLEL_FROM:
+        with concurrent.futures.ProcessPoolExecutor(workers) as pool:
+            loaded = list(pool.map(_load_without_tokens, sources, itertools.repeat(allow_html), chunksize=max(1, len(sources) // (workers * 4))))
+    else:
+        loaded = [_load_without_tokens(source, allow_html) for source in sources]
+    notes = []
+    for note, problems in loaded:
+        diagnostics += problems
+        if note is not None:
+            notes.append(note)
+    return Loaded(tuple(notes), {}, {}, tuple(assets), tuple(diagnostics))
 
 
 def load_all(notes_dir: Path, drafts: bool = False, allow_html: bool = False) -> Loaded:

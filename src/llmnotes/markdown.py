@@ -92,6 +92,7 @@ class Extracted:
     body_links: tuple[BodyLink, ...]
     note_links: tuple[NoteLink, ...]
     assets: tuple[AssetLink, ...]
+    fragment_links: tuple[tuple[str, Place], ...]  # `[x](#heading)` within the note
     problems: tuple[tuple[Place, str], ...]
     word_count: int
 
@@ -142,6 +143,7 @@ def extract(tokens: list[Token], body: str, first_line: int, path: str, note_dir
     body_links: list[BodyLink] = []
     note_links: list[NoteLink] = []
     assets: list[AssetLink] = []
+    fragments: list[tuple[str, Place]] = []
     problems: list[tuple[Place, str]] = []
     words = 0
     link_text: list[str] | None = None
@@ -179,7 +181,8 @@ def extract(tokens: list[Token], body: str, first_line: int, path: str, note_dir
             elif scheme or href.startswith(("/", "//")):
                 continue  # mailto:, tel:, site-absolute paths: left as written
             elif href.startswith("#"):
-                child.meta["self_heading"] = unquote(href[1:])
+                if not href.startswith(("#fn", "#fnref")):  # footnote anchors are not headings
+                    fragments.append((unquote(href[1:]), place))
             else:
                 _relative(child, href, place, note_dir, note_links, assets, problems)
         elif child.type == "link_close" and pending is not None:
@@ -187,7 +190,7 @@ def extract(tokens: list[Token], body: str, first_line: int, path: str, note_dir
             body_links.append(BodyLink(href, "".join(link_text or ()).strip(), place))
             link_text, pending = None, None
 
-    return Extracted(tuple(headings), tuple(body_links), tuple(note_links), tuple(assets), tuple(problems), words)
+    return Extracted(tuple(headings), tuple(body_links), tuple(note_links), tuple(assets), tuple(fragments), tuple(problems), words)
 
 
 def _relative(

@@ -89,6 +89,7 @@ class Note:
     note_links: tuple[NoteLink, ...] = ()
     assets: tuple[AssetLink, ...] = ()
     headings: tuple[Heading, ...] = ()
+    fragment_links: tuple[tuple[str, Place], ...] = ()
     word_count: int = 0
     tokens: tuple[Any, ...] = field(default=(), compare=False, repr=False)
 

@@ -18,6 +18,7 @@ from llmnotes.frontmatter import Document, Path_
 from llmnotes.model import KINDS, STATUSES, LinkEntry, Place
 
 SLUG_SEGMENT = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_WHITESPACE = re.compile(r"\s")
 
 NOTE_KEYS = ("title", "summary", "topics", "date", "updated", "draft", "after", "links")
 LINK_KEYS = ("url", "title", "kind", "authors", "year", "note", "discussion", "status")
@@ -31,7 +32,7 @@ def is_slug(value: str, nested: bool = False) -> bool:
 
 def url_problem(url: str) -> str | None:
     """Why `url` is not an absolute http(s) URL, or None when it is one."""
-    if any(c.isspace() for c in url):
+    if _WHITESPACE.search(url):
         return "contains whitespace"
     try:
         parts = urlsplit(url)

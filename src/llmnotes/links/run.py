@@ -16,7 +16,7 @@ from llmnotes.links.result import Result
 from llmnotes.links.extract import extract, internal_problems
 from llmnotes.links.report import Report, make_report
 from llmnotes.links.settings import LinkSettings
-from llmnotes.load import load_all
+from llmnotes.load import load_for_links
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def run(
     if not notes_dir.is_dir():
         raise ConfigError(f"error: notes folder '{notes_dir}' not found")
     with long_lived_heap():
-        loaded = load_all(notes_dir, drafts=True, allow_html=config.allow_html)
+        loaded = load_for_links(notes_dir, allow_html=config.allow_html)
     errors = [d for d in loaded.diagnostics if d.severity.value == "error"]
     if has_errors(errors):
         return Outcome(None, sort_diagnostics(errors))
