@@ -178,3 +178,35 @@ def test_bad_notes_stop_the_check(make_site) -> None:
     site = make_site({"notes/broken.md": "---\ntitle: [\n---\n"})
     result = run_cli("check-links", "--offline", cwd=site)
     assert result.returncode == 1 and "notes/broken.md:3:1: error: invalid YAML" in result.stderr
+
+
+def test_progress_only_on_a_terminal(make_site, server) -> None:
+    """Progress goes to stderr when it is a terminal, and nowhere when it is not."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    links = "".join(f"  - url: {server.url(f'/page/p{i}')}\n    title: P{i}\n" for i in range(20))
+    site = make_site({"notes/topics.yaml": TOPICS, "notes/a.md": f"---\ntitle: A\nlinks:\n{links}---\n"}, sample=False)
+    master, slave = pty.openpty()
+    proc = subprocess.run(
+        [sys.executable, "-m", "llmnotes", "check-links", "--no-cache", "--format", "json", *FAST],
+        cwd=site, stdout=subprocess.PIPE, stderr=slave, env={**os.environ, "NO_COLOR": "1"}, timeout=60,
+    )
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    assert proc.returncode == 0
+    assert b"checked 20/20 (0 broken)" in seen
+    assert json.loads(proc.stdout)["summary"]["ok"] == 20  # machine output never mixed with progress
+    piped = run_cli("check-links", "--no-cache", "--format", "json", *FAST, cwd=site)
+    assert piped.stderr == ""

@@ -179,3 +179,19 @@ def test_topics_file_is_validated(tmp_path: Path) -> None:
     assert "topics.yaml:11:11: error: topic 'c' has unknown parent 'nowhere'" in joined
     assert "warning: unknown key 'colour' in topic 'c'" in joined
     assert "topic parents form a cycle: a → b → a" in joined
+
+
+def test_loading_for_links_in_parallel_gives_the_same_notes(tmp_path: Path) -> None:
+    from llmnotes.load import PARALLEL_FROM, load_for_links
+
+    for i in range(PARALLEL_FROM + 6):
+        (tmp_path / f"n{i:03d}.md").write_text(
+            f"---\ntitle: Note {i}\nlinks:\n  - url: https://example.org/{i}\n    title: T\n---\n## Part\n\n[[n{(i + 1) % 70:03d}]] [x](#part)\n"
+        )
+    (tmp_path / "bad.md").write_text("---\ntitle: [\n---\n")
+    serial = load_for_links(tmp_path, workers=1)
+    parallel = load_for_links(tmp_path, workers=2)
+    assert parallel == serial
+    assert len(parallel.notes) == PARALLEL_FROM + 6 and all(n.tokens == () for n in parallel.notes)
+    assert [d.path.rsplit("/", 1)[-1] for d in parallel.diagnostics] == ["bad.md"]
+    assert parallel.notes[0].fragment_links[0][0] == "part"

@@ -20,9 +20,9 @@ import re
 import socket
 import ssl
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
@@ -38,9 +38,13 @@ _ID = re.compile(rb"""\s(?:id|name)\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 
 @dataclass
 class _Host:
-    """Scheduling state of one host: when the next request may start, and how hard to back off."""
+    """One host: its URLs, its connection pool, when the next request may start, how hard to back off."""
 
     interval: float
+    queue: deque[Target] = field(default_factory=deque)
+    limit: int = 1  # workers (so requests in flight) at most
+    session: aiohttp.ClientSession | None = None
+    workers: int = 0
     next_start: float = 0.0
     penalty: float = 0.0  # extra seconds between requests after 429/503
 
@@ -142,55 +146,88 @@ class Checker:
         return any(p.search(url) for p in self._excluded)
 
     async def run(self, targets: list[Target]) -> dict[str, Result]:
-        """Check every target; results by fetch key."""
+        """Check every target; results by fetch key.
+
+        At most `max_concurrency` workers exist at once, each bound to a host and taking that host's
+        URLs one after another. Workers are handed out round-robin over the hosts with work left and
+        room under their own limit, and again whenever one finishes, so hosts are interleaved, a
+        host left alone at the end may use its whole limit, and no worker waits on a global lock.
+        """
         results: dict[str, Result] = {}
-        queues: dict[str, list[Target]] = defaultdict(list)
+        queues: dict[str, deque[Target]] = defaultdict(deque)
         for target in targets:
             if self.excluded(target.url):
                 results[target.key] = Result(target.url, "excluded", checked_at=time.time())
                 self.on_result(results[target.key])
             else:
                 queues[target.host].append(target)
-        global_slots = asyncio.Semaphore(self.settings.max_concurrency)
-        sessions: list[aiohttp.ClientSession] = []
+        hosts = [self._host(name, queue) for name, queue in queues.items()]
+        finished = asyncio.Event()
+        active = 0
+        tasks: set[asyncio.Task] = set()
+
+        def hand_out() -> None:
+            nonlocal active
+            while active < self.settings.max_concurrency:
+                ready = [h for h in hosts if h.queue and h.workers < h.limit]
+                if not ready:
+                    break
+                for host in ready[: self.settings.max_concurrency - active]:
+                    host.workers += 1
+                    active += 1
+                    task = asyncio.create_task(work(host, host.queue.popleft()))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+            if active == 0:
+                finished.set()
+
+        async def work(host: _Host, target: Target) -> None:
+            nonlocal active
+            try:
+                while True:
+                    result = await self._check(target, host)
+                    results[target.key] = result
+                    self.on_result(result)
+                    if not host.queue:
+                        break
+                    target = host.queue.popleft()
+            finally:
+                host.workers -= 1
+                active -= 1
+                hand_out()
+
         try:
-            workers = []
-            for host, queue in queues.items():
-                overrides = self.settings.for_host(host)
-                concurrency = overrides.concurrency or self.settings.host_concurrency
-                interval = overrides.interval if overrides.interval is not None else self.settings.host_interval
-                session = _session(self.settings, host, concurrency)
-                sessions.append(session)
-                state = _Host(interval)
-                pending = iter(queue)
-                for _ in range(min(concurrency, len(queue))):
-                    workers.append(self._worker(pending, state, session, global_slots, results))
-            await asyncio.gather(*workers)
+            hand_out()
+            await finished.wait()
         finally:
-            await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*(h.session.close() for h in hosts), return_exceptions=True)
         return results
 
-    async def _worker(self, pending, host: _Host, session: aiohttp.ClientSession, slots: asyncio.Semaphore, results: dict[str, Result]) -> None:
-        for target in pending:  # a shared iterator: each worker takes the next URL of its host
-            result = await self._check(target, host, session, slots)
-            results[target.key] = result
-            self.on_result(result)
+    def _host(self, name: str, queue: deque[Target]) -> _Host:
+        overrides = self.settings.for_host(name)
+        limit = overrides.concurrency or self.settings.host_concurrency
+        interval = overrides.interval if overrides.interval is not None else self.settings.host_interval
+        return _Host(interval, queue=queue, limit=limit, session=_session(self.settings, name, limit))
 
-    async def _check(self, target: Target, host: _Host, session: aiohttp.ClientSession, slots: asyncio.Semaphore) -> Result:
+    async def _check(self, target: Target, host: _Host) -> Result:
         settings = self.settings
         last: _Attempt | None = None
         for attempt in range(settings.retries + 1):
             await host.wait_turn()
             try:
-                async with slots:
-                    async with asyncio.timeout(settings.timeout):
-                        result = await self._attempt(target, session)
+                async with asyncio.timeout(settings.timeout):
+                    result = await self._attempt(target, host.session)
                 host.recover()
                 return result
             except TimeoutError:
                 last = _Attempt(f"timed out after {settings.timeout:g} s", retry=True)
             except _Attempt as failure:
                 last = failure
+            except (aiohttp.ClientError, OSError, ValueError) as exc:  # anything the client let through
+                message, retry = _describe_error(exc)
+                last = _Attempt(message, retry=retry)
             if not last.retry or attempt == settings.retries:
                 break
             delay = last.delay if last.delay is not None else settings.backoff * (2**attempt) * (1 + random.random())
