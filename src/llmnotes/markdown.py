@@ -280,13 +280,17 @@ def _render_image(self: Any, tokens: list[Token], idx: int, options: Any, env: d
 
 
 def pygments_css(light: str = "friendly", dark: str = "monokai") -> str:
-    """Stylesheet for highlighted code: a light style, and a dark one under prefers-color-scheme."""
+    """Stylesheet for highlighted code: light by default, dark when the page or the system is dark."""
     from pygments.formatters import HtmlFormatter
 
     light_css = HtmlFormatter(style=light).get_style_defs(".highlight")
-    dark_css = HtmlFormatter(style=dark).get_style_defs(".highlight")
-    indented = "\n".join("  " + line for line in dark_css.splitlines())
-    return f"/* Generated from Pygments styles {light!r} and {dark!r}. */\n{light_css}\n\n@media (prefers-color-scheme: dark) {{\n{indented}\n}}\n"
+    chosen = HtmlFormatter(style=dark).get_style_defs(':root[data-theme="dark"] .highlight')
+    system = HtmlFormatter(style=dark).get_style_defs(':root:not([data-theme="light"]) .highlight')
+    indented = "\n".join("  " + line for line in system.splitlines())
+    return (
+        f"/* Generated from Pygments styles {light!r} and {dark!r}. */\n{light_css}\n\n{chosen}\n\n"
+        f"@media (prefers-color-scheme: dark) {{\n{indented}\n}}\n"
+    )
 
 
 @functools.lru_cache(maxsize=1 << 16)

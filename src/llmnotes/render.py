@@ -128,6 +128,8 @@ class Renderer:
         yield self.resource_index()
         for resource in self.site.resources.values():
             yield self.resource(resource)
+        yield self.search()
+        yield self.search_index()
         yield self.not_found()
         yield self.feed()
         yield self.sitemap()
@@ -188,6 +190,29 @@ class Renderer:
     def resource(self, resource: Resource) -> Page:
         return self._render("resource.html", urls.resource_path(resource.id), resource=resource)
 
+    def search(self) -> Page:
+        return self._render("search.html", urls.SEARCH)
+
+    def search_index(self) -> Page:
+        """Every note, resource and topic as searchable text, as a script (file:// blocks fetch)."""
+        docs = [
+            {"k": "note", "t": n.title, "u": urls.note_path(n.slug), "s": n.summary, "x": _plain_text(n)}
+            for n in self.site.notes.values()
+        ]
+        docs += [
+            {
+                "k": "resource",
+                "t": r.title,
+                "u": urls.resource_path(r.id),
+                "s": " · ".join(filter(None, [_kind_label(r.kind), ", ".join(r.authors), str(r.year or "")])),
+                "x": " ".join(c.annotation for c in r.citations if c.annotation),
+            }
+            for r in self.site.resources.values()
+        ]
+        docs += [{"k": "topic", "t": t.title, "u": urls.topic_path(t.slug), "s": t.description, "x": ""} for t in self.site.topics.values()]
+        data = json.dumps(docs, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+        return Page(urls.SEARCH_INDEX, f"window.LLMNOTES_SEARCH={data};\n".encode())
+
     def not_found(self) -> Page:
         return self._render("404.html", urls.NOT_FOUND, rooted=True)
 
@@ -198,7 +223,7 @@ class Renderer:
         return self._render("feed.xml", urls.FEED, entries=entries, updated=updated)
 
     def sitemap(self) -> Page:
-        locations: list[tuple[str, dt.date | None]] = [(urls.HOME, None), (urls.TOPICS, None), (urls.RESOURCES, None)]
+        locations: list[tuple[str, dt.date | None]] = [(urls.HOME, None), (urls.TOPICS, None), (urls.RESOURCES, None), (urls.SEARCH, None)]
         locations += [(urls.topic_path(s), None) for s in self.site.topics]
         locations += [(urls.note_path(n.slug), n.last_changed) for n in self.site.notes.values()]
         locations += [(urls.resource_path(r), None) for r in self.site.resources]
@@ -210,6 +235,19 @@ class Renderer:
     def graph(self) -> Page:
         data = graph_json(self.site, urls.note_path, urls.topic_path, urls.resource_path)
         return Page(urls.GRAPH, (json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n").encode())
+
+
+def _plain_text(note: Note) -> str:
+    """The commentary as plain words, for the search index."""
+    words = [
+        child.content
+        for token in note.tokens
+        if token.type == "inline"
+        for child in token.children or ()
+        if child.type in ("text", "code_inline")
+    ]
+    words += [e.note for e in note.links if e.note]
+    return " ".join(" ".join(words).split())
 
 
 _KIND_LABELS = {"repo": "code", "site": "website"}

@@ -40,6 +40,8 @@ SITEMAP = "sitemap.xml"
 ROBOTS = "robots.txt"
 NOT_FOUND = "404.html"
 GRAPH = "graph.json"
+SEARCH = "search/"
+SEARCH_INDEX = "search-index.js"
 
 
 def output_file(site_path: str) -> str:

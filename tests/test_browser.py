@@ -1,0 +1,210 @@
+"""The built site in a real browser: Debian's Chromium driven by Playwright.
+
+The site is served over HTTP on 127.0.0.1 under a subpath, and also opened straight from disk.
+Screenshots land in test-artifacts/. In CI (CI=true) a missing browser is a failure, not a skip.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SUBPATH = "/reading/"
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # pragma: no cover - reported by the fixture below
+    sync_playwright = None
+
+
+def _missing(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"browser tests cannot run in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """This repository's own reading list, built once for the module."""
+    out = tmp_path_factory.mktemp("browser") / "build"
+    result = run_cli("build", "--out", str(out), "--base-url", f"http://127.0.0.1{SUBPATH}", cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def server(site: Path):
+    """The build served at http://127.0.0.1:PORT/reading/, as a static host would."""
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def translate_path(self, path: str) -> str:
+            if not path.startswith(SUBPATH):
+                return str(site / "__nothing__")
+            return super().translate_path("/" + path[len(SUBPATH):])
+
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            if code == 404:  # like a static host: the site's own 404 page
+                body = (site / "404.html").read_bytes()
+                self.send_response(404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            super().send_error(code, message, explain)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(site)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}{SUBPATH}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if sync_playwright is None:
+        _missing("playwright is not installed (pip install -e '.[test]')")
+    if not Path(CHROMIUM).exists():
+        _missing("chromium is not installed (apt-get install chromium)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.errors = []
+    page.on("console", lambda m: page.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.errors.append(f"page error: {e}"))
+    yield page
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+
+
+@pytest.mark.parametrize(
+    "path, heading",
+    [
+        ("", "LLM Notes"),
+        ("topics/", "Topics"),
+        ("topics/scale/", "Scale"),
+        ("notes/transformer-explained/", "The transformer, explained"),
+        ("resources/", "Resources"),
+        ("search/", "Search"),
+    ],
+)
+def test_every_page_kind_loads_without_console_errors(page, server, path: str, heading: str) -> None:
+    response = page.goto(server + path)
+    assert response.status == 200
+    assert page.locator("h1").first.inner_text() == heading
+    assert page.errors == []
+    shot(page, "page-" + (path.strip("/").replace("/", "-") or "home"))
+
+
+def test_search_finds_a_note_and_enter_opens_it(page, server) -> None:
+    page.goto(server)
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "site-search-q"
+    page.keyboard.type("chinchilla")
+    page.keyboard.press("Enter")  # the header form goes to the search page with ?q=
+    page.wait_for_selector("#search-results li")
+    first = page.locator("#search-results li").first
+    assert "matched in" in first.inner_text()
+    page.fill("#q", "scaling laws")
+    page.wait_for_function("document.querySelector('#search-results li a').textContent.includes('Scal')")
+    title = page.locator("#search-results li a").first.inner_text()
+    assert title == "Scale and scaling laws"  # a title match ranks first
+    shot(page, "search")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/notes/scaling-laws/")
+    assert page.locator("h1").first.inner_text() == "Scale and scaling laws"
+    assert page.errors == []
+
+
+def test_arrows_move_through_results(page, server) -> None:
+    page.goto(server + "search/?q=attention")
+    page.wait_for_selector("#search-results li")
+    assert page.locator('#search-results li[aria-selected="true"]').get_attribute("id") == "result-0"
+    page.keyboard.press("ArrowDown")
+    assert page.locator('#search-results li[aria-selected="true"]').get_attribute("id") == "result-1"
+    target = page.locator("#search-results li a").nth(1).evaluate("a => a.href")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url == target
+
+
+def test_search_works_from_disk(browser, site: Path) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((site / "search" / "index.html").as_uri() + "?q=tokenization")
+    page.wait_for_selector("#search-results li")
+    assert page.locator("#search-results li a").first.inner_text() == "Tokenization"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/notes/tokenization/index.html")
+    assert errors == []
+    context.close()
+
+
+def test_theme_toggle_persists_across_pages(page, server) -> None:
+    page.emulate_media(color_scheme="light")
+    page.goto(server)
+    assert page.evaluate("document.documentElement.dataset.theme") is None
+    light_bg = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    page.click(".theme-toggle")
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    dark_bg = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert dark_bg != light_bg
+    page.goto(server + "topics/")
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == dark_bg
+    shot(page, "topics-dark")
+    page.click(".theme-toggle")
+    page.goto(server)
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == light_bg
+
+
+def test_unknown_address_shows_the_404_page_with_working_links(page, server) -> None:
+    response = page.goto(server + "no/such/page/")
+    assert response.status == 404
+    assert page.locator("h1").inner_text() == "Page not found"
+    assert page.evaluate("getComputedStyle(document.body).fontFamily") != "Times New Roman"  # the stylesheet loaded
+    page.click("text=topics")
+    page.wait_for_url(server + "topics/")
+    shot(page, "not-found")
+
+
+def test_a_phone_screen_has_no_horizontal_scroll(browser, server) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 800}, device_scale_factor=2)
+    page = context.new_page()
+    for path in ("", "notes/transformer-explained/", "resources/", "search/?q=gpt"):
+        page.goto(server + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{path or 'home'} scrolls sideways by {overflow}px"
+    shot(page, "phone-search")
+    context.close()
