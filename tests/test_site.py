@@ -133,3 +133,14 @@ def test_note_page_shows_resources_backlinks_and_path(make_site) -> None:
     assert 'id="start-here"' in home and home.index("notes/transformers/") < home.index("notes/scaling/")
     resources = (site / "build" / "resources" / "index.html").read_text()
     assert resources.count('class="resource-title"') == 3
+
+
+def test_long_notes_get_a_table_of_contents(make_site) -> None:
+    body = "\n\n".join(f"## Part {i}\n\nText {i}.\n\n### Detail {i}\n\nMore." for i in range(3))
+    site = make_site({"notes/long.md": f"---\ntitle: Long\n---\n{body}\n"})
+    assert run_cli("build", cwd=site).returncode == 0
+    page = (site / "build" / "notes" / "long" / "index.html").read_text()
+    assert '<nav class="toc" aria-labelledby="toc-title">' in page
+    assert '<li class="toc-2"><a href="#part-0">Part 0</a></li>' in page and '<li class="toc-3"><a href="#detail-2">Detail 2</a></li>' in page
+    short = (site / "build" / "notes" / "scaling" / "index.html").read_text()
+    assert 'class="toc"' not in short
