@@ -208,3 +208,22 @@ def test_a_phone_screen_has_no_horizontal_scroll(browser, server) -> None:
         assert overflow <= 0, f"{path or 'home'} scrolls sideways by {overflow}px"
     shot(page, "phone-search")
     context.close()
+
+
+def test_resource_index_filters_and_sorts(page, server) -> None:
+    page.goto(server + "resources/")
+    total = page.locator(".resource-index > li").count()
+    assert total > 100
+    page.select_option("select[name=kind]", "video")
+    videos = page.locator(".resource-index > li:not([hidden])")
+    assert 0 < videos.count() < total
+    assert all(k == "video" for k in videos.evaluate_all("els => els.map(e => e.dataset.kind)"))
+    page.select_option("select[name=kind]", "")
+    page.select_option("select[name=sort]", "year")
+    years = page.locator(".resource-index > li").evaluate_all("els => els.map(e => Number(e.dataset.year) || 0)")
+    assert years == sorted(years, reverse=True)
+    page.select_option("select[name=topic]", "tokenization")
+    assert 0 < page.locator(".resource-index > li:not([hidden])").count() < total
+    assert "shown" in page.locator(".resource-filters output").inner_text()
+    assert page.errors == []
+    shot(page, "resources-filtered")
