@@ -27,6 +27,35 @@
     });
   }
 
+  // Hover previews of internal links, for mice only: keyboard and touch use are left exactly as they are.
+  if (window.matchMedia && window.matchMedia("(hover: hover) and (pointer: fine)").matches) {
+    var card = null;
+    document.addEventListener("pointerover", function (event) {
+      var link = event.target.closest && event.target.closest("a[data-preview]");
+      if (!link || event.pointerType !== "mouse") return;
+      if (!card) {
+        card = document.createElement("div");
+        card.className = "preview-card";
+        card.setAttribute("role", "tooltip");
+        document.body.appendChild(card);
+      }
+      card.innerHTML = "";
+      var title = document.createElement("strong");
+      title.textContent = link.getAttribute("data-preview");
+      var summary = document.createElement("span");
+      summary.textContent = link.getAttribute("data-summary") || "";
+      card.appendChild(title);
+      card.appendChild(summary);
+      var box = link.getBoundingClientRect();
+      card.style.left = Math.max(8, Math.min(box.left + window.scrollX, window.scrollX + document.documentElement.clientWidth - card.offsetWidth - 8)) + "px";
+      card.style.top = box.bottom + window.scrollY + 6 + "px";
+      card.hidden = false;
+    });
+    document.addEventListener("pointerout", function (event) {
+      if (card && event.target.closest && event.target.closest("a[data-preview]")) card.hidden = true;
+    });
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
     var target = event.target;

@@ -227,3 +227,19 @@ def test_resource_index_filters_and_sorts(page, server) -> None:
     assert "shown" in page.locator(".resource-filters output").inner_text()
     assert page.errors == []
     shot(page, "resources-filtered")
+
+
+def test_hovering_an_internal_link_previews_the_note(page, server) -> None:
+    page.goto(server + "notes/scaling-laws/")
+    link = page.locator("a.wikilink[data-preview]").first
+    link.hover()
+    card = page.locator(".preview-card")
+    card.wait_for(state="visible")
+    assert card.locator("strong").inner_text() == link.get_attribute("data-preview")
+    assert card.inner_text().strip() != card.locator("strong").inner_text()  # the summary is shown too
+    shot(page, "hover-preview")
+    page.mouse.move(0, 0)
+    assert card.is_hidden()
+    link.focus()  # keyboard focus shows nothing
+    assert card.is_hidden()
+    assert page.errors == []

@@ -126,7 +126,7 @@ def test_note_page_shows_resources_backlinks_and_path(make_site) -> None:
     assert run_cli("build", cwd=site).returncode == 0
     page = (site / "build" / "notes" / "scaling" / "index.html").read_text()
     assert "Training Compute-Optimal Large Language Models" in page
-    assert '<a rel="prev" href="../../notes/transformers/"><span>Previous</span> The transformer</a>' in page
+    assert '<a rel="prev" href="../../notes/transformers/" data-preview="The transformer" data-summary="How attention works."><span>Previous</span> The transformer</a>' in page
     assert '<a rel="next" href="../../notes/deep/nested-note/">' in page
     assert 'id="backlinks"' in page and 'href="../../notes/deep/nested-note/"' in page
     home = (site / "build" / "index.html").read_text()

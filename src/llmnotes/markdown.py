@@ -223,8 +223,8 @@ def _relative(
 class Resolver:
     """What the render rules ask about the site. The render stage provides a real one per page."""
 
-    def note(self, slug: str, heading: str | None) -> tuple[str, str] | None:
-        """(href, title) of a note, or None when it does not exist."""
+    def note(self, slug: str, heading: str | None) -> tuple[str, ...] | None:
+        """(href, title) or (href, title, summary) of a note, or None when it does not exist."""
         raise NotImplementedError
 
     def asset(self, relpath: str) -> str:
@@ -241,9 +241,11 @@ def _render_wikilink(self: Any, tokens: list[Token], idx: int, options: Any, env
     found = env["resolver"].note(meta["target"], meta["heading"])
     if found is None:
         return f'<span class="broken-link">{html.escape(meta["label"] or meta["target"])}</span>'
-    href, title = found
+    href, title = found[0], found[1]
+    summary = found[2] if len(found) > 2 else ""
     label = meta["label"] or (f"{title} § {meta['heading']}" if meta["heading"] else title)
-    return f'<a class="wikilink" href="{html.escape(href)}">{html.escape(label)}</a>'
+    preview = f' data-preview="{html.escape(title)}" data-summary="{html.escape(summary)}"' if summary else ""
+    return f'<a class="wikilink" href="{html.escape(href)}"{preview}>{html.escape(label)}</a>'
 
 
 def _rewrite(token: Token, attr: str, env: dict) -> Token:

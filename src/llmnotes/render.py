@@ -38,7 +38,9 @@ class _NoteResolver(markdown.Resolver):
 
     def note(self, slug: str, heading: str | None) -> tuple[str, str] | None:
         target = self.site.notes.get(slug)
-        return (self.link.note(slug, heading), target.title) if target else None
+        if target is None:
+            return None
+        return (self.link.note(slug, heading), target.title, str(markdown.render_inline(target.summary).striptags()))
 
     def asset(self, relpath: str) -> str:
         return self.link.asset(relpath)
