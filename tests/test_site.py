@@ -127,7 +127,7 @@ def test_note_page_shows_resources_backlinks_and_path(make_site) -> None:
     page = (site / "build" / "notes" / "scaling" / "index.html").read_text()
     assert "Training Compute-Optimal Large Language Models" in page
     assert '<a rel="prev" href="../../notes/transformers/" data-preview="The transformer" data-summary="How attention works."><span>Previous</span> The transformer</a>' in page
-    assert '<a rel="next" href="../../notes/deep/nested-note/">' in page
+    assert '<a rel="next" href="../../notes/deep/nested-note/" data-preview=' in page
     assert 'id="backlinks"' in page and 'href="../../notes/deep/nested-note/"' in page
     home = (site / "build" / "index.html").read_text()
     assert 'id="start-here"' in home and home.index("notes/transformers/") < home.index("notes/scaling/")
