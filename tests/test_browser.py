@@ -243,3 +243,22 @@ def test_hovering_an_internal_link_previews_the_note(page, server) -> None:
     link.focus()  # keyboard focus shows nothing
     assert card.is_hidden()
     assert page.errors == []
+
+
+def test_graph_shows_nodes_and_a_click_opens_a_note(page, server) -> None:
+    page.goto(server + "graph/")
+    nodes = page.locator("svg.graph .node")
+    assert nodes.count() > 150  # 16 topics, 29 notes, 144 resources
+    before = page.locator("svg.graph").get_attribute("viewBox")
+    page.locator("svg.graph").hover()
+    page.mouse.wheel(0, -400)
+    assert page.locator("svg.graph").get_attribute("viewBox") != before  # zoomed
+    note = page.locator('svg.graph .node-note[data-id="note:tokenization"]')
+    note.hover()
+    assert page.locator("svg.graph.highlighting").count() == 1 and page.locator("svg.graph .edge.lit").count() > 0
+    shot(page, "graph")
+    with page.expect_navigation():
+        note.locator("circle").click()
+    assert page.locator("h1").first.inner_text() == "Tokenization"
+    assert page.locator("svg.graph .node").count() > 3  # the note's neighbourhood, drawn at build time
+    assert page.errors == []

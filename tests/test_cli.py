@@ -12,13 +12,13 @@ def test_build_writes_the_site_and_says_so(make_site) -> None:
     result = run_cli("build", cwd=site)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
-    assert result.stdout.startswith("built 12 pages (2 notes, 2 resources, 3 topics) into build/ in ")
+    assert result.stdout.startswith("built 13 pages (2 notes, 2 resources, 3 topics) into build/ in ")
     files = set(tree_bytes(site / "build"))
     assert {
         "index.html", "404.html", "feed.xml", "sitemap.xml", "robots.txt", "graph.json",
         "topics/index.html", "topics/attention/index.html", "notes/transformers/index.html",
         "notes/scaling/index.html", "resources/index.html", "static/style.css", "static/pygments.css",
-        "assets/diagram.png", "search/index.html", "search-index.js", "static/site.js", "static/search.js",
+        "assets/diagram.png", "search/index.html", "search-index.js", "graph/index.html", "static/graph.js", "static/site.js", "static/search.js",
     } <= files
 
 

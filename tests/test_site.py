@@ -144,3 +144,13 @@ def test_long_notes_get_a_table_of_contents(make_site) -> None:
     assert '<li class="toc-2"><a href="#part-0">Part 0</a></li>' in page and '<li class="toc-3"><a href="#detail-2">Detail 2</a></li>' in page
     short = (site / "build" / "notes" / "scaling" / "index.html").read_text()
     assert 'class="toc"' not in short
+
+
+def test_graph_page_and_neighbourhoods_are_plain_svg(make_site) -> None:
+    site = make_site(MORE)
+    assert run_cli("build", cwd=site).returncode == 0
+    graph = (site / "build" / "graph" / "index.html").read_text()
+    assert graph.count('class="node node-note"') == 3 and graph.count('class="node node-topic"') == 3
+    assert 'href="../notes/deep/nested-note/"' in graph and "<title>Nested &lt;b&gt;note&lt;/b&gt;</title>" in graph
+    note = (site / "build" / "notes" / "scaling" / "index.html").read_text()
+    assert 'id="neighbourhood"' in note and 'data-id="note:transformers"' in note and 'data-id="topic:scale"' in note

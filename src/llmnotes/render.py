@@ -16,7 +16,9 @@ from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
-from llmnotes import markdown, urls
+from markupsafe import Markup
+
+from llmnotes import graphview, markdown, urls
 from llmnotes.config import Config
 from llmnotes.graph import Resource, Site, graph_json
 from llmnotes.links.extract import fetch_key
@@ -130,6 +132,7 @@ class Renderer:
         yield self.resource_index()
         for resource in self.site.resources.values():
             yield self.resource(resource)
+        yield self.graph_page()
         yield self.search()
         yield self.search_index()
         yield self.not_found()
@@ -167,6 +170,8 @@ class Renderer:
         link = self.urls.for_page(page)
         body = markdown.render(note.tokens, _NoteResolver(self.site, link), self.config.allow_html)
         prev_slug, next_slug = self.site.neighbours_on_path(note.slug)
+        around = graphview.neighbourhood(self.site, note.slug, urls.note_path, urls.topic_path, urls.resource_path)
+        picture = graphview.svg(around, link.to, f"{note.title} and its topics, linked notes and resources", ("topic", "note"))
         first_topic = next((t for t in note.topic_slugs if t in self.site.topics), None)
         return self._render(
             "note.html",
@@ -180,6 +185,7 @@ class Renderer:
             prev_note=self.site.notes.get(prev_slug) if prev_slug else None,
             next_note=self.site.notes.get(next_slug) if next_slug else None,
             trail=self._topic_trail(first_topic),
+            neighbourhood=Markup(picture),
         )
 
     @staticmethod
@@ -191,6 +197,13 @@ class Renderer:
 
     def resource(self, resource: Resource) -> Page:
         return self._render("resource.html", urls.resource_path(resource.id), resource=resource)
+
+    def graph_page(self) -> Page:
+        layout = graphview.whole_site(self.site, urls.note_path, urls.topic_path, urls.resource_path)
+        link = self.urls.for_page(urls.GRAPH_PAGE)
+        labels = ("topic", "note") if len(layout.nodes) < 600 else ("topic",)
+        picture = graphview.svg(layout, link.to, "The graph of all topics, notes and resources", labels)
+        return self._render("graph.html", urls.GRAPH_PAGE, svg=Markup(picture), layout=layout)
 
     def search(self) -> Page:
         return self._render("search.html", urls.SEARCH)
@@ -225,7 +238,7 @@ class Renderer:
         return self._render("feed.xml", urls.FEED, entries=entries, updated=updated)
 
     def sitemap(self) -> Page:
-        locations: list[tuple[str, dt.date | None]] = [(urls.HOME, None), (urls.TOPICS, None), (urls.RESOURCES, None), (urls.SEARCH, None)]
+        locations: list[tuple[str, dt.date | None]] = [(urls.HOME, None), (urls.TOPICS, None), (urls.RESOURCES, None), (urls.SEARCH, None), (urls.GRAPH_PAGE, None)]
         locations += [(urls.topic_path(s), None) for s in self.site.topics]
         locations += [(urls.note_path(n.slug), n.last_changed) for n in self.site.notes.values()]
         locations += [(urls.resource_path(r), None) for r in self.site.resources]

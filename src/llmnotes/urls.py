@@ -41,6 +41,7 @@ ROBOTS = "robots.txt"
 NOT_FOUND = "404.html"
 GRAPH = "graph.json"
 SEARCH = "search/"
+GRAPH_PAGE = "graph/"
 SEARCH_INDEX = "search-index.js"
 
 

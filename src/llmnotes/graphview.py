@@ -1,0 +1,149 @@
+"""The graph view, laid out at build time so it shows as plain SVG without JavaScript.
+
+The layout is deterministic and linear in the number of nodes: topics on a circle, each note on a
+golden-angle spiral around its first topic, each resource on a small spiral around the first note
+citing it. A force simulation would look rounder but costs O(n²) per step, which a 10,000-note site
+cannot afford at build time.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from html import escape
+
+from llmnotes.graph import Site
+
+GOLDEN = math.pi * (3 - math.sqrt(5))
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    kind: str  # topic | note | resource
+    title: str
+    path: str  # site path of its page
+    x: float
+    y: float
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str
+    target: str
+    kind: str  # topic | link | cites
+
+
+@dataclass(frozen=True)
+class Layout:
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    width: float
+    height: float
+
+
+def _spiral(cx: float, cy: float, i: int, step: float) -> tuple[float, float]:
+    r = step * math.sqrt(i + 1)
+    a = i * GOLDEN
+    return cx + r * math.cos(a), cy + r * math.sin(a)
+
+
+def whole_site(site: Site, note_path, topic_path, resource_path) -> Layout:
+    topics = list(site.topics)
+    members = {t: list(site.topic_notes.get(t, ())) for t in topics}
+    biggest = max([len(m) for m in members.values()] + [1])
+    ring = max(300.0, 60.0 * len(topics) / math.pi, 30.0 * math.sqrt(biggest) * len(topics) / math.pi)
+    nodes: dict[str, Node] = {}
+    centre = {}
+    for i, slug in enumerate(topics):
+        angle = 2 * math.pi * i / max(len(topics), 1)
+        x, y = ring * math.cos(angle), ring * math.sin(angle)
+        centre[slug] = (x, y)
+        nodes[f"topic:{slug}"] = Node(f"topic:{slug}", "topic", site.topics[slug].title, topic_path(slug), x, y)
+    placed_in: dict[str, int] = {}
+    for slug, note in site.notes.items():
+        home = next((t for t in note.topic_slugs if t in centre), None)
+        cx, cy = centre.get(home, (0.0, 0.0))
+        k = placed_in.get(home or "", 0)
+        placed_in[home or ""] = k + 1
+        x, y = _spiral(cx, cy, k + 1, 28.0)
+        nodes[f"note:{slug}"] = Node(f"note:{slug}", "note", note.title, note_path(slug), x, y)
+    around: dict[str, int] = {}
+    for rid, resource in site.resources.items():
+        first = resource.citations[0].note if resource.citations else None
+        anchor = nodes.get(f"note:{first}")
+        if anchor is None:
+            continue
+        k = around.get(anchor.id, 0)
+        around[anchor.id] = k + 1
+        x, y = _spiral(anchor.x, anchor.y, k, 9.0)
+        nodes[f"resource:{rid}"] = Node(f"resource:{rid}", "resource", resource.title, resource_path(rid), x, y)
+    edges = []
+    for slug, note in site.notes.items():
+        edges += [Edge(f"note:{slug}", f"topic:{t}", "topic") for t in note.topic_slugs if t in site.topics]
+        edges += [Edge(f"note:{slug}", f"note:{t}", "link") for t in site.links_to.get(slug, ())]
+        edges += [Edge(f"note:{slug}", f"resource:{r}", "cites") for r in site.note_resources.get(slug, ()) if f"resource:{r}" in nodes]
+    return _fit(list(nodes.values()), edges)
+
+
+def neighbourhood(site: Site, slug: str, note_path, topic_path, resource_path) -> Layout:
+    """One note in the middle; its topics, the notes it links and that link to it, its resources around."""
+    note = site.notes[slug]
+    ring: list[tuple[str, str, str, str]] = []  # (id, kind, title, path)
+    ring += [(f"topic:{t}", "topic", site.topics[t].title, topic_path(t)) for t in note.topic_slugs if t in site.topics]
+    linked = list(dict.fromkeys(list(site.links_to.get(slug, ())) + list(site.backlinks.get(slug, ()))))
+    ring += [(f"note:{s}", "note", site.notes[s].title, note_path(s)) for s in linked]
+    ring += [(f"resource:{r}", "resource", site.resources[r].title, resource_path(r)) for r in site.note_resources.get(slug, ())]
+    nodes = [Node(f"note:{slug}", "note", note.title, note_path(slug), 0.0, 0.0)]
+    radius = max(110.0, 14.0 * len(ring))
+    for i, (nid, kind, title, path) in enumerate(ring):
+        angle = 2 * math.pi * i / max(len(ring), 1) - math.pi / 2
+        nodes.append(Node(nid, kind, title, path, radius * math.cos(angle), radius * math.sin(angle)))
+    edges = [Edge(nodes[0].id, n.id, n.kind) for n in nodes[1:]]
+    return _fit(nodes, edges)
+
+
+def _fit(nodes: list[Node], edges: list[Edge], margin: float = 40.0) -> Layout:
+    """Shift everything into a positive viewBox with a margin."""
+    if not nodes:
+        return Layout((), (), 100.0, 100.0)
+    min_x = min(n.x for n in nodes) - margin
+    min_y = min(n.y for n in nodes) - margin
+    shifted = tuple(Node(n.id, n.kind, n.title, n.path, round(n.x - min_x, 1), round(n.y - min_y, 1)) for n in nodes)
+    width = max(n.x for n in shifted) + margin
+    height = max(n.y for n in shifted) + margin
+    return Layout(shifted, tuple(edges), round(width, 1), round(height, 1))
+
+
+_RADIUS = {"topic": 9, "note": 6, "resource": 3}
+
+
+def svg(layout: Layout, href, label: str, labels: tuple[str, ...] = ("topic", "note")) -> str:
+    """The layout as an SVG element: edges under nodes, every node a link to its page.
+
+    Written in Python rather than a template: the whole-site graph of a large list has hundreds of
+    thousands of elements. Every text goes through `html.escape`.
+    """
+    where = {n.id: n for n in layout.nodes}
+    out = [
+        f'<svg class="graph" viewBox="0 0 {layout.width} {layout.height}" role="img" aria-label="{escape(label)}">',
+        '<g class="edges">',
+    ]
+    for e in layout.edges:
+        a, b = where[e.source], where[e.target]
+        out.append(
+            f'<line class="edge edge-{e.kind}" data-a="{escape(e.source)}" data-b="{escape(e.target)}" '
+            f'x1="{a.x}" y1="{a.y}" x2="{b.x}" y2="{b.y}"/>'
+        )
+    out.append('</g><g class="nodes">')
+    for n in layout.nodes:
+        text = ""
+        if n.kind in labels:
+            short = n.title if len(n.title) <= 40 else n.title[:39] + "…"
+            text = f'<text x="{round(n.x + 10, 1)}" y="{round(n.y + 4, 1)}">{escape(short)}</text>'
+        out.append(
+            f'<a class="node node-{n.kind}" href="{escape(href(n.path))}" data-id="{escape(n.id)}">'
+            f'<title>{escape(n.title)}</title><circle cx="{n.x}" cy="{n.y}" r="{_RADIUS[n.kind]}"/>{text}</a>'
+        )
+    out.append("</g></svg>")
+    return "\n".join(out)
