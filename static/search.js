@@ -55,18 +55,23 @@
 
   function select(index) {
     var items = list.querySelectorAll("li");
-    if (!items.length) { active = -1; box.removeAttribute("aria-activedescendant"); return; }
+    if (!items.length) { active = -1; return; }
     active = Math.max(0, Math.min(index, items.length - 1));
-    for (var i = 0; i < items.length; i++) items[i].setAttribute("aria-selected", i === active ? "true" : "false");
-    box.setAttribute("aria-activedescendant", items[active].id);
+    for (var i = 0; i < items.length; i++) {
+      var on = i === active;
+      items[i].classList.toggle("active", on);
+      var a = items[i].querySelector("a");
+      if (on) a.setAttribute("aria-current", "true"); else a.removeAttribute("aria-current");
+    }
     items[active].scrollIntoView({ block: "nearest" });
+    if (index !== 0 || active !== 0) status.textContent = (active + 1) + " of " + items.length + ": " + items[active].querySelector("a").textContent;
   }
 
   function show(query) {
     var hits = search(query);
     list.innerHTML = hits.map(function (hit, i) {
       var d = hit.p.d;
-      return '<li role="option" id="result-' + i + '" aria-selected="false"><a href="' + escape(href(d.u)) + '">' + escape(d.t) +
+      return '<li id="result-' + i + '"><a href="' + escape(href(d.u)) + '">' + escape(d.t) +
         '</a> <span class="where">' + KINDS[d.k] + " · matched in " + WHERE[hit.where] + "</span><p>" + snippet(hit) + "</p></li>";
     }).join("");
     status.textContent = query.trim() ? hits.length + (hits.length === 1 ? " result" : " results") + (hits.length === 50 ? " (first 50)" : "") : "Type to search.";

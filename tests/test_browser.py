@@ -148,9 +148,11 @@ def test_search_finds_a_note_and_enter_opens_it(page, server) -> None:
 def test_arrows_move_through_results(page, server) -> None:
     page.goto(server + "search/?q=attention")
     page.wait_for_selector("#search-results li")
-    assert page.locator('#search-results li[aria-selected="true"]').get_attribute("id") == "result-0"
+    assert page.locator("#search-results li.active").get_attribute("id") == "result-0"
     page.keyboard.press("ArrowDown")
-    assert page.locator('#search-results li[aria-selected="true"]').get_attribute("id") == "result-1"
+    assert page.locator("#search-results li.active").get_attribute("id") == "result-1"
+    assert page.locator('#search-results li.active a[aria-current="true"]').count() == 1
+    assert page.locator("#search-status").inner_text().startswith("2 of ")
     target = page.locator("#search-results li a").nth(1).evaluate("a => a.href")
     with page.expect_navigation():
         page.keyboard.press("Enter")
@@ -262,3 +264,22 @@ def test_graph_shows_nodes_and_a_click_opens_a_note(page, server) -> None:
     assert page.locator("h1").first.inner_text() == "Tokenization"
     assert page.locator("svg.graph .node").count() > 3  # the note's neighbourhood, drawn at build time
     assert page.errors == []
+
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("path", ["", "topics/scale/", "notes/transformer-explained/", "resources/", "search/?q=attention", "graph/"])
+def test_axe_finds_no_violations(page, server, path: str, theme: str) -> None:
+    if not AXE.exists():
+        _missing("axe-core is not installed (npm install)")
+    page.emulate_media(color_scheme=theme)
+    page.goto(server + path)
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    problems = [
+        f"{v['id']} ({v['impact']}): {v['help']} — " + "; ".join(n["target"][0] for n in v["nodes"][:3])
+        for v in result["violations"]
+    ]
+    assert problems == [], "\n".join(problems)

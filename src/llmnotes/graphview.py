@@ -126,7 +126,7 @@ def svg(layout: Layout, href, label: str, labels: tuple[str, ...] = ("topic", "n
     """
     where = {n.id: n for n in layout.nodes}
     out = [
-        f'<svg class="graph" viewBox="0 0 {layout.width} {layout.height}" role="img" aria-label="{escape(label)}">',
+        f'<svg class="graph" viewBox="0 0 {layout.width} {layout.height}" role="group" aria-label="{escape(label)}">',
         '<g class="edges">',
     ]
     for e in layout.edges:
