@@ -17,7 +17,7 @@
 
   var toggle = document.querySelector(".theme-toggle");
   if (toggle) {
-    toggle.hidden = false;
+    toggle.removeAttribute("data-pending");
     label(toggle);
     toggle.addEventListener("click", function () {
       var next = current() === "dark" ? "light" : "dark";

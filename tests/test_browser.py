@@ -283,3 +283,19 @@ def test_axe_finds_no_violations(page, server, path: str, theme: str) -> None:
         for v in result["violations"]
     ]
     assert problems == [], "\n".join(problems)
+
+
+def test_no_layout_shift_when_scripts_load(browser, server) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.add_init_script(
+        "window.__shift = 0; new PerformanceObserver(l => { for (const e of l.getEntries()) if (!e.hadRecentInput) window.__shift += e.value; })"
+        ".observe({type: 'layout-shift', buffered: true});"
+    )
+    for path in ("", "notes/transformer-explained/", "resources/", "search/?q=attention"):
+        page.goto(server + path, wait_until="load")
+        page.wait_for_timeout(300)
+        shift = page.evaluate("window.__shift")
+        assert shift < 0.01, f"{path or 'home'} shifted by {shift}"  # 0.1 is where "needs improvement" starts
+    assert page.locator(".theme-toggle").is_visible()
+    context.close()
