@@ -84,7 +84,7 @@ def main() -> None:
                 print(f"{n:>6} {tool:<8} run {i + 1}: {runs[tool][-1]['wall']:.2f} s", file=sys.stderr)
         results[str(n)] = runs
 
-    print(f"| notes | tool | wall (median) | CPU (median) | peak RSS (median) | runs |")
+    print("| notes | tool | wall (median) | CPU (median) | peak RSS (median) | runs |")
     print("|---:|---|---:|---:|---:|---:|")
     for n, runs in results.items():
         for tool, label in (("llmnotes", "llmnotes"), ("hugo", f"Hugo {version}")):

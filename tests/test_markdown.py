@@ -14,7 +14,7 @@ class FakeSite(markdown.Resolver):
     def note(self, slug, heading):
         if slug not in self.titles:
             return None
-        return (f"/n/{slug}/" + (f"#{heading}" if heading else ""), self.titles[slug])
+        return (f"/n/{slug}/" + (f"#{heading}" if heading else ""), self.titles[slug], "")
 
     def asset(self, relpath):
         return f"/assets/{relpath}"

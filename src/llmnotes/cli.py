@@ -20,7 +20,7 @@ from llmnotes.links import run as link_run
 from llmnotes.links.cache import CacheError
 from llmnotes.links.report import FORMATS
 from llmnotes.links.settings import parse_codes, parse_duration
-from llmnotes.write import UnsafePath
+from llmnotes.write import UnsafePath, write_text_atomically
 
 
 def _color(stream: TextIO) -> bool:
@@ -216,13 +216,6 @@ def run_check_links(args: argparse.Namespace) -> ExitCode:
             p = change.place
             print(f"{p.path}:{p.line}:{p.col}: fixed: {change.old} → {change.new}", file=sys.stderr)
     return ExitCode.PROBLEMS if report.failed(args.strict) else ExitCode.OK
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -223,8 +223,8 @@ def _relative(
 class Resolver:
     """What the render rules ask about the site. The render stage provides a real one per page."""
 
-    def note(self, slug: str, heading: str | None) -> tuple[str, ...] | None:
-        """(href, title) or (href, title, summary) of a note, or None when it does not exist."""
+    def note(self, slug: str, heading: str | None) -> tuple[str, str, str] | None:
+        """(href, title, plain-text summary) of a note, or None when it does not exist."""
         raise NotImplementedError
 
     def asset(self, relpath: str) -> str:
@@ -241,8 +241,7 @@ def _render_wikilink(self: Any, tokens: list[Token], idx: int, options: Any, env
     found = env["resolver"].note(meta["target"], meta["heading"])
     if found is None:
         return f'<span class="broken-link">{html.escape(meta["label"] or meta["target"])}</span>'
-    href, title = found[0], found[1]
-    summary = found[2] if len(found) > 2 else ""
+    href, title, summary = found
     label = meta["label"] or (f"{title} § {meta['heading']}" if meta["heading"] else title)
     preview = f' data-preview="{html.escape(title)}" data-summary="{html.escape(summary)}"' if summary else ""
     return f'<a class="wikilink" href="{html.escape(href)}"{preview}>{html.escape(label)}</a>'
@@ -303,7 +302,7 @@ def render_inline(text: str) -> Markup:
 
 
 class _NoNotes(Resolver):
-    def note(self, slug: str, heading: str | None) -> tuple[str, str] | None:
+    def note(self, slug: str, heading: str | None) -> tuple[str, str, str] | None:
         return None
 
     def asset(self, relpath: str) -> str:

@@ -29,6 +29,24 @@ def safe_join(root: Path, relpath: str) -> Path:
     return target
 
 
+def write_text_atomically(path: Path, text: str) -> None:
+    """Replace one file whole (a report, a note rewritten by --fix): readers never see half of it,
+    and the file keeps its permissions and its line endings as given."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        else:
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 class Staging:
     """A temporary output folder that becomes the real one on `commit`, or vanishes on `discard`."""
 

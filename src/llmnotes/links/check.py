@@ -1,8 +1,8 @@
 """Check: an async scheduler over aiohttp that is fast overall and polite to every host.
 
 Each host has its own queue, its own small connection pool, a concurrency limit and a minimum
-interval between request starts; a global semaphore bounds requests in flight. Hosts are worked in
-parallel, so a slow or throttled host never stalls the others. A 429 or 503 slows its host down
+interval between request starts; at most `max_concurrency` workers exist over all hosts, handed out
+round-robin (see `Checker.run`), so a slow or throttled host never stalls the others. A 429 or 503 slows its host down
 (honouring Retry-After, capped), and every attempt has an overall deadline, because socket
 timeouts do not bound a body that trickles in.
 
@@ -28,7 +28,7 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 
 from llmnotes.links.extract import Target, fetch_key
-from llmnotes.links.result import VERDICTS, Result
+from llmnotes.links.result import Result
 from llmnotes.links.settings import LinkSettings
 
 PERMANENT = (301, 308)

@@ -11,7 +11,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
-from llmnotes.diagnostics import Diagnostic
 from llmnotes.load import Loaded
 from llmnotes.model import Place
 
@@ -77,8 +76,3 @@ def extract(loaded: Loaded) -> list[Target]:
 def _order(place: Place) -> tuple[str, int, int]:
     return (place.path, place.line, place.col)
 
-
-def internal_problems(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-    """The graph's diagnostics about links between notes, headings and files."""
-    markers = ("unknown note", "has no heading", "no such heading", "not found in the notes folder", "points outside the notes folder")
-    return [d for d in diagnostics if any(m in d.message for m in markers)]

@@ -7,9 +7,7 @@ is rewritten atomically.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +16,7 @@ from urllib.parse import urlsplit
 from llmnotes.links.extract import fetch_key
 from llmnotes.links.report import Report
 from llmnotes.model import Place
+from llmnotes.write import write_text_atomically
 
 _URL_TOKEN = re.compile(r"""[^\s"'<>()\[\],]+""")
 
@@ -64,17 +63,6 @@ def apply(report: Report, root: Path = Path(".")) -> list[Change]:
             changes.append(Change(place, old, replacement))
         new_text = "\n".join(lines)
         if new_text != text:
-            _write_atomically(file, new_text)
+            write_text_atomically(file, new_text)
     return sorted(changes, key=lambda c: (c.place.path, c.place.line, c.place.col))
 
-
-def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -13,7 +13,7 @@ from llmnotes.diagnostics import Diagnostic, has_errors, sort_diagnostics
 from llmnotes.graph import reference_problems
 from llmnotes.links import cache as cache_db
 from llmnotes.links.result import Result
-from llmnotes.links.extract import extract, internal_problems
+from llmnotes.links.extract import extract
 from llmnotes.links.report import Report, make_report
 from llmnotes.links.settings import LinkSettings
 from llmnotes.load import load_for_links
@@ -45,7 +45,7 @@ def run(
     errors = [d for d in loaded.diagnostics if d.severity.value == "error"]
     if has_errors(errors):
         return Outcome(None, sort_diagnostics(errors))
-    internal = sort_diagnostics(internal_problems(reference_problems(loaded)))
+    internal = sort_diagnostics(reference_problems(loaded))
     targets = [] if offline else extract(loaded)
 
     path = cache_path(config, settings)
