@@ -173,6 +173,40 @@ def test_search_works_from_disk(browser, site: Path) -> None:
     context.close()
 
 
+def test_search_loads_only_the_index_parts_a_query_needs(page, server, site: Path) -> None:
+    page.goto(server + "search/?q=kaiser")
+    page.wait_for_selector("#search-results li")
+    first = page.locator("#search-results li").first
+    assert "Attention Is All You Need" in first.inner_text() and "matched in summary" in first.inner_text()  # author
+    page.fill("#q", "łukasz")  # non-ASCII words: the Python and JavaScript tokenisers agree
+    page.wait_for_function("document.querySelector('#search-status').textContent.includes('result')")
+    assert "Attention Is All You Need" in page.locator("#search-results").inner_text()
+    page.fill("#q", "tokeniz")  # the words of a query are prefixes, as the reader types them
+    page.wait_for_function("document.querySelector('#search-results li a').textContent === 'Tokenization'")
+    page.fill("#q", "chinchilla compute")
+    page.wait_for_function("document.querySelector('#search-results li .where')")
+    assert page.locator("#search-results mark").count() > 0
+    words = page.evaluate("[...document.scripts].filter(s => s.src.includes('/search-index/w/')).length")
+    docs = page.evaluate("[...document.scripts].filter(s => s.src.includes('/search-index/d/')).length")
+    shards = len(list((site / "search-index" / "w").iterdir()))
+    assert 0 < words < 12 < shards and 0 < docs <= 4 * 20  # four queries, at most one page of documents each
+    assert page.errors == []
+
+
+def test_more_results_appends_the_next_page(page, server) -> None:
+    page.goto(server + "search/?q=model")
+    page.wait_for_selector("#search-results li")
+    assert page.locator("#search-results li").count() == 20
+    status = page.locator("#search-status").inner_text()
+    total = int(status.split()[0])
+    assert total > 20 and "showing 20" in status
+    page.click("#search-more")
+    page.wait_for_function("document.querySelectorAll('#search-results li').length > 20")
+    assert page.locator("#search-results li").count() == min(40, total)
+    assert page.evaluate("document.activeElement.closest('li').id") == "result-20"
+    assert page.errors == []
+
+
 def test_theme_toggle_persists_across_pages(page, server) -> None:
     page.emulate_media(color_scheme="light")
     page.goto(server)

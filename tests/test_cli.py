@@ -18,7 +18,7 @@ def test_build_writes_the_site_and_says_so(make_site) -> None:
         "index.html", "404.html", "feed.xml", "sitemap.xml", "robots.txt", "graph.json",
         "topics/index.html", "topics/attention/index.html", "notes/transformers/index.html",
         "notes/scaling/index.html", "resources/index.html", "static/style.css", "static/pygments.css",
-        "assets/diagram.png", "search/index.html", "search-index.js", "graph/index.html", "static/graph.js", "static/site.js", "static/search.js",
+        "assets/diagram.png", "search/index.html", "search-index/index.js", "search-index/d/0.js", "graph/index.html", "static/graph.js", "static/site.js", "static/search.js",
     } <= files
 
 

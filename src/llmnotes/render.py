@@ -18,7 +18,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
 from markupsafe import Markup
 
-from llmnotes import graphview, markdown, urls
+from llmnotes import graphview, markdown, search, urls
 from llmnotes.config import Config
 from llmnotes.graph import Resource, Site, graph_json
 from llmnotes.links.extract import fetch_key
@@ -134,7 +134,7 @@ class Renderer:
             yield self.resource(resource)
         yield self.graph_page()
         yield self.search()
-        yield self.search_index()
+        yield from self.search_index()
         yield self.not_found()
         yield self.feed()
         yield self.sitemap()
@@ -208,25 +208,22 @@ class Renderer:
     def search(self) -> Page:
         return self._render("search.html", urls.SEARCH)
 
-    def search_index(self) -> Page:
-        """Every note, resource and topic as searchable text, as a script (file:// blocks fetch)."""
-        docs = [
-            {"k": "note", "t": n.title, "u": urls.note_path(n.slug), "s": n.summary, "x": _plain_text(n)}
-            for n in self.site.notes.values()
-        ]
+    def search_index(self) -> Iterator[Page]:
+        """Notes, resources and topics as the word index `search.js` loads piece by piece."""
+        docs = [search.Doc("note", n.title, urls.note_path(n.slug), n.summary, _plain_text(n)) for n in self.site.notes.values()]
         docs += [
-            {
-                "k": "resource",
-                "t": r.title,
-                "u": urls.resource_path(r.id),
-                "s": " · ".join(filter(None, [_kind_label(r.kind), ", ".join(r.authors), str(r.year or "")])),
-                "x": " ".join(c.annotation for c in r.citations if c.annotation),
-            }
+            search.Doc(
+                "resource",
+                r.title,
+                urls.resource_path(r.id),
+                " · ".join(filter(None, [_kind_label(r.kind), ", ".join(r.authors), str(r.year or "")])),
+                " ".join(c.annotation for c in r.citations if c.annotation),
+            )
             for r in self.site.resources.values()
         ]
-        docs += [{"k": "topic", "t": t.title, "u": urls.topic_path(t.slug), "s": t.description, "x": ""} for t in self.site.topics.values()]
-        data = json.dumps(docs, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
-        return Page(urls.SEARCH_INDEX, f"window.LLMNOTES_SEARCH={data};\n".encode())
+        docs += [search.Doc("topic", t.title, urls.topic_path(t.slug), t.description, "") for t in self.site.topics.values()]
+        for path, content in search.files(docs):
+            yield Page(path, content)
 
     def not_found(self) -> Page:
         return self._render("404.html", urls.NOT_FOUND, rooted=True)

@@ -42,7 +42,7 @@ NOT_FOUND = "404.html"
 GRAPH = "graph.json"
 SEARCH = "search/"
 GRAPH_PAGE = "graph/"
-SEARCH_INDEX = "search-index.js"
+SEARCH_INDEX = "search-index/"
 
 
 def output_file(site_path: str) -> str:

@@ -1,0 +1,132 @@
+"""The search index: an inverted word index cut into small script files, loaded on demand.
+
+A browser opening `build/` from disk may not `fetch` JSON, but it may run scripts; so every part of
+the index is a script that hands its data to `window.LLMNOTES_SEARCH.add`. One file per part keeps
+what a query downloads small at any size (the 10,000-note corpus in `benchmarks/RESULTS.md`):
+
+- `search-index/index.js`: the document count, the stop words and the list of word shards;
+- `search-index/w/<key>.js`: the words starting with `<key>`, each with the ids of the documents
+  that contain it, split by where (title, summary, text) and delta-encoded;
+- `search-index/d/<id>.js`: one document (kind, title, URL, summary, text), fetched only for the
+  results on screen, to show them and their snippets.
+
+Document ids follow (title length, title), so among equal scores the shorter, then alphabetically
+first title wins without shipping titles with the word lists. Tokenising here and in `search.js`
+must agree: lower-cased runs of letters, digits and underscores (`\\w+`; `[\\p{L}\\p{N}_]+` in JS).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from llmnotes import urls
+
+FOLDER = urls.SEARCH_INDEX
+FIELDS = ("t", "s", "x")  # title, summary, text: where a word is found, best first
+SHARD_BYTES = 48_000  # a word shard larger than this is split by a longer prefix
+FIRST_KEY, LAST_KEY = 2, 6
+WORD = re.compile(r"\w+")
+STOP_WORDS = frozenset(
+    "a an and are as at be but by for from has have in into is it its of on or so than that the their "
+    "then there these this to was were which with".split()
+)
+
+
+@dataclass(frozen=True)
+class Doc:
+    kind: str  # note | resource | topic
+    title: str
+    url: str  # site path
+    summary: str
+    text: str
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(text.lower())
+
+
+def order(docs: list[Doc]) -> list[Doc]:
+    """Id order: shorter titles first, then alphabetical, which is the tie-break among equal scores."""
+    return sorted(docs, key=lambda d: (len(words(d.title)), d.title.lower(), d.url))
+
+
+def postings(docs: list[Doc]) -> dict[str, list[list[int]]]:
+    """word → [ids with it in the title, ids with it in the summary only, ids with it in the text only]."""
+    index: dict[str, list[list[int]]] = {}
+    for i, doc in enumerate(docs):
+        seen: set[str] = set(STOP_WORDS)
+        for field, text in enumerate((doc.title, doc.summary, doc.text)):
+            found = set(words(text))
+            for word in found - seen:
+                index.setdefault(word, [[], [], []])[field].append(i)
+            seen |= found
+    return index
+
+
+def _delta(ids: list[int]) -> list[int]:
+    return [b - a for a, b in zip([0, *ids], ids)] if ids else []
+
+
+def _encode(entry: list[list[int]]) -> list[list[int]]:
+    fields = [_delta(ids) for ids in entry]
+    while fields and not fields[-1]:
+        fields.pop()
+    return fields
+
+
+def _json(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+
+
+def shard_key(word: str, length: int) -> str:
+    return word[:length]
+
+
+def shards(index: dict[str, list[list[int]]]) -> dict[str, dict[str, list[list[int]]]]:
+    """Words grouped by prefix: two letters, or more where a group would be too large to load quickly.
+    A word shorter than its group's prefix stays under its own, shorter key."""
+    result: dict[str, dict[str, list[list[int]]]] = {}
+
+    def place(group: dict[str, list[list[int]]], length: int) -> None:
+        by_key: dict[str, dict[str, list[list[int]]]] = {}
+        for word, entry in group.items():
+            by_key.setdefault(word[:length], {})[word] = entry
+        for key, members in by_key.items():
+            encoded = {w: _encode(e) for w, e in sorted(members.items())}
+            longer = {w: e for w, e in members.items() if len(w) > length}
+            if length < LAST_KEY and longer and len(_json(encoded)) > SHARD_BYTES:
+                short = {w: encoded[w] for w in members if len(w) <= length}
+                if short:
+                    result.setdefault(key, {}).update(short)
+                place(longer, length + 1)
+            else:
+                result.setdefault(key, {}).update(encoded)
+
+    place(index, FIRST_KEY)
+    return result
+
+
+def file_name(key: str) -> str:
+    """A shard's file: the prefix itself when plain ASCII, else `_` and its UTF-8 bytes in hex."""
+    return key if re.fullmatch(r"[a-z0-9]+", key) else "_" + key.encode("utf-8").hex()
+
+
+def _script(name: str, data: object) -> bytes:
+    return f"LLMNOTES_SEARCH.add({_json(name)},{_json(data)});\n".encode()
+
+
+def files(docs: list[Doc]) -> Iterator[tuple[str, bytes]]:
+    """Every file of the index as (path under the output folder, bytes)."""
+    docs = order(docs)
+    groups = shards(postings(docs))
+    keys = sorted(groups)
+    yield FOLDER + "index.js", _script("index", {"docs": len(docs), "keys": keys, "stop": sorted(STOP_WORDS)})
+    for key in keys:
+        name = file_name(key)
+        yield f"{FOLDER}w/{name}.js", _script("w/" + name, groups[key])
+    for i, doc in enumerate(docs):
+        data = {"k": doc.kind, "t": doc.title, "u": doc.url, "s": doc.summary, "x": doc.text}
+        yield f"{FOLDER}d/{i}.js", _script(f"d/{i}", data)
