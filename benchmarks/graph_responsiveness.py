@@ -1,9 +1,16 @@
-"""How the graph page of a large build behaves in Chromium: load time, node count, and the time from
-a zoom or a hover to the next painted frame.
+"""How the graph page of a build behaves in Chromium: load time, node count, and the time from a
+zoom, a pan or a hover to the next painted frame.
 
     python benchmarks/generate.py 10000 benchmarks/corpus/10000
     (cd benchmarks/corpus/10000 && llmnotes build --out /tmp/b10k)
     python benchmarks/graph_responsiveness.py /tmp/b10k
+    python benchmarks/graph_responsiveness.py "$PWD/build"      # this reading list (SVG)
+
+Small graphs are SVG elements (static/graph.js); from graphview.CANVAS_FROM nodes the page draws on
+a canvas (static/graph-canvas.js). The same actions are timed on either: a wheel zoom at the centre,
+a drag, and a hover over a note, each until two animation frames have passed (so about 33 ms at
+best); for the canvas, also the whole graph drawn in full (as once a zoom settles), and a pan and a
+hover zoomed in, where labels and resources are drawn.
 """
 
 from __future__ import annotations
@@ -15,12 +22,16 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-FRAME = """async (action) => {
+SVG = """async (action) => {
   const svg = document.querySelector('svg.graph');
+  const r = svg.getBoundingClientRect();
   const t0 = performance.now();
   if (action === 'zoom') {
-    const r = svg.getBoundingClientRect();
     svg.dispatchEvent(new WheelEvent('wheel', {deltaY: -100, clientX: r.left + r.width / 2, clientY: r.top + r.height / 2, bubbles: true, cancelable: true}));
+  } else if (action === 'pan') {
+    svg.dispatchEvent(new PointerEvent('pointerdown', {clientX: r.left + 100, clientY: r.top + 100, bubbles: true}));
+    window.dispatchEvent(new PointerEvent('pointermove', {clientX: r.left + 140, clientY: r.top + 120, bubbles: true}));
+    window.dispatchEvent(new PointerEvent('pointerup', {bubbles: true}));
   } else {
     const nodes = svg.querySelectorAll('.node-note');
     nodes[Math.floor(Math.random() * nodes.length)].dispatchEvent(new PointerEvent('pointerover', {bubbles: true}));
@@ -29,22 +40,65 @@ FRAME = """async (action) => {
   return performance.now() - t0;
 }"""
 
+CANVAS = """async (action) => {
+  const frame = document.querySelector('.graph-large'), canvas = frame.querySelector('canvas'), g = frame.graphView;
+  const r = canvas.getBoundingClientRect();
+  const twoFrames = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const at = (x, y) => ({clientX: r.left + x, clientY: r.top + y, bubbles: true, pointerId: 1, pointerType: 'mouse'});
+  const t0 = performance.now();
+  if (action === 'zoom') {
+    canvas.dispatchEvent(new WheelEvent('wheel', {deltaY: -100, clientX: r.left + r.width / 2, clientY: r.top + r.height / 2, bubbles: true, cancelable: true}));
+  } else if (action === 'pan') {
+    canvas.dispatchEvent(new PointerEvent('pointermove', at(100, 100)));
+    canvas.dispatchEvent(new PointerEvent('pointerdown', at(100, 100)));
+    canvas.dispatchEvent(new PointerEvent('pointermove', at(140, 120)));
+    canvas.dispatchEvent(new PointerEvent('pointerup', at(140, 120)));
+  } else if (action === 'full') {
+    g.fit();  // the whole graph, drawn in full as after a zoom has settled
+  } else {
+    const j = g.find('note', 'note-' + String(Math.floor(Math.random() * 100)).padStart(5, '0'));
+    const p = g.at(j);
+    canvas.dispatchEvent(new PointerEvent('pointermove', {clientX: p.x, clientY: p.y, bubbles: true, pointerType: 'mouse'}));
+  }
+  await twoFrames();
+  return performance.now() - t0;
+}"""
+
+
+def median_ms(page, script: str, action: str, runs: int = 7) -> float:
+    page.evaluate(script, action)  # warm up
+    return statistics.median(page.evaluate(script, action) for _ in range(runs))
+
 
 def main() -> None:
-    site = Path(sys.argv[1])
+    site = Path(sys.argv[1]).resolve()
+    page_file = site / "graph" / "index.html"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox", "--disable-gpu"])
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         started = time.perf_counter()
-        page.goto((site / "graph" / "index.html").as_uri(), wait_until="load", timeout=300_000)
+        page.goto(page_file.as_uri(), wait_until="load", timeout=300_000)
+        canvas = page.locator(".graph-large canvas").count() == 1
+        if canvas:
+            page.wait_for_function("document.querySelector('.graph-large').dataset.drawn")
         loaded = time.perf_counter() - started
-        nodes = page.locator("svg.graph .node").count()
-        page.evaluate(FRAME, "zoom")  # warm up
-        zooms = [page.evaluate(FRAME, "zoom") for _ in range(7)]
-        hovers = [page.evaluate(FRAME, "hover") for _ in range(7)]
-        size = (site / "graph" / "index.html").stat().st_size
-        print(f"graph page {size / 1e6:.1f} MB, {nodes:,} nodes: load {loaded:.1f} s, "
-              f"zoom to next frame {statistics.median(zooms):.0f} ms, hover highlight {statistics.median(hovers):.0f} ms (medians of 7)")
+        size = page_file.stat().st_size + ((site / "graph" / "data.js").stat().st_size if canvas else 0)
+        if canvas:
+            nodes = page.evaluate("LLMNOTES_GRAPH.k.length")
+            script = CANVAS
+        else:
+            nodes = page.locator("svg.graph .node").count()
+            script = SVG
+        results = {action: median_ms(page, script, action) for action in ("zoom", "pan", "hover")}
+        line = (f"{'canvas' if canvas else 'SVG'}: graph page and data {size / 1e6:.1f} MB, {nodes:,} nodes: load {loaded:.2f} s, "
+                f"zoom {results['zoom']:.0f} ms, pan {results['pan']:.0f} ms, hover {results['hover']:.0f} ms")
+        if canvas:
+            full = median_ms(page, CANVAS, "full")
+            page.evaluate("(() => { const g = document.querySelector('.graph-large').graphView; g.zoomTo(g.find('note', 'note-00001'), 1.5); })()")
+            zoomed = {action: median_ms(page, CANVAS, action) for action in ("pan", "hover")}
+            line += (f"; whole graph drawn in full {full:.0f} ms; zoomed in (labels, resources): "
+                     f"pan {zoomed['pan']:.0f} ms, hover {zoomed['hover']:.0f} ms")
+        print(line + " (medians of 7; time to the second animation frame)")
         browser.close()
 
 

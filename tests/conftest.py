@@ -119,3 +119,18 @@ def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subproc
 def tree_bytes(root: Path) -> dict[str, bytes]:
     """Every file under `root` with its content, to compare whole builds."""
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+LARGE_NOTES = 300  # about 900 nodes: past graphview.CANVAS_FROM, so the graph page draws on a canvas
+
+
+@pytest.fixture(scope="session")
+def large_site(tmp_path_factory) -> Path:
+    """A synthetic reading list (benchmarks/generate.py) large enough for the canvas graph, built once."""
+    folder = tmp_path_factory.mktemp("large")
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, str(root / "benchmarks" / "generate.py"), str(LARGE_NOTES), str(folder / "corpus")], check=True, capture_output=True)
+    out = folder / "build"
+    result = run_cli("build", "--out", str(out), cwd=folder / "corpus")
+    assert result.returncode == 0, result.stderr
+    return out

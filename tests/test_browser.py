@@ -303,6 +303,76 @@ def test_graph_shows_nodes_and_a_click_opens_a_note(page, server) -> None:
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
+GRAPH = "document.querySelector('.graph-large')"
+
+
+def test_a_large_graph_is_drawn_on_a_canvas_and_a_click_opens_a_note(page, large_site: Path) -> None:
+    page.goto((large_site / "graph" / "index.html").as_uri())
+    page.wait_for_function(GRAPH + ".dataset.drawn")
+    assert page.locator(".graph-large canvas").count() == 1 and page.locator(".graph-large svg").count() == 0
+    nodes = int(page.evaluate(GRAPH + ".dataset.drawn").split()[0])
+    assert nodes > 300  # topics and notes at the overview; resources wait until zoomed in
+    shot(page, "graph-canvas")
+    # Zoom in on one note with the wheel: resources appear, and hovering the note lights its neighbours.
+    page.locator(".graph-large").scroll_into_view_if_needed()
+    target = page.evaluate(GRAPH + ".graphView.find('note', 'note-00007')")
+    for _ in range(12):
+        spot = page.evaluate(f"{GRAPH}.graphView.at({target})")
+        page.mouse.move(spot["x"], spot["y"])
+        page.mouse.wheel(0, -240)
+        page.wait_for_timeout(30)
+    page.wait_for_timeout(300)  # the zoom settles, the full picture is drawn
+    spot = page.evaluate(f"{GRAPH}.graphView.at({target})")
+    page.mouse.move(spot["x"] + 1, spot["y"])
+    page.wait_for_function(GRAPH + ".graphView.hovered() === 'note:note-00007'")
+    assert page.locator(".graph-tip").inner_text().startswith("Note 7:")
+    shot(page, "graph-canvas-hover")
+    page.mouse.click(spot["x"], spot["y"])
+    page.wait_for_url("**/notes/note-00007/index.html")
+    assert page.locator("h1").first.inner_text().startswith("Note 7:")
+    assert page.errors == []
+
+
+def test_the_canvas_follows_the_theme_and_keys_move_it(page, large_site: Path) -> None:
+    page.goto((large_site / "graph" / "index.html").as_uri())
+    page.wait_for_function(GRAPH + ".dataset.drawn")
+    corner = "(() => { const c = document.querySelector('.graph-canvas'); return Array.from(c.getContext('2d').getImageData(2, 2, 1, 1).data.slice(0, 3)); })()"
+    light = page.evaluate(corner)
+    page.click(".theme-toggle")
+    page.wait_for_timeout(100)
+    dark = page.evaluate(corner)
+    assert sum(dark) < sum(light) - 300  # the background is redrawn dark
+    page.focus(".graph-large")
+    before = page.evaluate(f"{GRAPH}.graphView.at(0)")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("+")
+    after = page.evaluate(f"{GRAPH}.graphView.at(0)")
+    assert after != before
+    assert page.errors == []
+
+
+def test_without_script_a_large_graph_shows_its_overview(browser, large_site: Path) -> None:
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto((large_site / "graph" / "index.html").as_uri())
+    assert page.locator(".graph-large svg .node-topic").count() == 40 and page.locator(".graph-large .dots-note").is_visible()
+    assert page.locator("noscript").count() == 1
+    shot(page, "graph-overview-no-script")
+    page.locator(".graph-large svg .node-topic").first.click()
+    page.wait_for_url("**/topics/topic-*/")  # on disk without script, a folder: the browser lists its index.html
+    context.close()
+
+
+def test_axe_finds_no_violations_on_the_canvas_graph(page, large_site: Path) -> None:
+    if not AXE.exists():
+        _missing("axe-core is not installed (npm install)")
+    page.goto((large_site / "graph" / "index.html").as_uri())
+    page.wait_for_function(GRAPH + ".dataset.drawn")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    assert [v["id"] for v in result["violations"]] == []
+
+
 @pytest.mark.parametrize("theme", ["light", "dark"])
 @pytest.mark.parametrize("path", ["", "topics/scale/", "notes/transformer-explained/", "resources/", "search/?q=attention", "graph/"])
 def test_axe_finds_no_violations(page, server, path: str, theme: str) -> None:

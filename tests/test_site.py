@@ -154,3 +154,23 @@ def test_graph_page_and_neighbourhoods_are_plain_svg(make_site) -> None:
     assert 'href="../notes/deep/nested-note/"' in graph and "<title>Nested &lt;b&gt;note&lt;/b&gt;</title>" in graph
     note = (site / "build" / "notes" / "scaling" / "index.html").read_text()
     assert 'id="neighbourhood"' in note and 'data-id="note:transformers"' in note and 'data-id="topic:scale"' in note
+
+
+def test_a_large_graph_ships_a_light_overview_and_data_for_the_canvas(large_site) -> None:
+    from llmnotes.graphview import CANVAS_FROM
+
+    html = (large_site / "graph" / "index.html").read_text()
+    script = (large_site / "graph" / "data.js").read_text()
+    assert script.startswith("window.LLMNOTES_GRAPH=") and script.endswith(";\n")
+    data = json.loads(script[len("window.LLMNOTES_GRAPH="):-2])
+    nodes = len(data["k"])
+    assert nodes >= CANVAS_FROM and len(data["x"]) == len(data["y"]) == len(data["id"]) == len(data["t"]) == nodes
+    assert len(data["e"]) % 2 == 0 and all(0 <= i < nodes for i in data["e"])
+    assert data["paths"]["note"].replace("{}", "note-00001") == "notes/note-00001/"
+    note = data["id"].index("note-00001")
+    assert data["kinds"][data["k"][note]] == "note" and data["t"][note].startswith("Note 1:")
+    # The page: every topic a link, notes as one path of dots, no element per note, resource or edge.
+    assert html.count('class="node node-topic"') == 40 and 'class="dots dots-note"' in html
+    assert "node-note" not in html and "node-resource" not in html and "<line" not in html
+    assert html.count(" M") + 1 >= 300 and len(html) < 100_000
+    assert 'src="../graph/data.js"' in html and 'src="../static/graph-canvas.js"' in html and "graph.js\"" not in html

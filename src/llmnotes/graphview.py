@@ -15,6 +15,8 @@ from html import escape
 from llmnotes.graph import Site
 
 GOLDEN = math.pi * (3 - math.sqrt(5))
+CANVAS_FROM = 600  # nodes: from here the whole-site graph is drawn on a canvas, see `overview_svg`
+KINDS = ("topic", "note", "resource")
 
 
 @dataclass(frozen=True)
@@ -147,3 +149,42 @@ def svg(layout: Layout, href, label: str, labels: tuple[str, ...] = ("topic", "n
         )
     out.append("</g></svg>")
     return "\n".join(out)
+
+
+def overview_svg(layout: Layout, href, label: str) -> str:
+    """The no-script picture of a graph too large for an element per node and edge: topics as
+    labelled links, notes as dots in a single path. Every note stays reachable through its topics;
+    the script draws the whole graph on a canvas instead (`static/graph-canvas.js`)."""
+    dots = " ".join(f"M{n.x} {n.y}h0" for n in layout.nodes if n.kind == "note")
+    unit = round(max(layout.width, layout.height) / 120, 1)  # sizes that stay legible when it is all on screen
+    out = [
+        f'<svg class="graph" viewBox="0 0 {layout.width} {layout.height}" role="group" aria-label="{escape(label)}">',
+        f'<path class="dots dots-note" d="{dots}"/>',
+        '<g class="nodes">',
+    ]
+    for n in layout.nodes:
+        if n.kind == "topic":
+            out.append(
+                f'<a class="node node-topic" href="{escape(href(n.path))}" data-id="{escape(n.id)}">'
+                f'<circle cx="{n.x}" cy="{n.y}" r="{unit}"/>'
+                f'<text x="{round(n.x + unit * 1.5, 1)}" y="{round(n.y + unit / 2, 1)}" style="font-size:{round(unit * 1.6, 1)}px">{escape(n.title)}</text></a>'
+            )
+    out.append("</g></svg>")
+    return "\n".join(out)
+
+
+def canvas_data(layout: Layout, path_patterns: dict[str, str]) -> dict:
+    """The layout as columns for the canvas: kind, position, id and title of each node, and edges
+    as pairs of node numbers (an edge's kind follows from its ends). Page paths are rebuilt in the
+    browser from `path_patterns`, one per kind with `{}` for the id, to keep the file small."""
+    number = {n.id: i for i, n in enumerate(layout.nodes)}
+    return {
+        "paths": path_patterns,
+        "kinds": list(KINDS),
+        "k": [KINDS.index(n.kind) for n in layout.nodes],
+        "x": [n.x for n in layout.nodes],
+        "y": [n.y for n in layout.nodes],
+        "id": [n.id.split(":", 1)[1] for n in layout.nodes],
+        "t": [n.title for n in layout.nodes],
+        "e": [i for e in layout.edges for i in (number[e.source], number[e.target])],
+    }

@@ -132,7 +132,7 @@ class Renderer:
         yield self.resource_index()
         for resource in self.site.resources.values():
             yield self.resource(resource)
-        yield self.graph_page()
+        yield from self.graph_page()
         yield self.search()
         yield from self.search_index()
         yield self.not_found()
@@ -198,12 +198,20 @@ class Renderer:
     def resource(self, resource: Resource) -> Page:
         return self._render("resource.html", urls.resource_path(resource.id), resource=resource)
 
-    def graph_page(self) -> Page:
+    def graph_page(self) -> Iterator[Page]:
+        """The whole graph: SVG elements a reader can tab through when small; when large, a light
+        SVG overview for readers without script, and the data a canvas draws the rest from."""
         layout = graphview.whole_site(self.site, urls.note_path, urls.topic_path, urls.resource_path)
         link = self.urls.for_page(urls.GRAPH_PAGE)
-        labels = ("topic", "note") if len(layout.nodes) < 600 else ("topic",)
-        picture = graphview.svg(layout, link.to, "The graph of all topics, notes and resources", labels)
-        return self._render("graph.html", urls.GRAPH_PAGE, svg=Markup(picture), layout=layout)
+        label = "The graph of all topics, notes and resources"
+        if len(layout.nodes) < graphview.CANVAS_FROM:
+            yield self._render("graph.html", urls.GRAPH_PAGE, svg=Markup(graphview.svg(layout, link.to, label)), layout=layout, canvas=False)
+            return
+        patterns = {"topic": urls.topic_path("{}"), "note": urls.note_path("{}"), "resource": urls.resource_path("{}")}
+        data = json.dumps(graphview.canvas_data(layout, patterns), ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+        yield Page(urls.GRAPH_DATA, f"window.LLMNOTES_GRAPH={data};\n".encode())
+        picture = graphview.overview_svg(layout, link.to, label)
+        yield self._render("graph.html", urls.GRAPH_PAGE, svg=Markup(picture), layout=layout, canvas=True)
 
     def search(self) -> Page:
         return self._render("search.html", urls.SEARCH)

@@ -42,6 +42,7 @@ NOT_FOUND = "404.html"
 GRAPH = "graph.json"
 SEARCH = "search/"
 GRAPH_PAGE = "graph/"
+GRAPH_DATA = "graph/data.js"
 SEARCH_INDEX = "search-index/"
 
 
