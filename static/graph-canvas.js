@@ -269,8 +269,19 @@
   canvas.addEventListener("pointercancel", release);
   canvas.addEventListener("pointerleave", function (event) { if (event.pointerType === "mouse") hover(-1); });
 
+  // Keys: the node nearest the centre of the view is the keyboard's pointer; Enter opens it.
+  function centre() {
+    var best = -1, bestDistance = Infinity;
+    for (var j = 0; j < n; j++) {
+      if (!shown(K[j])) continue;
+      var dx = sx(j) - W / 2, dy = sy(j) - H / 2, d = dx * dx + dy * dy;
+      if (d < bestDistance) { best = j; bestDistance = d; }
+    }
+    return bestDistance <= 40 * 40 ? best : -1;
+  }
   frame.addEventListener("keydown", function (event) {
     var step = 0.1 * Math.min(W, H);
+    if (event.key === "Enter") { if (hovered >= 0) location.href = href(hovered); return; }
     if (event.key === "+" || event.key === "=") zoom(1.2, W / 2, H / 2);
     else if (event.key === "-") zoom(1 / 1.2, W / 2, H / 2);
     else if (event.key === "0") { fit(); moved(); }
@@ -280,6 +291,8 @@
     else if (event.key === "ArrowDown") { view.y -= step; moved(); }
     else return;
     event.preventDefault();
+    var j = centre();
+    hover(j, j >= 0 ? sx(j) : 0, j >= 0 ? sy(j) : 0);
   });
 
   // The theme can change under the picture: from the toggle or from the system.

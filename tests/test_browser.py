@@ -348,6 +348,12 @@ def test_the_canvas_follows_the_theme_and_keys_move_it(page, large_site: Path) -
     page.keyboard.press("+")
     after = page.evaluate(f"{GRAPH}.graphView.at(0)")
     assert after != before
+    # The node at the centre of the view is the keyboard's pointer: + keeps it there, Enter opens it.
+    page.evaluate(f"{GRAPH}.graphView.zoomTo({GRAPH}.graphView.find('note', 'note-00003'), 1.5)")
+    page.keyboard.press("+")
+    page.wait_for_function(GRAPH + ".graphView.hovered() === 'note:note-00003'")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/notes/note-00003/index.html")
     assert page.errors == []
 
 

@@ -23,6 +23,20 @@ def test_safe_join_refuses_symlinks_out(tmp_path: Path) -> None:
     assert safe_join(tmp_path / "out", "notes/a/index.html") == tmp_path / "out" / "notes" / "a" / "index.html"
 
 
+def test_staging_refuses_symlinks_planted_in_it(tmp_path: Path) -> None:
+    staging = Staging(tmp_path / "build")
+    (staging.root / "link").symlink_to(tmp_path)
+    (staging.root / "page.html").symlink_to(tmp_path / "victim.html")
+    with pytest.raises(UnsafePath):
+        staging.write("link/x.html", b"x")
+    with pytest.raises(UnsafePath):
+        staging.write("page.html", b"x")
+    with pytest.raises(UnsafePath):
+        staging.copy("link/copied.css", tmp_path / "build" / ".." / "victim.html")
+    assert not (tmp_path / "x.html").exists() and not (tmp_path / "victim.html").exists()
+    staging.discard()
+
+
 def test_commit_replaces_the_old_site_whole(tmp_path: Path) -> None:
     out = tmp_path / "build"
     first = Staging(out)

@@ -67,6 +67,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            auto_reload=False,  # one build, templates fixed: no mtime check on every page rendered
         )
         self.env.filters["inline_md"] = markdown.render_inline
         self.env.filters["isodate"] = lambda d: d.isoformat() if d else ""
