@@ -47,7 +47,7 @@ def measure(cmd: list[str], cwd: Path) -> dict[str, float]:
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr.read().decode() if proc.stderr else ''}")
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mib": usage.ru_maxrss / 1024}
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "user": usage.ru_utime, "rss_mib": usage.ru_maxrss / 1024}
 
 
 def median(runs: list[dict[str, float]], key: str) -> float:
@@ -84,18 +84,20 @@ def main() -> None:
                 print(f"{n:>6} {tool:<8} run {i + 1}: {runs[tool][-1]['wall']:.2f} s", file=sys.stderr)
         results[str(n)] = runs
 
-    print("| notes | tool | wall (median) | CPU (median) | peak RSS (median) | runs |")
-    print("|---:|---|---:|---:|---:|---:|")
+    print("| notes | tool | wall (median) | CPU (median) | user CPU (median) | peak RSS (median) | runs |")
+    print("|---:|---|---:|---:|---:|---:|---:|")
     for n, runs in results.items():
         for tool, label in (("llmnotes", "llmnotes"), ("hugo", f"Hugo {version}")):
             r = runs[tool]
-            print(f"| {int(n):,} | {label} | {median(r, 'wall'):.2f} s | {median(r, 'cpu'):.2f} s | {median(r, 'rss_mib'):.0f} MiB | {len(r)} |")
+            print(f"| {int(n):,} | {label} | {median(r, 'wall'):.2f} s | {median(r, 'cpu'):.2f} s | {median(r, 'user'):.2f} s | {median(r, 'rss_mib'):.0f} MiB | {len(r)} |")
     if len(results) >= 2:
         sizes = sorted(results, key=int)
         small, large = sizes[0], sizes[-1]
         for tool in ("llmnotes", "hugo"):
             ratio = median(results[large][tool], "wall") / median(results[small][tool], "wall")
-            print(f"\n{tool}: {large} notes take {ratio:.1f}× the wall time of {small} (linear would be {int(large) / int(small):.0f}×)")
+            user = median(results[large][tool], "user") / median(results[small][tool], "user")
+            print(f"\n{tool}: {large} notes take {ratio:.1f}× the wall time of {small} and {user:.1f}× the user CPU "
+                  f"(linear would be {int(large) / int(small):.0f}×)")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
 

@@ -81,10 +81,6 @@ def _json(data: object) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
 
 
-def shard_key(word: str, length: int) -> str:
-    return word[:length]
-
-
 def shards(index: dict[str, list[list[int]]]) -> dict[str, dict[str, list[list[int]]]]:
     """Words grouped by prefix: two letters, or more where a group would be too large to load quickly.
     A word shorter than its group's prefix stays under its own, shorter key."""
