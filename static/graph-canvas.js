@@ -133,7 +133,7 @@
     frame.dataset.drawn = visible[0].length + visible[1].length + visible[2].length + " nodes, " + (moving && edges > EDGES_WHILE_MOVING ? 0 : edges) + " edges";
     if (!(moving && edges > EDGES_WHILE_MOVING)) {
       c.strokeStyle = colours.muted;
-      c.globalAlpha = Math.max(0.03, Math.min(0.5, 600 / Math.max(edges, 1)));
+      c.globalAlpha = Math.max(0.03, Math.min(0.4, W * H / 1000 / Math.max(edges, 1)));  // fainter as edges crowd the pixels
       c.lineWidth = 1;
       c.beginPath();
       for (var q = 0; q < segments.length; q += 4) { c.moveTo(segments[q], segments[q + 1]); c.lineTo(segments[q + 2], segments[q + 3]); }
