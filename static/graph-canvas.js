@@ -12,7 +12,7 @@
   if (!frame || !data) return;
 
   var TOPIC = 0, NOTE = 1, RESOURCE = 2;
-  var RADIUS = [9, 6, 3];
+  var RADIUS = data.r; // per kind, as graphview.py draws them in SVG
   var MIN_RADIUS = [3, 1.5, 1];
   var EDGES_WHILE_MOVING = 20000; // more visible edges than this are left out until the view settles
   var LABELS = 300; // at most this many labels of one kind
@@ -129,9 +129,9 @@
       if ((ax < 0 && bx < 0) || (ay < 0 && by < 0) || (ax > W && bx > W) || (ay > H && by > H)) continue;
       segments.push(ax, ay, bx, by);
     }
-    var edges = segments.length / 4;
-    frame.dataset.drawn = visible[0].length + visible[1].length + visible[2].length + " nodes, " + (moving && edges > EDGES_WHILE_MOVING ? 0 : edges) + " edges";
-    if (!(moving && edges > EDGES_WHILE_MOVING)) {
+    var edges = segments.length / 4, skipEdges = moving && edges > EDGES_WHILE_MOVING;
+    frame.dataset.drawn = visible[0].length + visible[1].length + visible[2].length + " nodes, " + (skipEdges ? 0 : edges) + " edges";
+    if (!skipEdges) {
       c.strokeStyle = colours.muted;
       c.globalAlpha = Math.max(0.03, Math.min(0.4, W * H / 1000 / Math.max(edges, 1)));  // fainter as edges crowd the pixels
       c.lineWidth = 1;

@@ -15,7 +15,7 @@
   var WHERE = ["title", "summary", "text"];
   var WEIGHT = [100, 10, 1];
   var PAGE = 20;
-  var WORD = /[\p{L}\p{N}_]+/gu;
+  var WORD = /[\p{L}\p{N}_]+/gu, WORD_CHAR = /[\p{L}\p{N}_]/u;
 
   // -- loading parts of the index ----------------------------------------------------------------
   var parts = {}, loading = {};
@@ -33,9 +33,9 @@
     return loading[name];
   }
 
+  var stop = null; // the index's stop words as a set, made on first use
   function terms(query, meta) {
-    var stop = {};
-    meta.stop.forEach(function (w) { stop[w] = true; });
+    if (!stop) { stop = {}; meta.stop.forEach(function (w) { stop[w] = true; }); }
     var seen = {};
     return (query.toLowerCase().match(WORD) || []).filter(function (t) {
       if (stop[t] || seen[t]) return false;
@@ -113,7 +113,7 @@
   // Where a term starts a word in `text`, or -1.
   function wordStart(lower, term) {
     for (var at = lower.indexOf(term); at >= 0; at = lower.indexOf(term, at + 1)) {
-      if (at === 0 || !/[\p{L}\p{N}_]/u.test(lower.charAt(at - 1))) return at;
+      if (at === 0 || !WORD_CHAR.test(lower.charAt(at - 1))) return at;
     }
     return -1;
   }

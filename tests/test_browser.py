@@ -193,6 +193,14 @@ def test_search_loads_only_the_index_parts_a_query_needs(page, server, site: Pat
     assert page.errors == []
 
 
+def test_a_query_of_stop_words_only_asks_for_another_word(page, server) -> None:
+    page.goto(server + "search/?q=the+of")
+    page.wait_for_function("document.querySelector('#search-status').textContent.includes('common')")
+    assert page.locator("#search-status").inner_text() == "Only very common words: add another word."
+    assert page.locator("#search-results li").count() == 0
+    assert page.errors == []
+
+
 def test_more_results_appends_the_next_page(page, server) -> None:
     page.goto(server + "search/?q=model")
     page.wait_for_selector("#search-results li")

@@ -174,13 +174,15 @@ def overview_svg(layout: Layout, href, label: str) -> str:
 
 
 def canvas_data(layout: Layout, path_patterns: dict[str, str]) -> dict:
-    """The layout as columns for the canvas: kind, position, id and title of each node, and edges
+    """The layout as columns for the canvas: node radius per kind (as the SVG draws them); kind,
+    position, id and title of each node; and edges
     as pairs of node numbers (an edge's kind follows from its ends). Page paths are rebuilt in the
     browser from `path_patterns`, one per kind with `{}` for the id, to keep the file small."""
     number = {n.id: i for i, n in enumerate(layout.nodes)}
     return {
         "paths": path_patterns,
         "kinds": list(KINDS),
+        "r": [_RADIUS[kind] for kind in KINDS],
         "k": [KINDS.index(n.kind) for n in layout.nodes],
         "x": [n.x for n in layout.nodes],
         "y": [n.y for n in layout.nodes],

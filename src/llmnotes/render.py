@@ -209,7 +209,7 @@ class Renderer:
             yield self._render("graph.html", urls.GRAPH_PAGE, svg=Markup(graphview.svg(layout, link.to, label)), layout=layout, canvas=False)
             return
         patterns = {"topic": urls.topic_path("{}"), "note": urls.note_path("{}"), "resource": urls.resource_path("{}")}
-        data = json.dumps(graphview.canvas_data(layout, patterns), ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+        data = search.script_json(graphview.canvas_data(layout, patterns))
         yield Page(urls.GRAPH_DATA, f"window.LLMNOTES_GRAPH={data};\n".encode())
         picture = graphview.overview_svg(layout, link.to, label)
         yield self._render("graph.html", urls.GRAPH_PAGE, svg=Markup(picture), layout=layout, canvas=True)

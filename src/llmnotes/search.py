@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from llmnotes import urls
 
 FOLDER = urls.SEARCH_INDEX
-FIELDS = ("t", "s", "x")  # title, summary, text: where a word is found, best first
 SHARD_BYTES = 48_000  # a word shard larger than this is split by a longer prefix
 FIRST_KEY, LAST_KEY = 2, 6
 WORD = re.compile(r"\w+")
@@ -77,7 +76,8 @@ def _encode(entry: list[list[int]]) -> list[list[int]]:
     return fields
 
 
-def _json(data: object) -> str:
+def script_json(data: object) -> str:
+    """JSON for a script file; `</` escaped so no text can close a script element."""
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
 
 
@@ -93,7 +93,7 @@ def shards(index: dict[str, list[list[int]]]) -> dict[str, dict[str, list[list[i
         for key, members in by_key.items():
             encoded = {w: _encode(e) for w, e in sorted(members.items())}
             longer = {w: e for w, e in members.items() if len(w) > length}
-            if length < LAST_KEY and longer and len(_json(encoded)) > SHARD_BYTES:
+            if length < LAST_KEY and longer and len(script_json(encoded)) > SHARD_BYTES:
                 short = {w: encoded[w] for w in members if len(w) <= length}
                 if short:
                     result.setdefault(key, {}).update(short)
@@ -111,7 +111,7 @@ def file_name(key: str) -> str:
 
 
 def _script(name: str, data: object) -> bytes:
-    return f"LLMNOTES_SEARCH.add({_json(name)},{_json(data)});\n".encode()
+    return f"LLMNOTES_SEARCH.add({script_json(name)},{script_json(data)});\n".encode()
 
 
 def files(docs: list[Doc]) -> Iterator[tuple[str, bytes]]:
