@@ -355,7 +355,7 @@ def table(results: dict, scenarios: list[str], tools: list[str], labels: dict[st
             )
         if "llmnotes" in medians and "lychee" in medians:
             cells = []
-            for a, b in zip(medians["llmnotes"], medians["lychee"]):
+            for a, b in zip(medians["llmnotes"], medians["lychee"], strict=True):
                 cells.append("–" if a is None or b is None or b == 0 else f"{a / b:.2f}×")
             ratios.append(f"| ({s}) {SCENARIOS[s]} | " + " | ".join(cells) + " |")
     return "\n".join(rows + (ratios if len(ratios) > 3 else []))

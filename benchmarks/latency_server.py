@@ -39,7 +39,7 @@ BODY = b"ok\n"
 class Counter:
     """Requests and peak in-flight requests for one host (or, as `total`, for all of them)."""
 
-    __slots__ = ("requests", "inflight", "peak", "window_requests", "window_peak", "total")
+    __slots__ = ("inflight", "peak", "requests", "total", "window_peak", "window_requests")
 
     def __init__(self, total: Counter | None = None) -> None:
         self.total = total  # the all-hosts counter, entered and left alongside this one
@@ -77,8 +77,8 @@ class Server:
         self.hosts = hosts
         self.total = Counter()
         self.counters = {h: Counter(self.total) for h in hosts}
-        self.connections = {h: 0 for h in hosts}
-        self.peak_connections = {h: 0 for h in hosts}
+        self.connections = dict.fromkeys(hosts, 0)
+        self.peak_connections = dict.fromkeys(hosts, 0)
         self.started = time.time()
         self.window_started = time.time()
         self.protocol_errors = 0
@@ -198,13 +198,13 @@ class Server:
                     return
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
-        except Exception:  # noqa: BLE001 - one bad connection must not stop the server
+        except Exception:
             self.protocol_errors += 1
         finally:
             self.connections[host] -= 1
             try:
                 writer.close()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 pass
 
     async def serve(self, duration: float | None) -> None:

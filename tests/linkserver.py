@@ -66,7 +66,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["LinkServer", "RequestRecord", "refused_url", "HTML_BIG_SIZE", "TRICKLE_LENGTH", "ENDLESS_CHUNK_SIZE"]
+__all__ = ["ENDLESS_CHUNK_SIZE", "HTML_BIG_SIZE", "TRICKLE_LENGTH", "LinkServer", "RequestRecord", "refused_url"]
 
 HOST = "127.0.0.1"
 TRICKLE_LENGTH = 1000
@@ -184,7 +184,7 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             self.server.link._connection_closed(self.connection)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def do_GET(self) -> None:

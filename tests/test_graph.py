@@ -97,8 +97,11 @@ def test_related_notes_prefer_shared_resources(tmp_path: Path) -> None:
 
 def test_graph_json_lists_nodes_and_edges(tmp_path: Path) -> None:
     site, _ = site_of(tmp_path, {"a": note("A", topics="[a]", links=link("https://e.org/"), body="[[b]]"), "b": note("B", after="[a]")})
-    data = graph_json(site, lambda s: f"n/{s}", lambda s: f"t/{s}", lambda s: f"r/{s}")
+    data = graph_json(site)
     types = sorted({n["type"] for n in data["nodes"]})
+    assert {n["id"]: n["url"] for n in data["nodes"] if n["type"] != "resource"} == {
+        "note:a": "notes/a/", "note:b": "notes/b/", "topic:a": "topics/a/", "topic:b": "topics/b/"
+    }
     assert types == ["note", "resource", "topic"]
     edges = {(e["source"], e["target"], e["type"]) for e in data["edges"]}
     assert ("note:a", "note:b", "link") in edges

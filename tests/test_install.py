@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
 from conftest import TOPICS, TRANSFORMERS, write_files
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _share_dependencies(python: Path) -> None:
+    """Let the new venv import what the running environment has installed (Jinja, PyYAML…) without
+    a download: a `.pth` file lists this environment's site-packages. Unlike
+    `--system-site-packages`, this works when the tests themselves run in a virtualenv, whose base
+    interpreter has none of the dependencies. Folders listed in a `.pth` come after the venv's own
+    site-packages, and `.pth` files inside them are not read, so the wheel installed below, not an
+    editable checkout, is what `import llmnotes` finds."""
+    own = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], capture_output=True, text=True, check=True)
+    shared = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    (Path(own.stdout.strip()) / "shared-dependencies.pth").write_text("\n".join(sorted(shared)) + "\n")
 
 
 def test_wheel_ships_the_theme_and_builds_a_site_outside_the_checkout(tmp_path: Path) -> None:
@@ -24,8 +37,9 @@ def test_wheel_ships_the_theme_and_builds_a_site_outside_the_checkout(tmp_path: 
         assert f"llmnotes/theme/{theme_file}" in names
 
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, timeout=120)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
+    _share_dependencies(python)
     subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", str(wheel)], check=True, capture_output=True, timeout=300)
 
     site = tmp_path / "site"

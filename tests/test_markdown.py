@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from llmnotes import markdown
 from llmnotes.model import Place
 
@@ -9,7 +11,7 @@ from llmnotes.model import Place
 class FakeSite(markdown.Resolver):
     """Two notes exist: 'known' and 'dir/other'."""
 
-    titles = {"known": "Known note", "dir/other": "Other"}
+    titles: ClassVar[dict[str, str]] = {"known": "Known note", "dir/other": "Other"}
 
     def note(self, slug, heading):
         if slug not in self.titles:

@@ -104,7 +104,7 @@ def test_feed_sitemap_robots_and_graph(make_site) -> None:
     assert entries[0].find(f"{atom}link").get("href") == "https://example.org/sub/notes/scaling/"
     sitemap = ET.parse(out / "sitemap.xml").getroot()
     locs = [u.find("{http://www.sitemaps.org/schemas/sitemap/0.9}loc").text for u in sitemap]
-    assert "https://example.org/sub/notes/deep/nested-note/" in locs and all(l.startswith("https://example.org/sub/") for l in locs)
+    assert "https://example.org/sub/notes/deep/nested-note/" in locs and all(loc.startswith("https://example.org/sub/") for loc in locs)
     assert "Sitemap: https://example.org/sub/sitemap.xml" in (out / "robots.txt").read_text()
     graph = json.loads((out / "graph.json").read_text())
     ids = {n["id"] for n in graph["nodes"]}

@@ -1,22 +1,40 @@
-"""The build: load → graph → render → write, and what it reports."""
+"""The build: load → graph → emit → write, as a list of steps, and what it reports."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-from llmnotes import markdown, urls
+from llmnotes import graph, graphview, render, search, theme, urls
 from llmnotes.config import Config, ConfigError, resolve
 from llmnotes.diagnostics import Diagnostic, Severity, has_errors, sort_diagnostics
-from llmnotes.graph import build_graph
+from llmnotes.emit import BrokenLink, Context, Copy, Emitter, LastBroken, Output, Page
 from llmnotes.heap import long_lived_heap
-from llmnotes.links import cache as cache_db
-from llmnotes.links.result import Result
+from llmnotes.links import cache as link_cache
+from llmnotes.links.result import Verdict
 from llmnotes.load import load_all
-from llmnotes.render import Renderer
-from llmnotes.theme import default_theme, static_files
+from llmnotes.normalize import fetch_key
 from llmnotes.write import Staging
+
+
+def emit_assets(ctx: Context) -> Iterator[Copy]:
+    """Files the notes keep beside them (images, PDFs)."""
+    for asset in ctx.site.assets:
+        yield Copy(urls.asset_path(asset.relpath), asset.path)
+
+
+# Every output of a build, in the order it is written. Each emitter owns one kind of output.
+EMITTERS: tuple[Emitter, ...] = (
+    render.pages,  # every page from a template: HTML, the feed, the sitemap, robots.txt
+    search.emit,  # search-index/: the word index in small scripts
+    graphview.emit,  # graph/data.js: what the canvas draws a large graph from
+    graph.emit_json,  # graph.json: the graph for other tools
+    theme.emit_static,  # static/: the theme's files, the site's overrides, pygments.css
+    emit_assets,  # assets/: the notes' own files
+)
 
 
 @dataclass(frozen=True)
@@ -29,7 +47,6 @@ class BuildResult:
     resources: int = 0
     topics: int = 0
     seconds: float = 0.0
-    extra: dict = field(default_factory=dict)
 
 
 def check_output_folder(config: Config, out: Path, notes: Path) -> None:
@@ -46,14 +63,23 @@ def check_output_folder(config: Config, out: Path, notes: Path) -> None:
         raise ConfigError(f"error: '{out}' is not empty and does not look like an llmnotes site; refusing to replace it")
 
 
-def link_health(config: Config) -> dict[str, Result]:
-    """What `check-links` last saw of each URL, from its cache, so pages can flag broken links."""
-    if config.links.cache is None:
-        return {}
-    try:
-        return cache_db.load(resolve(config, config.links.cache), max_age=None, good_only=False)
-    except cache_db.CacheError:
-        return {}  # an unreadable cache costs the flags, never the build
+def last_broken(config: Config) -> LastBroken:
+    """What `check-links` last saw of each URL, from its cache, so pages can flag broken links.
+    An unreadable cache costs the flags, never the build."""
+    results = {}
+    if config.links.cache is not None:
+        try:
+            results = link_cache.load(resolve(config, config.links.cache), max_age=None, good_only=False)
+        except link_cache.CacheError:
+            pass
+
+    def lookup(url: str) -> BrokenLink | None:
+        result = results.get(fetch_key(url))
+        if result is None or result.verdict is not Verdict.BROKEN:
+            return None
+        return BrokenLink(result.error, dt.datetime.fromtimestamp(result.checked_at, dt.UTC).date())
+
+    return lookup
 
 
 def build_site(config: Config, drafts: bool = False, strict: bool = False) -> BuildResult:
@@ -65,9 +91,10 @@ def build_site(config: Config, drafts: bool = False, strict: bool = False) -> Bu
         raise ConfigError(f"error: notes folder '{notes_dir}' not found")
     check_output_folder(config, out, notes_dir)
 
+    # 1. load and 2. graph: every problem of every note, reported together
     with long_lived_heap():
         loaded = load_all(notes_dir, drafts=drafts, allow_html=config.allow_html)
-        site, graph_problems = build_graph(loaded)
+        site, graph_problems = graph.build_graph(loaded)
     diagnostics = list(loaded.diagnostics) + graph_problems
     if strict:
         diagnostics = [d.as_error() if d.severity is Severity.WARNING else d for d in diagnostics]
@@ -75,23 +102,22 @@ def build_site(config: Config, drafts: bool = False, strict: bool = False) -> Bu
     if has_errors(diagnostics):
         return BuildResult(diagnostics, built=False, out=out)
 
-    theme_templates, theme_static = default_theme()
-    site_templates = resolve(config, config.templates)
-    site_static = resolve(config, config.static)
-    renderer = Renderer(config, site, [site_templates, theme_templates], link_health(config))
+    # 3. emit into 4. a staging folder, swapped in whole only when every emitter succeeded
+    theme_templates, theme_static = theme.default_theme()
+    ctx = Context(
+        config=config,
+        site=site,
+        layout=graphview.whole_site(site),
+        template_dirs=(resolve(config, config.templates), theme_templates),
+        static_dirs=(theme_static, resolve(config, config.static)),
+        last_broken=last_broken(config),
+    )
     staging = Staging(out)
     pages = 0
     try:
-        for page in renderer.pages():
-            staging.write(page.path, page.content)
-            pages += page.path.endswith(".html")
-        statics = static_files(theme_static, site_static)
-        if "pygments.css" not in statics:  # generated, unless the site brings its own
-            staging.write(urls.static_path("pygments.css"), markdown.pygments_css().encode())
-        for rel, source in statics.items():
-            staging.copy(urls.static_path(rel), source)
-        for asset in site.assets:
-            staging.copy(urls.asset_path(asset.relpath), asset.path)
+        for emitter in EMITTERS:
+            for output in emitter(ctx):
+                pages += _write(staging, output)
         staging.commit()
     except BaseException:
         staging.discard()
@@ -106,3 +132,12 @@ def build_site(config: Config, drafts: bool = False, strict: bool = False) -> Bu
         topics=len(site.topics),
         seconds=time.perf_counter() - started,
     )
+
+
+def _write(staging: Staging, output: Output) -> int:
+    """Write one output; 1 when it is an HTML page (the count the summary line reports)."""
+    if isinstance(output, Page):
+        staging.write(output.path, output.content)
+        return output.path.endswith(".html")
+    staging.copy(output.path, output.source)
+    return 0

@@ -6,12 +6,13 @@ import argparse
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from llmnotes import __version__
-from llmnotes.config import ConfigError, load_config
+from llmnotes.config import ConfigError, load_config, resolve
 from llmnotes.diagnostics import Diagnostic, Severity, display_path
 from llmnotes.exitcodes import ExitCode
 from llmnotes.links import fix as link_fix
@@ -19,8 +20,11 @@ from llmnotes.links import report as link_report
 from llmnotes.links import run as link_run
 from llmnotes.links.cache import CacheError
 from llmnotes.links.report import FORMATS
+from llmnotes.links.result import Result, Verdict
 from llmnotes.links.settings import parse_codes, parse_duration
 from llmnotes.write import UnsafePath, write_text_atomically
+
+T = TypeVar("T")
 
 
 def _color(stream: TextIO) -> bool:
@@ -92,8 +96,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _arg_type(convert, what: str):
-    def parse(text: str):
+def _arg_type(convert: Callable[[str], T], what: str) -> Callable[[str], T]:
+    def parse(text: str) -> T:
         try:
             return convert(text)
         except (ValueError, re.error) as exc:
@@ -163,9 +167,9 @@ class _Progress:
     def start(self, total: int) -> None:
         self.total = total
 
-    def result(self, result) -> None:
+    def result(self, result: Result) -> None:
         self.done += 1
-        self.bad += result.verdict == "broken"
+        self.bad += result.verdict is Verdict.BROKEN
         if self.enabled and (self.done % 10 == 0 or self.done == self.total):
             self.stream.write(f"\rchecked {self.done}/{self.total} ({self.bad} broken)")
             self.stream.flush()
@@ -193,9 +197,16 @@ def run_check_links(args: argparse.Namespace) -> ExitCode:
         settings = settings.with_options(exclude=settings.exclude + tuple(args.exclude))
     if args.no_cache:
         settings = replace(settings, cache=None)
+    if settings.cache is not None:
+        settings = replace(settings, cache=resolve(config, settings.cache))
+    notes_dir = resolve(config, config.notes)
+    if not notes_dir.is_dir():
+        raise ConfigError(f"error: notes folder '{notes_dir}' not found")
     progress = _Progress(sys.stderr)
     try:
-        outcome = link_run.run(config, settings, offline=args.offline, on_start=progress.start, on_result=progress.result)
+        outcome = link_run.run(
+            notes_dir, settings, allow_html=config.allow_html, offline=args.offline, on_start=progress.start, on_result=progress.result
+        )
     except CacheError as exc:
         raise ConfigError(f"error: {exc}") from None
     finally:

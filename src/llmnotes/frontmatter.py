@@ -83,11 +83,10 @@ def split(text: str) -> Split:
 def parse(yaml_text: str, first_line: int) -> Document:
     """Parse front-matter YAML into a Document; raise FrontMatterError with a file position."""
     offset = first_line - 1
-    for n, line in enumerate(yaml_text.split("\n")):
-        indent = len(line) - len(line.lstrip(" \t"))
-        if "\t" in line[:indent]:
-            col = line.index("\t") + 1
-            raise FrontMatterError(n + first_line, col, "tab character in YAML indentation: indent with spaces")
+    for n, text in enumerate(yaml_text.split("\n")):
+        indent = len(text) - len(text.lstrip(" \t"))
+        if "\t" in text[:indent]:
+            raise FrontMatterError(n + first_line, text.index("\t") + 1, "tab character in YAML indentation: indent with spaces")
     loader = _Loader(yaml_text)
     try:
         node = loader.get_single_node()
@@ -125,7 +124,7 @@ def _mark(mark: Any, offset: int) -> tuple[int, int]:
     return mark.line + 1 + offset, mark.column + 1
 
 
-def _index(node: Any, path: Path_, values: dict, keys: dict, offset: int, dates: list) -> None:
+def _index(node: Any, path: Path_, values: dict[Path_, tuple[int, int]], keys: dict[Path_, tuple[int, int]], offset: int, dates: list[Any]) -> None:
     """Record the position of every key and value, refuse duplicate keys, collect dates."""
     values[path] = _mark(node.start_mark, offset)
     if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":

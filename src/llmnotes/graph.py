@@ -6,16 +6,22 @@ and every cycle in `after:` becomes a diagnostic at the place it was written.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import heapq
+import json
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
+from llmnotes import urls
 from llmnotes.diagnostics import Diagnostic, Severity
+from llmnotes.emit import Context, Page
 from llmnotes.load import Loaded
 from llmnotes.model import Asset, Note, Place, Topic
-from llmnotes.normalize import resource_id, url_key
+from llmnotes.normalize import host_of, resource_id, url_key
 
 RELATED_LIMIT = 5
 _POPULAR = 50  # resources cited by more notes than this say little about relatedness
@@ -42,6 +48,18 @@ class Resource:
     year: int | None
     citations: tuple[Citation, ...]
     discussion: tuple[str, ...]
+
+    @property
+    def host(self) -> str:
+        return host_of(self.url)
+
+    @property
+    def discussion_links(self) -> tuple[tuple[str, str], ...]:
+        """(URL, host name) of each discussion, as a reader sees them."""
+        return tuple((url, host_of(url)) for url in self.discussion)
+
+    def citation_by(self, slug: str) -> Citation:
+        return next(c for c in self.citations if c.note == slug)
 
 
 @dataclass(frozen=True)
@@ -70,12 +88,57 @@ class Site:
         """The notes before and after `slug` on its reading path."""
         return self._path_neighbours.get(slug, (None, None))
 
+    # -- topic queries: what the pages show about topics, answered once per build ----------------
+
+    @cached_property
+    def topic_totals(self) -> dict[str, int]:
+        """Notes in each topic, counting each note of its subtopics once."""
+
+        def members(slug: str, seen: frozenset[str] = frozenset()) -> set[str]:
+            found = set(self.topic_notes.get(slug, ()))
+            for child in self.topic_children.get(slug, ()):
+                if child not in seen:
+                    found |= members(child, seen | {slug})
+            return found
+
+        return {slug: len(members(slug)) for slug in self.topics}
+
+    @cached_property
+    def top_topics(self) -> tuple[str, ...]:
+        """Topics without a (known) parent: the roots of the topic tree."""
+        return tuple(s for s, t in self.topics.items() if not t.parent or t.parent not in self.topics)
+
+    def topic_trail(self, slug: str | None) -> list[str]:
+        """`slug` and its ancestors, outermost first: the breadcrumb trail of a topic."""
+        trail: list[str] = []
+        while slug in self.topics and slug not in trail:
+            trail.insert(0, slug)
+            slug = self.topics[slug].parent
+        return trail
+
+    def topics_of(self, note: Note) -> tuple[Topic, ...]:
+        """The note's topics that are described in topics.yaml, in the note's order."""
+        return tuple(self.topics[t] for t in note.topic_slugs if t in self.topics)
+
+    @cached_property
+    def resource_topics(self) -> dict[str, tuple[str, ...]]:
+        """Each resource's topics: those of the notes citing it, first seen first."""
+        return {
+            rid: tuple(dict.fromkeys(t for c in r.citations for t in self.notes[c.note].topic_slugs))
+            for rid, r in self.resources.items()
+        }
+
+    @cached_property
+    def by_date(self) -> tuple[Note, ...]:
+        """Notes, most recently changed first."""
+        return tuple(sorted(self.notes.values(), key=lambda n: (n.last_changed or dt.date.min, n.slug), reverse=True))
+
 
 def _err(place: Place, message: str, severity: Severity = Severity.ERROR) -> Diagnostic:
     return Diagnostic(place.path, place.line, place.col, message, severity)
 
 
-def _suggest(name: str, known: list[str] | dict) -> str:
+def _suggest(name: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(known), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
@@ -134,9 +197,23 @@ def _topics(notes: dict[str, Note], topics: dict[str, Topic], problems: list[Dia
     return {slug: tuple(m) for slug, m in members.items()}
 
 
+@dataclass
+class _Draft:
+    """A resource while the notes citing it are read: the first description wins, later citations
+    fill what it left out. Mutable, and never leaves `_resources`."""
+
+    url: str
+    title: str
+    from_body: bool  # only a body link so far: a front-matter entry will describe it better
+    kind: str | None = None
+    year: int | None = None
+    authors: tuple[str, ...] = ()
+    discussion: list[str] = field(default_factory=list)
+
+
 def _resources(notes: dict[str, Note], problems: list[Diagnostic]) -> tuple[dict[str, Resource], dict[str, tuple[str, ...]]]:
     """Unify every front-matter link and body link by URL key, in note order."""
-    first: dict[str, dict] = {}
+    drafts: dict[str, _Draft] = {}
     citations: dict[str, list[Citation]] = defaultdict(list)
     note_keys: dict[str, list[str]] = {}
     for note in notes.values():
@@ -147,43 +224,31 @@ def _resources(notes: dict[str, Note], problems: list[Diagnostic]) -> tuple[dict
                 problems.append(_err(entry.place, f"'{entry.url}' is listed twice in this note", Severity.WARNING))
                 continue
             keys.append(key)
-            info = first.setdefault(key, {"url": entry.url, "title": entry.title, "discussion": []})
-            for field in ("kind", "year"):
-                if info.get(field) is None:
-                    info[field] = getattr(entry, field)
-            if not info.get("authors"):
-                info["authors"] = entry.authors
-            if info.get("from_body"):  # a front-matter entry describes it better than link text
-                info.update(url=entry.url, title=entry.title, from_body=False)
+            draft = drafts.setdefault(key, _Draft(entry.url, entry.title, from_body=False))
+            draft.kind = draft.kind if draft.kind is not None else entry.kind
+            draft.year = draft.year if draft.year is not None else entry.year
+            draft.authors = draft.authors or entry.authors
+            if draft.from_body:
+                draft.url, draft.title, draft.from_body = entry.url, entry.title, False
             for url, _ in entry.discussion:
-                if url not in info["discussion"]:
-                    info["discussion"].append(url)
+                if url not in draft.discussion:
+                    draft.discussion.append(url)
             citations[key].append(Citation(note.slug, entry.note, entry.status, entry.place))
         for link in note.body_links:
             key = url_key(link.url)
             if key in keys:
                 continue
             keys.append(key)
-            first.setdefault(key, {"url": link.url, "title": link.text or link.url, "discussion": [], "from_body": True})
+            drafts.setdefault(key, _Draft(link.url, link.text or link.url, from_body=True))
             citations[key].append(Citation(note.slug, "", None, link.place))
         note_keys[note.slug] = keys
     resources: dict[str, Resource] = {}
     id_of: dict[str, str] = {}
-    for key in sorted(first, key=lambda k: (first[k]["title"].lower(), k)):
-        info = first[key]
-        rid = resource_id(key, info["title"])
+    for key in sorted(drafts, key=lambda k: (drafts[k].title.lower(), k)):
+        d = drafts[key]
+        rid = resource_id(key, d.title)
         id_of[key] = rid
-        resources[rid] = Resource(
-            id=rid,
-            key=key,
-            url=info["url"],
-            title=info["title"],
-            kind=info.get("kind"),
-            authors=tuple(info.get("authors") or ()),
-            year=info.get("year"),
-            citations=tuple(citations[key]),
-            discussion=tuple(info["discussion"]),
-        )
+        resources[rid] = Resource(rid, key, d.url, d.title, d.kind, d.authors, d.year, tuple(citations[key]), tuple(d.discussion))
     return resources, {slug: tuple(id_of[k] for k in keys) for slug, keys in note_keys.items()}
 
 
@@ -205,9 +270,9 @@ def _note_links(notes: dict[str, Note], drafts: frozenset[str], problems: list[D
                 problems.append(_err(link.place, f"note '{link.target}' has no heading '#{link.heading}'{_suggest(link.heading, ids)}"))
             if target.slug != note.slug and target.slug not in targets:
                 targets.append(target.slug)
-        ids = {h.id for h in note.headings}
+        own = {h.id for h in note.headings}
         for heading, place in note.fragment_links:
-            if heading not in ids:
+            if heading not in own:
                 problems.append(_err(place, f"link to '#{heading}': no such heading in this note", Severity.WARNING))
         links_to[note.slug] = tuple(targets)
     return links_to
@@ -244,7 +309,7 @@ def _reading_paths(notes: dict[str, Note], drafts: frozenset[str], problems: lis
         for p in prereqs[slug]:
             dependents[p].append(slug)
     waiting = {s: len(prereqs[s]) for s in involved}
-    depth = {s: 0 for s in involved}
+    depth = dict.fromkeys(involved, 0)
     ready = [(0, s) for s in involved if waiting[s] == 0]
     heapq.heapify(ready)
     order: list[str] = []
@@ -327,19 +392,19 @@ def _related(
     return related
 
 
-def graph_json(site: Site, note_url, topic_url, resource_url) -> dict:
-    """The graph as data, for `graph.json` and later the graph view. URLs come from the caller."""
-    nodes = []
-    edges = []
+def graph_json(site: Site) -> dict[str, Any]:
+    """The graph as data: nodes with the site path of their page, typed edges, reading paths."""
+    nodes: list[dict[str, Any]] = []
+    edges: list[dict[str, str]] = []
     for slug, topic in site.topics.items():
-        nodes.append({"id": f"topic:{slug}", "type": "topic", "title": topic.title, "url": topic_url(slug)})
+        nodes.append({"id": f"topic:{slug}", "type": "topic", "title": topic.title, "url": urls.topic_path(slug)})
         if topic.parent:
             edges.append({"source": f"topic:{slug}", "target": f"topic:{topic.parent}", "type": "parent"})
     for slug, note in site.notes.items():
-        nodes.append({"id": f"note:{slug}", "type": "note", "title": note.title, "url": note_url(slug)})
-        for topic in note.topic_slugs:
-            if topic in site.topics:
-                edges.append({"source": f"note:{slug}", "target": f"topic:{topic}", "type": "topic"})
+        nodes.append({"id": f"note:{slug}", "type": "note", "title": note.title, "url": urls.note_path(slug)})
+        for topic_slug in note.topic_slugs:
+            if topic_slug in site.topics:
+                edges.append({"source": f"note:{slug}", "target": f"topic:{topic_slug}", "type": "topic"})
         for target in site.links_to[slug]:
             edges.append({"source": f"note:{slug}", "target": f"note:{target}", "type": "link"})
         for before in note.after_slugs:
@@ -348,5 +413,11 @@ def graph_json(site: Site, note_url, topic_url, resource_url) -> dict:
         for rid in site.note_resources[slug]:
             edges.append({"source": f"note:{slug}", "target": f"resource:{rid}", "type": "cites"})
     for rid, res in site.resources.items():
-        nodes.append({"id": f"resource:{rid}", "type": "resource", "title": res.title, "url": resource_url(rid), "href": res.url, "kind": res.kind})
+        nodes.append({"id": f"resource:{rid}", "type": "resource", "title": res.title, "url": urls.resource_path(rid), "href": res.url, "kind": res.kind})
     return {"nodes": nodes, "edges": edges, "paths": [list(p) for p in site.paths]}
+
+
+def emit_json(ctx: Context) -> Iterator[Page]:
+    """`graph.json`: the graph for other tools to read."""
+    data = json.dumps(graph_json(ctx.site), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    yield Page(urls.GRAPH, (data + "\n").encode())

@@ -9,14 +9,21 @@ cannot afford at build time.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
+from llmnotes import urls
+from llmnotes.emit import Context, Page
 from llmnotes.graph import Site
+from llmnotes.search import script_json
+
+Href = Callable[[str], str]  # a site path → the URL written on the page being rendered
 
 GOLDEN = math.pi * (3 - math.sqrt(5))
 CANVAS_FROM = 600  # nodes: from here the whole-site graph is drawn on a canvas, see `overview_svg`
-KINDS = ("topic", "note", "resource")
+NODE_KINDS = ("topic", "note", "resource")
 
 
 @dataclass(frozen=True)
@@ -50,26 +57,26 @@ def _spiral(cx: float, cy: float, i: int, step: float) -> tuple[float, float]:
     return cx + r * math.cos(a), cy + r * math.sin(a)
 
 
-def whole_site(site: Site, note_path, topic_path, resource_path) -> Layout:
+def whole_site(site: Site) -> Layout:
     topics = list(site.topics)
     members = {t: list(site.topic_notes.get(t, ())) for t in topics}
     biggest = max([len(m) for m in members.values()] + [1])
     ring = max(300.0, 60.0 * len(topics) / math.pi, 30.0 * math.sqrt(biggest) * len(topics) / math.pi)
     nodes: dict[str, Node] = {}
-    centre = {}
+    centre: dict[str, tuple[float, float]] = {}
     for i, slug in enumerate(topics):
         angle = 2 * math.pi * i / max(len(topics), 1)
         x, y = ring * math.cos(angle), ring * math.sin(angle)
         centre[slug] = (x, y)
-        nodes[f"topic:{slug}"] = Node(f"topic:{slug}", "topic", site.topics[slug].title, topic_path(slug), x, y)
+        nodes[f"topic:{slug}"] = Node(f"topic:{slug}", "topic", site.topics[slug].title, urls.topic_path(slug), x, y)
     placed_in: dict[str, int] = {}
     for slug, note in site.notes.items():
-        home = next((t for t in note.topic_slugs if t in centre), None)
+        home = next((t for t in note.topic_slugs if t in centre), "")
         cx, cy = centre.get(home, (0.0, 0.0))
-        k = placed_in.get(home or "", 0)
-        placed_in[home or ""] = k + 1
+        k = placed_in.get(home, 0)
+        placed_in[home] = k + 1
         x, y = _spiral(cx, cy, k + 1, 28.0)
-        nodes[f"note:{slug}"] = Node(f"note:{slug}", "note", note.title, note_path(slug), x, y)
+        nodes[f"note:{slug}"] = Node(f"note:{slug}", "note", note.title, urls.note_path(slug), x, y)
     around: dict[str, int] = {}
     for rid, resource in site.resources.items():
         first = resource.citations[0].note if resource.citations else None
@@ -79,7 +86,7 @@ def whole_site(site: Site, note_path, topic_path, resource_path) -> Layout:
         k = around.get(anchor.id, 0)
         around[anchor.id] = k + 1
         x, y = _spiral(anchor.x, anchor.y, k, 9.0)
-        nodes[f"resource:{rid}"] = Node(f"resource:{rid}", "resource", resource.title, resource_path(rid), x, y)
+        nodes[f"resource:{rid}"] = Node(f"resource:{rid}", "resource", resource.title, urls.resource_path(rid), x, y)
     edges = []
     for slug, note in site.notes.items():
         edges += [Edge(f"note:{slug}", f"topic:{t}", "topic") for t in note.topic_slugs if t in site.topics]
@@ -88,15 +95,15 @@ def whole_site(site: Site, note_path, topic_path, resource_path) -> Layout:
     return _fit(list(nodes.values()), edges)
 
 
-def neighbourhood(site: Site, slug: str, note_path, topic_path, resource_path) -> Layout:
+def neighbourhood(site: Site, slug: str) -> Layout:
     """One note in the middle; its topics, the notes it links and that link to it, its resources around."""
     note = site.notes[slug]
     ring: list[tuple[str, str, str, str]] = []  # (id, kind, title, path)
-    ring += [(f"topic:{t}", "topic", site.topics[t].title, topic_path(t)) for t in note.topic_slugs if t in site.topics]
+    ring += [(f"topic:{t}", "topic", site.topics[t].title, urls.topic_path(t)) for t in note.topic_slugs if t in site.topics]
     linked = list(dict.fromkeys(list(site.links_to.get(slug, ())) + list(site.backlinks.get(slug, ()))))
-    ring += [(f"note:{s}", "note", site.notes[s].title, note_path(s)) for s in linked]
-    ring += [(f"resource:{r}", "resource", site.resources[r].title, resource_path(r)) for r in site.note_resources.get(slug, ())]
-    nodes = [Node(f"note:{slug}", "note", note.title, note_path(slug), 0.0, 0.0)]
+    ring += [(f"note:{s}", "note", site.notes[s].title, urls.note_path(s)) for s in linked]
+    ring += [(f"resource:{r}", "resource", site.resources[r].title, urls.resource_path(r)) for r in site.note_resources.get(slug, ())]
+    nodes = [Node(f"note:{slug}", "note", note.title, urls.note_path(slug), 0.0, 0.0)]
     radius = max(110.0, 14.0 * len(ring))
     for i, (nid, kind, title, path) in enumerate(ring):
         angle = 2 * math.pi * i / max(len(ring), 1) - math.pi / 2
@@ -120,7 +127,7 @@ def _fit(nodes: list[Node], edges: list[Edge], margin: float = 40.0) -> Layout:
 _RADIUS = {"topic": 9, "note": 6, "resource": 3}
 
 
-def svg(layout: Layout, href, label: str, labels: tuple[str, ...] = ("topic", "note")) -> str:
+def svg(layout: Layout, href: Href, label: str, labels: tuple[str, ...] = ("topic", "note")) -> str:
     """The layout as an SVG element: edges under nodes, every node a link to its page.
 
     Written in Python rather than a template: the whole-site graph of a large list has hundreds of
@@ -151,7 +158,7 @@ def svg(layout: Layout, href, label: str, labels: tuple[str, ...] = ("topic", "n
     return "\n".join(out)
 
 
-def overview_svg(layout: Layout, href, label: str) -> str:
+def overview_svg(layout: Layout, href: Href, label: str) -> str:
     """The no-script picture of a graph too large for an element per node and edge: topics as
     labelled links, notes as dots in a single path. Every note stays reachable through its topics;
     the script draws the whole graph on a canvas instead (`static/graph-canvas.js`)."""
@@ -173,7 +180,7 @@ def overview_svg(layout: Layout, href, label: str) -> str:
     return "\n".join(out)
 
 
-def canvas_data(layout: Layout, path_patterns: dict[str, str]) -> dict:
+def canvas_data(layout: Layout, path_patterns: dict[str, str]) -> dict[str, Any]:
     """The layout as columns for the canvas: node radius per kind (as the SVG draws them); kind,
     position, id and title of each node; and edges
     as pairs of node numbers (an edge's kind follows from its ends). Page paths are rebuilt in the
@@ -181,12 +188,24 @@ def canvas_data(layout: Layout, path_patterns: dict[str, str]) -> dict:
     number = {n.id: i for i, n in enumerate(layout.nodes)}
     return {
         "paths": path_patterns,
-        "kinds": list(KINDS),
-        "r": [_RADIUS[kind] for kind in KINDS],
-        "k": [KINDS.index(n.kind) for n in layout.nodes],
+        "kinds": list(NODE_KINDS),
+        "r": [_RADIUS[kind] for kind in NODE_KINDS],
+        "k": [NODE_KINDS.index(n.kind) for n in layout.nodes],
         "x": [n.x for n in layout.nodes],
         "y": [n.y for n in layout.nodes],
         "id": [n.id.split(":", 1)[1] for n in layout.nodes],
         "t": [n.title for n in layout.nodes],
         "e": [i for e in layout.edges for i in (number[e.source], number[e.target])],
     }
+
+
+def uses_canvas(layout: Layout) -> bool:
+    return len(layout.nodes) >= CANVAS_FROM
+
+
+def emit(ctx: Context) -> Iterator[Page]:
+    """`graph/data.js`, what the canvas draws a large graph from; small graphs are all SVG."""
+    if uses_canvas(ctx.layout):
+        patterns = {"topic": urls.topic_path("{}"), "note": urls.note_path("{}"), "resource": urls.resource_path("{}")}
+        data = script_json(canvas_data(ctx.layout, patterns))
+        yield Page(urls.GRAPH_DATA, f"window.LLMNOTES_GRAPH={data};\n".encode())

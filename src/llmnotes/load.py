@@ -52,7 +52,7 @@ def discover(notes_dir: Path) -> tuple[list[SourceFile], list[Asset], list[Diagn
                 continue
             if rel == TOPICS_FILE:
                 continue
-            if not path.suffix.lower() in NOTE_SUFFIXES:
+            if path.suffix.lower() not in NOTE_SUFFIXES:
                 assets.append(Asset(path, rel))
                 continue
             slug = rel.rsplit(".", 1)[0]

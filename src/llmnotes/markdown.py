@@ -14,14 +14,15 @@ import functools
 import html
 import posixpath
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
-from markupsafe import Markup
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
+from markupsafe import Markup
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.gfm import gfm_plugin
 
@@ -124,7 +125,7 @@ class _Locator:
         return self.block[0] + self.first_line, 1
 
 
-def _walk(tokens: list[Token]):
+def _walk(tokens: list[Token]) -> Iterator[tuple[int, Token, Token | None]]:
     """Yield (index, block token, inline child or None), so children know their block's line map."""
     for i, token in enumerate(tokens):
         yield i, token, None
@@ -233,10 +234,10 @@ class Resolver:
 
 def render(tokens: list[Token] | tuple[Any, ...], resolver: Resolver, allow_html: bool = False) -> str:
     md = parser(allow_html)
-    return md.renderer.render(list(tokens), md.options, {"resolver": resolver})
+    return str(md.renderer.render(list(tokens), md.options, {"resolver": resolver}))
 
 
-def _render_wikilink(self: Any, tokens: list[Token], idx: int, options: Any, env: dict) -> str:
+def _render_wikilink(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
     meta = tokens[idx].meta
     found = env["resolver"].note(meta["target"], meta["heading"])
     if found is None:
@@ -247,7 +248,7 @@ def _render_wikilink(self: Any, tokens: list[Token], idx: int, options: Any, env
     return f'<a class="wikilink" href="{html.escape(href)}"{preview}>{html.escape(label)}</a>'
 
 
-def _rewrite(token: Token, attr: str, env: dict) -> Token:
+def _rewrite(token: Token, attr: str, env: dict[str, Any]) -> Token:
     resolver: Resolver = env["resolver"]
     if "note" in token.meta:
         found = resolver.note(*token.meta["note"])
@@ -266,27 +267,31 @@ def _copy_with(token: Token, attr: str, value: str) -> Token:
     return clone
 
 
-def _render_link_open(self: Any, tokens: list[Token], idx: int, options: Any, env: dict) -> str:
+def _render_link_open(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
     token = _rewrite(tokens[idx], "href", env)
-    return self.renderToken([token], 0, options, env)
+    return str(self.renderToken([token], 0, options, env))
 
 
-def _render_image(self: Any, tokens: list[Token], idx: int, options: Any, env: dict) -> str:
+def _render_image(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
     token = _rewrite(tokens[idx], "src", env)
     if token is tokens[idx]:
         token = _copy_with(token, "src", str(token.attrGet("src") or ""))
     token.attrSet("alt", self.renderInlineAsText(token.children or [], options, env))
     token.attrSet("loading", "lazy")
-    return self.renderToken([token], 0, options, env)
+    return str(self.renderToken([token], 0, options, env))
+
+
+def _style_defs(style: str, selector: str) -> str:
+    from pygments.formatters import HtmlFormatter
+
+    return str(HtmlFormatter(style=style).get_style_defs(selector))  # type: ignore[no-untyped-call]  # untyped in the stubs
 
 
 def pygments_css(light: str = "friendly", dark: str = "monokai") -> str:
     """Stylesheet for highlighted code: light by default, dark when the page or the system is dark."""
-    from pygments.formatters import HtmlFormatter
-
-    light_css = HtmlFormatter(style=light).get_style_defs(".highlight")
-    chosen = HtmlFormatter(style=dark).get_style_defs(':root[data-theme="dark"] .highlight')
-    system = HtmlFormatter(style=dark).get_style_defs(':root:not([data-theme="light"]) .highlight')
+    light_css = _style_defs(light, ".highlight")
+    chosen = _style_defs(dark, ':root[data-theme="dark"] .highlight')
+    system = _style_defs(dark, ':root:not([data-theme="light"]) .highlight')
     indented = "\n".join("  " + line for line in system.splitlines())
     return (
         f"/* Generated from Pygments styles {light!r} and {dark!r}. */\n{light_css}\n\n{chosen}\n\n"

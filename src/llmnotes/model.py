@@ -9,6 +9,12 @@ from typing import Any
 
 KINDS = ("paper", "article", "video", "course", "book", "repo", "tool", "thread", "talk", "dataset", "site")
 STATUSES = ("read", "reading", "to-read")
+_KIND_LABELS = {"repo": "code", "site": "website"}
+
+
+def kind_label(kind: str | None) -> str:
+    """How a resource kind reads on a page: "repo" is shown as "code", no kind as "link"."""
+    return _KIND_LABELS.get(kind or "", kind or "link")
 
 
 @dataclass(frozen=True)

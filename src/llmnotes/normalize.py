@@ -1,8 +1,12 @@
-"""One resource, one identity: the key under which different spellings of a URL are unified.
+"""URL identity, in two strengths, side by side so they cannot drift apart.
 
-A paper cited as `arxiv.org/abs/2106.09685`, `arxiv.org/pdf/2106.09685v2.pdf` and
-`HTTPS://ArXiv.org/abs/2106.09685#intro` is one resource. The key is for identity only; links keep
-pointing at the URL the author wrote.
+- `url_key`: which *resource* a URL names. A paper cited as `arxiv.org/abs/2106.09685`,
+  `arxiv.org/pdf/2106.09685v2.pdf` and `HTTPS://ArXiv.org/abs/2106.09685#intro` is one resource, with
+  one page listing every note that cites it.
+- `fetch_key`: which *request* a URL needs. Weaker on purpose: `http` and `https`, or two arXiv
+  forms, are different requests that can answer differently, so the link checker fetches each.
+
+Both keys are for identity only; links keep pointing at the URL the author wrote.
 """
 
 from __future__ import annotations
@@ -10,9 +14,9 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, urlsplit, urlunsplit
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+DEFAULT_PORTS = {"http": 80, "https": 443}
 _ARXIV_HOSTS = {"arxiv.org", "www.arxiv.org", "export.arxiv.org"}
 _ARXIV_PATH = re.compile(r"^/(?:abs|pdf|html)/(?P<id>(?:\d{4}\.\d{4,5})|(?:[a-z\-]+(?:\.[A-Z]{2})?/\d{7}))(?:v\d+)?(?:\.pdf)?/?$")
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
@@ -34,22 +38,46 @@ def url_key(url: str) -> str:
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
+    port = _port(parts)
     if host in _ARXIV_HOSTS:
         match = _ARXIV_PATH.match(parts.path)
         if match:
             return f"https://arxiv.org/abs/{match.group('id')}"
     if scheme == "http":
         scheme = "https"  # the same document, whichever way it was reached
-    netloc = host if port in (None, _DEFAULT_PORTS.get(parts.scheme.lower())) else f"{host}:{port}"
+    netloc = _netloc(parts.scheme.lower(), host, port)
     path = _requote(parts.path, "/:@!$&'()*+,;=") or "/"
     if len(path) > 1:
         path = path.rstrip("/")
     query = _requote(parts.query, "=&+/:@!$'()*,;?")
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def _netloc(scheme: str, host: str, port: int | None) -> str:
+    return host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
+
+
+def _port(parts: SplitResult) -> int | None:
+    try:
+        return parts.port
+    except ValueError:  # a port that is not a number: the URL's problem, reported elsewhere
+        return None
+
+
+def fetch_key(url: str) -> str:
+    """Two spellings with the same key are one request: scheme and host case, the default port and
+    the fragment (never sent to a server) do not matter; everything else does."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    netloc = _netloc(scheme, (parts.hostname or "").lower(), _port(parts))
+    if parts.username or parts.password:
+        netloc = parts.netloc.rsplit("@", 1)[0] + "@" + netloc
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+
+
+def host_of(url: str) -> str:
+    """The host name a reader sees beside a link ("arxiv.org")."""
+    return (urlsplit(url).hostname or "").lower()
 
 
 def slugify(text: str, max_length: int = 60) -> str:

@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from llmnotes import urls
+from llmnotes.emit import Context, Page
+from llmnotes.model import Note, kind_label
 
 FOLDER = urls.SEARCH_INDEX
 SHARD_BYTES = 48_000  # a word shard larger than this is split by a longer prefix
@@ -66,7 +68,7 @@ def postings(docs: list[Doc]) -> dict[str, list[list[int]]]:
 
 
 def _delta(ids: list[int]) -> list[int]:
-    return [b - a for a, b in zip([0, *ids], ids)] if ids else []
+    return [b - a for a, b in zip([0, *ids], ids, strict=False)] if ids else []
 
 
 def _encode(entry: list[list[int]]) -> list[list[int]]:
@@ -112,6 +114,38 @@ def file_name(key: str) -> str:
 
 def _script(name: str, data: object) -> bytes:
     return f"LLMNOTES_SEARCH.add({script_json(name)},{script_json(data)});\n".encode()
+
+
+def emit(ctx: Context) -> Iterator[Page]:
+    """Notes, resources and topics as the word index `search.js` loads piece by piece."""
+    site = ctx.site
+    docs = [Doc("note", n.title, urls.note_path(n.slug), n.summary, note_text(n)) for n in site.notes.values()]
+    docs += [
+        Doc(
+            "resource",
+            r.title,
+            urls.resource_path(r.id),
+            " · ".join(filter(None, [kind_label(r.kind), ", ".join(r.authors), str(r.year or "")])),
+            " ".join(c.annotation for c in r.citations if c.annotation),
+        )
+        for r in site.resources.values()
+    ]
+    docs += [Doc("topic", t.title, urls.topic_path(t.slug), t.description, "") for t in site.topics.values()]
+    for path, content in files(docs):
+        yield Page(path, content)
+
+
+def note_text(note: Note) -> str:
+    """The commentary as plain words, and the note's annotations."""
+    words = [
+        child.content
+        for token in note.tokens
+        if token.type == "inline"
+        for child in token.children or ()
+        if child.type in ("text", "code_inline")
+    ]
+    words += [e.note for e in note.links if e.note]
+    return " ".join(" ".join(words).split())
 
 
 def files(docs: list[Doc]) -> Iterator[tuple[str, bytes]]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+
+from llmnotes import markdown, urls
+from llmnotes.emit import Context, Copy, Output, Page
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -31,3 +35,13 @@ def static_files(*folders: Path) -> dict[str, Path]:
             if path.is_file() and not any(part.startswith(".") for part in rel.parts):
                 files[rel.as_posix()] = path
     return files
+
+
+def emit_static(ctx: Context) -> Iterator[Output]:
+    """The theme's static files, overridden file by file by the site's, and the generated
+    `pygments.css` unless the site brings its own."""
+    statics = static_files(*ctx.static_dirs)
+    if "pygments.css" not in statics:
+        yield Page(urls.static_path("pygments.css"), markdown.pygments_css().encode())
+    for rel, source in statics.items():
+        yield Copy(urls.static_path(rel), source)

@@ -45,6 +45,16 @@ GRAPH_PAGE = "graph/"
 GRAPH_DATA = "graph/data.js"
 SEARCH_INDEX = "search-index/"
 
+# The site's sections, as the header links them: (label, site path).
+SECTIONS = (("Topics", TOPICS), ("Resources", RESOURCES), ("Graph", GRAPH_PAGE))
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    href: str
+    current: bool  # the page is in this section
+
 
 def output_file(site_path: str) -> str:
     """The file in the output folder that serves a site path."""
@@ -106,5 +116,51 @@ class PageUrls:
     def asset(self, relpath: str) -> str:
         return self.to(asset_path(relpath))
 
+    def topics(self) -> str:
+        return self.to(TOPICS)
+
+    def resources(self) -> str:
+        return self.to(RESOURCES)
+
+    def graph(self) -> str:
+        return self.to(GRAPH_PAGE)
+
+    def graph_data(self) -> str:
+        return self.to(GRAPH_DATA)
+
+    def search(self) -> str:
+        return self.to(SEARCH)
+
+    def search_form(self) -> str:
+        """Where the header's search box submits: the search page's file itself, so that the
+        query survives from disk, where a folder URL would show a file listing."""
+        return self.to(SEARCH) + ("" if self.rooted else "index.html")
+
+    def search_index(self) -> str:
+        return self.to(SEARCH_INDEX)
+
+    def feed(self) -> str:
+        return self.to(FEED)
+
+    def nav(self) -> list[NavItem]:
+        return [NavItem(label, self.to(path), self.page.startswith(path)) for label, path in SECTIONS]
+
     def absolute(self, site_path: str | None = None) -> str:
         return self.urls.absolute(self.page if site_path is None else site_path)
+
+    def canonical(self) -> str | None:
+        """The page's own absolute URL, when the site has a full base URL; never for the 404 page,
+        which is shown at every address."""
+        return None if self.rooted or not self.urls.base_url.startswith("http") else self.absolute()
+
+    def absolute_home(self) -> str:
+        return self.urls.absolute(HOME)
+
+    def absolute_feed(self) -> str:
+        return self.urls.absolute(FEED)
+
+    def absolute_sitemap(self) -> str:
+        return self.urls.absolute(SITEMAP)
+
+    def absolute_note(self, slug: str) -> str:
+        return self.urls.absolute(note_path(slug))

@@ -12,7 +12,7 @@ import time
 from contextlib import closing
 from pathlib import Path
 
-from llmnotes.links.result import Result
+from llmnotes.links.result import Result, Verdict
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
@@ -26,7 +26,6 @@ CREATE TABLE IF NOT EXISTS results (
     checked_at REAL NOT NULL
 )
 """
-GOOD = ("ok", "redirected")
 
 
 class CacheError(Exception):
@@ -52,9 +51,13 @@ def load(path: Path, max_age: float | None = None, good_only: bool = True) -> di
             rows = db.execute("SELECT key, url, verdict, status, final_url, error, permanent, checked_at FROM results WHERE checked_at >= ?", (oldest,)).fetchall()
         except sqlite3.DatabaseError as exc:
             raise CacheError(f"{path}: cannot read the link cache: {exc}") from None
-    results = {}
-    for key, url, verdict, status, final_url, error, permanent, checked_at in rows:
-        if good_only and verdict not in GOOD:
+    results: dict[str, Result] = {}
+    for key, url, verdict_text, status, final_url, error, permanent, checked_at in rows:
+        try:
+            verdict = Verdict(verdict_text)
+        except ValueError:
+            continue  # a row from a future version: check that URL again
+        if good_only and not verdict.good:
             continue
         results[key] = Result(url, verdict, status, final_url, error, checked_at, bool(permanent), from_cache=True)
     return results
@@ -66,7 +69,7 @@ def store(path: Path, results: dict[str, Result]) -> None:
     rows = [
         (key, r.url, r.verdict, r.status, r.final_url, r.error, int(r.permanent), r.checked_at)
         for key, r in results.items()
-        if not r.from_cache and r.verdict != "excluded"
+        if not r.from_cache and r.verdict is not Verdict.EXCLUDED
     ]
     with closing(_connect(path)) as db, db:
         db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)

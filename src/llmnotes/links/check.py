@@ -14,11 +14,7 @@ httpx-aiohttp transport, and on aiohttp directly it checks 20,000 URLs in about 
 from __future__ import annotations
 
 import asyncio
-import email.utils
-import random
 import re
-import socket
-import ssl
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
@@ -26,14 +22,16 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
+from multidict import CIMultiDictProxy
 
-from llmnotes.links.extract import Target, fetch_key
-from llmnotes.links.result import Result
+from llmnotes.links.extract import Target
+from llmnotes.links.result import Result, Verdict
+from llmnotes.links.retry import Failure
 from llmnotes.links.settings import LinkSettings
+from llmnotes.links.verdict import PERMANENT, Response, describe_error, gave_up, judge
+from llmnotes.normalize import fetch_key
 
-PERMANENT = (301, 308)
 _FRAGMENT_BODY_LIMIT = 8 * 1024 * 1024
-_ID = re.compile(rb"""\s(?:id|name)\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 
 
 @dataclass
@@ -41,9 +39,9 @@ class _Host:
     """One host: its URLs, its connection pool, when the next request may start, how hard to back off."""
 
     interval: float
+    session: aiohttp.ClientSession
     queue: deque[Target] = field(default_factory=deque)
     limit: int = 1  # workers (so requests in flight) at most
-    session: aiohttp.ClientSession | None = None
     workers: int = 0
     next_start: float = 0.0
     penalty: float = 0.0  # extra seconds between requests after 429/503
@@ -65,14 +63,6 @@ class _Host:
         self.penalty = self.penalty / 2 if self.penalty > 0.01 else 0.0
 
 
-class _Attempt(Exception):
-    """A failed attempt: `retry` says whether trying again may help; `delay` a server's wish."""
-
-    def __init__(self, message: str, retry: bool, delay: float | None = None, status: int | None = None, host_wide: bool = False) -> None:
-        super().__init__(message)
-        self.retry, self.delay, self.status, self.host_wide = retry, delay, status, host_wide
-
-
 def _session(settings: LinkSettings, host: str, concurrency: int) -> aiohttp.ClientSession:
     """One small connection pool per host, so hosts never queue behind each other."""
     headers = {"User-Agent": settings.user_agent, "Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
@@ -87,59 +77,13 @@ def _session(settings: LinkSettings, host: str, concurrency: int) -> aiohttp.Cli
     )
 
 
-def _retry_after(headers, cap: float) -> float | None:
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return min(float(value), cap)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return min(max(when.timestamp() - time.time(), 0.0), cap)
-
-
-def _is_challenge_headers(status: int, headers) -> bool:
-    return status in (403, 429, 503) and (
-        "challenge" in headers.get("cf-mitigated", "") or headers.get("server", "").lower() == "cloudflare"
-    )
-
-
-def _describe_error(exc: BaseException) -> tuple[str, bool]:
-    """A short reason for a transport failure, and whether a retry may help."""
-    chain = [exc]
-    while (nxt := chain[-1].__cause__ or chain[-1].__context__) is not None and nxt not in chain:
-        chain.append(nxt)
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        chain.append(exc.os_error)
-    text = " ".join(str(e) for e in chain)
-    if any(isinstance(e, socket.gaierror | aiohttp.ClientConnectorDNSError) for e in chain):
-        return "DNS: host not found", False
-    if any(isinstance(e, ssl.SSLError | aiohttp.ClientSSLError) for e in chain):
-        return f"TLS error: {exc}", False
-    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "Connection refused" in text:
-        return "connection refused", False
-    if any(isinstance(e, TimeoutError) for e in chain):
-        return "timed out", True
-    if any(isinstance(e, ConnectionResetError) for e in chain) or "reset by peer" in text:
-        return "connection reset", True
-    if isinstance(exc, aiohttp.ServerDisconnectedError):
-        return "server closed the connection", True
-    if isinstance(exc, aiohttp.InvalidURL):
-        return f"invalid URL: {exc}", False
-    if isinstance(exc, aiohttp.ClientResponseError):
-        return f"invalid response: {exc.message}", True
-    return (f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__), True
-
-
 class Checker:
     """Checks targets; `on_result` is called as each verdict is reached (for progress displays)."""
 
     def __init__(self, settings: LinkSettings, on_result: Callable[[Result], None] | None = None) -> None:
         self.settings = settings
-        self.on_result = on_result or (lambda r: None)
+        self.on_result = on_result or (lambda result: None)
+        self.policy = settings.retry_policy
         self._excluded = [re.compile(p) for p in settings.exclude]
 
     def excluded(self, url: str) -> bool:
@@ -157,14 +101,14 @@ class Checker:
         queues: dict[str, deque[Target]] = defaultdict(deque)
         for target in targets:
             if self.excluded(target.url):
-                results[target.key] = Result(target.url, "excluded", checked_at=time.time())
+                results[target.key] = Result(target.url, Verdict.EXCLUDED, checked_at=time.time())
                 self.on_result(results[target.key])
             else:
                 queues[target.host].append(target)
         hosts = [self._host(name, queue) for name, queue in queues.items()]
         finished = asyncio.Event()
         active = 0
-        tasks: set[asyncio.Task] = set()
+        tasks: set[asyncio.Task[None]] = set()
 
         def hand_out() -> None:
             nonlocal active
@@ -209,35 +153,32 @@ class Checker:
         overrides = self.settings.for_host(name)
         limit = overrides.concurrency or self.settings.host_concurrency
         interval = overrides.interval if overrides.interval is not None else self.settings.host_interval
-        return _Host(interval, queue=queue, limit=limit, session=_session(self.settings, name, limit))
+        return _Host(interval, _session(self.settings, name, limit), queue=queue, limit=limit)
 
     async def _check(self, target: Target, host: _Host) -> Result:
-        settings = self.settings
-        last: _Attempt | None = None
-        for attempt in range(settings.retries + 1):
+        """Attempts until one succeeds or the retry policy gives up."""
+        attempt = 0
+        while True:
             await host.wait_turn()
             try:
-                async with asyncio.timeout(settings.timeout):
+                async with asyncio.timeout(self.settings.timeout):
                     result = await self._attempt(target, host.session)
                 host.recover()
                 return result
             except TimeoutError:
-                last = _Attempt(f"timed out after {settings.timeout:g} s", retry=True)
-            except _Attempt as failure:
-                last = failure
+                failure = Failure(f"timed out after {self.settings.timeout:g} s", retry=True)
+            except Failure as failed:
+                failure = failed
             except (aiohttp.ClientError, OSError, ValueError) as exc:  # anything the client let through
-                message, retry = _describe_error(exc)
-                last = _Attempt(message, retry=retry)
-            if not last.retry or attempt == settings.retries:
-                break
-            delay = last.delay if last.delay is not None else settings.backoff * (2**attempt) * (1 + random.random())
-            if last.host_wide:
+                failure = describe_error(exc)
+            if self.policy.gives_up(failure, attempt):
+                return gave_up(target.url, failure)
+            delay = self.policy.delay(failure, attempt)
+            if failure.host_wide:
                 host.slow_down(delay)
             else:
                 await asyncio.sleep(delay)
-        assert last is not None
-        verdict = "blocked" if last.status == 429 else "broken"
-        return Result(target.url, verdict, status=last.status, error=str(last), checked_at=time.time())
+            attempt += 1
 
     async def _attempt(self, target: Target, session: aiohttp.ClientSession) -> Result:
         """One try: follow redirects by hand (to see each hop), HEAD first, GET when needed."""
@@ -256,21 +197,22 @@ class Checker:
                 permanent = permanent and status in PERMANENT
                 url = urljoin(url, location.strip())
                 if urlsplit(url).scheme not in ("http", "https"):
-                    raise _Attempt(f"redirected to a non-web URL: {url}", retry=False, status=status)
+                    raise Failure(f"redirected to a non-web URL: {url}", retry=False, status=status)
                 key = fetch_key(url)
                 if key in seen:
                     loop = " → ".join(seen[seen.index(key):] + [key])
-                    raise _Attempt(f"redirect loop: {loop}", retry=False, status=status)
+                    raise Failure(f"redirect loop: {loop}", retry=False, status=status)
                 if hops > settings.max_redirects:
-                    raise _Attempt(f"too many redirects (more than {settings.max_redirects})", retry=False, status=status)
+                    raise Failure(f"too many redirects (more than {settings.max_redirects})", retry=False, status=status)
                 seen.append(key)
                 continue
-            return self._verdict(target, status, headers, body, url, hops, permanent)
+            response = Response(target.url, status, headers, body, url, hops, permanent)
+            return judge(response, tuple(f for f, _ in target.fragments), settings.accept, self.policy)
 
-    async def _request(self, session: aiohttp.ClientSession, url: str, cookies: dict[str, dict[str, str]], wants_body: bool):
-        """HEAD, falling back to GET when the server mishandles HEAD; the body only when needed.
-
-        Returns (status, headers, body or None)."""
+    async def _request(
+        self, session: aiohttp.ClientSession, url: str, cookies: dict[str, dict[str, str]], wants_body: bool
+    ) -> tuple[int, CIMultiDictProxy[str], bytes | None]:
+        """HEAD, falling back to GET when the server mishandles HEAD; the body only when needed."""
         host = (urlsplit(url).hostname or "").lower() if cookies else ""
         for method in ("GET",) if wants_body else ("HEAD", "GET"):
             jar = cookies.get(host)
@@ -280,8 +222,7 @@ class Checker:
             except (aiohttp.ClientError, OSError, TimeoutError) as exc:
                 if method == "HEAD" and not isinstance(exc, TimeoutError | aiohttp.ClientConnectorError):
                     continue  # some servers drop HEAD requests; GET decides
-                message, retry = _describe_error(exc)
-                raise _Attempt(message, retry=retry) from None
+                raise describe_error(exc) from None
             try:
                 if response.cookies:
                     jar = cookies.setdefault((urlsplit(url).hostname or "").lower(), {})
@@ -295,8 +236,7 @@ class Checker:
                     body = await self._read_limited(response)
                 return status, response.headers, body
             except (aiohttp.ClientError, OSError) as exc:
-                message, retry = _describe_error(exc)
-                raise _Attempt(message, retry=retry) from None
+                raise describe_error(exc) from None
             finally:
                 if method == "HEAD":
                     response.release()  # no body: the connection goes back to the pool
@@ -307,7 +247,8 @@ class Checker:
     @staticmethod
     async def _read_limited(response: aiohttp.ClientResponse) -> bytes:
         """The body, up to a limit: enough for any page's ids, never all of an endless stream."""
-        chunks, size = [], 0
+        chunks: list[bytes] = []
+        size = 0
         while size < _FRAGMENT_BODY_LIMIT:
             chunk = await response.content.read(min(1 << 16, _FRAGMENT_BODY_LIMIT - size))
             if not chunk:
@@ -315,33 +256,6 @@ class Checker:
             chunks.append(chunk)
             size += len(chunk)
         return b"".join(chunks)
-
-    def _verdict(self, target: Target, status: int, headers, body: bytes | None, final_url: str, hops: int, permanent: bool) -> Result:
-        now = time.time()
-        if status in self.settings.accept:
-            missing: tuple[str, ...] = ()
-            if body is not None:
-                ids = {m.decode("utf-8", "replace") for m in _ID.findall(body)}
-                missing = tuple(sorted({f for f, _ in target.fragments if f not in ids}))
-            if missing:
-                return Result(target.url, "broken", status, final_url if hops else None, f"missing fragment #{', #'.join(missing)}", now, missing_fragments=missing)
-            if hops and permanent:
-                return Result(target.url, "redirected", status, final_url, None, now, permanent=True)
-            return Result(target.url, "ok", status, final_url if hops else None, None, now)
-        if _is_challenge_headers(status, headers):
-            return Result(target.url, "blocked", status, None, "bot challenge (Cloudflare)", now)
-        if status == 429:
-            raise _Attempt("rate limited (429)", retry=True, delay=_retry_after(headers, self.settings.max_retry_after), status=429, host_wide=True)
-        if status in (401, 403, 999):
-            return Result(target.url, "blocked", status, None, f"access denied ({status})", now)
-        if status == 503:
-            raise _Attempt("service unavailable (503)", retry=True, delay=_retry_after(headers, self.settings.max_retry_after), status=503, host_wide=True)
-        if status >= 500:
-            raise _Attempt(f"server error ({status})", retry=True, status=status)
-        reason = {404: "not found (404)", 410: "gone (410)"}.get(status, f"HTTP {status}")
-        if hops:
-            reason += f" after redirect to {final_url}"
-        return Result(target.url, "broken", status, final_url if hops else None, reason, now)
 
 
 def check(targets: list[Target], settings: LinkSettings, on_result: Callable[[Result], None] | None = None) -> dict[str, Result]:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from llmnotes.load import Loaded
 from llmnotes.model import Place
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+from llmnotes.normalize import fetch_key, host_of
 
 
 @dataclass(frozen=True)
@@ -28,22 +27,7 @@ class Target:
 
     @property
     def host(self) -> str:
-        return (urlsplit(self.url).hostname or "").lower()
-
-
-def fetch_key(url: str) -> str:
-    """Two spellings with the same key are one request."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    netloc = host if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
-    if parts.username or parts.password:
-        netloc = parts.netloc.rsplit("@", 1)[0] + "@" + netloc
-    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+        return host_of(self.url)
 
 
 def extract(loaded: Loaded) -> list[Target]:

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from llmnotes.links.extract import fetch_key
 from llmnotes.links.report import Report
+from llmnotes.links.result import Verdict
 from llmnotes.model import Place
+from llmnotes.normalize import fetch_key
 from llmnotes.write import write_text_atomically
 
 _URL_TOKEN = re.compile(r"""[^\s"'<>()\[\],]+""")
@@ -28,20 +29,14 @@ class Change:
     new: str
 
 
-def plan(report: Report) -> list[tuple[Place, str, str]]:
-    """(place, key, new URL) for every place of every permanently redirected URL."""
-    edits = []
-    for finding in report.findings:
-        if finding.verdict == "redirected" and finding.final_url:
-            for place in finding.places:
-                edits.append((place, fetch_key(finding.url), finding.final_url))
-    return edits
-
-
 def apply(report: Report, root: Path = Path(".")) -> list[Change]:
+    """Rewrite every place of every permanently redirected URL; the changes made, in file order."""
     by_file: dict[str, list[tuple[Place, str, str]]] = defaultdict(list)
-    for edit in plan(report):
-        by_file[edit[0].path].append(edit)
+    for finding in report.findings:
+        result = finding.result
+        if result.verdict is Verdict.REDIRECTED and result.final_url:
+            for place in finding.places:
+                by_file[place.path].append((place, fetch_key(result.url), result.final_url))
     changes: list[Change] = []
     for path, edits in sorted(by_file.items()):
         file = root / path

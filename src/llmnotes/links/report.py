@@ -1,19 +1,20 @@
 """Report: the verdicts as text, JSON, JUnit XML, GitHub annotations or Markdown.
 
-Formatters are pure functions of plain records. The JSON keys are a contract other tools read:
-keep them, add freely.
+Formatters are pure functions of a `Report`. The JSON keys are a contract other tools read: keep
+them, add freely.
 """
 
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from xml.sax.saxutils import quoteattr
 
 from llmnotes.diagnostics import Diagnostic
-from llmnotes.links.result import VERDICTS, Result
 from llmnotes.links.extract import Target
+from llmnotes.links.result import Result, Verdict
 from llmnotes.model import Place
 
 FORMATS = ("text", "json", "junit", "github", "markdown")
@@ -21,69 +22,66 @@ FORMATS = ("text", "json", "junit", "github", "markdown")
 
 @dataclass(frozen=True)
 class Finding:
-    url: str
-    verdict: str
-    status: int | None
-    final_url: str | None
-    error: str | None
+    """One URL's result and every place the notes write it."""
+
+    result: Result
     places: tuple[Place, ...]
-    from_cache: bool = False
+
+    @property
+    def why(self) -> str:
+        r = self.result
+        if r.verdict is Verdict.REDIRECTED:
+            return f"moved permanently to {r.final_url}"
+        return r.error or (f"HTTP {r.status}" if r.status else str(r.verdict))
 
 
 @dataclass(frozen=True)
 class Report:
     findings: tuple[Finding, ...]
-    internal: tuple[Diagnostic, ...]
+    internal: tuple[Diagnostic, ...]  # links between notes, headings and files that lead nowhere
     seconds: float = 0.0
 
     @property
     def summary(self) -> dict[str, int]:
-        counts = Counter(f.verdict for f in self.findings)
-        counts["broken"] += len(self.internal)
-        return {v: counts.get(v, 0) for v in VERDICTS}
+        counts = Counter(f.result.verdict for f in self.findings)
+        counts[Verdict.BROKEN] += len(self.internal)
+        return {str(v): counts.get(v, 0) for v in Verdict}
 
     def failed(self, strict: bool = False) -> bool:
         s = self.summary
-        return s["broken"] > 0 or (strict and s["blocked"] > 0)
+        return s[Verdict.BROKEN] > 0 or (strict and s[Verdict.BLOCKED] > 0)
+
+    def problems(self) -> list[tuple[Place, Finding]]:
+        """Every place of every problem URL, in file order."""
+        rows = [(p, f) for f in self.findings if f.result.verdict.problem for p in f.places]
+        return sorted(rows, key=lambda pf: (pf[0].path, pf[0].line, pf[0].col, pf[1].result.url))
 
 
 def make_report(targets: list[Target], results: dict[str, Result], internal: list[Diagnostic], seconds: float = 0.0) -> Report:
-    findings = []
-    for target in targets:
-        r = results[target.key]
-        findings.append(Finding(target.url, r.verdict, r.status, r.final_url, r.error, target.places, r.from_cache))
-    return Report(tuple(findings), tuple(internal), seconds)
-
-
-def _place_rows(report: Report, verdicts: tuple[str, ...]) -> list[tuple[Place, Finding]]:
-    rows = [(p, f) for f in report.findings if f.verdict in verdicts for p in f.places]
-    return sorted(rows, key=lambda pf: (pf[0].path, pf[0].line, pf[0].col, pf[1].url))
-
-
-def _why(f: Finding) -> str:
-    if f.verdict == "redirected":
-        return f"moved permanently to {f.final_url}"
-    return f.error or (f"HTTP {f.status}" if f.status else f.verdict)
+    findings = tuple(Finding(results[t.key], t.places) for t in targets)
+    return Report(findings, tuple(internal), seconds)
 
 
 def summary_line(report: Report) -> str:
     parts = ", ".join(f"{n} {v}" for v, n in report.summary.items())
-    cached = sum(f.from_cache for f in report.findings)
+    cached = sum(f.result.from_cache for f in report.findings)
     extra = f"; {cached} from cache" if cached else ""
     return f"{len(report.findings)} URLs: {parts}{extra} in {report.seconds:.1f} s"
 
 
+_PAINT = {Verdict.BROKEN: "31", Verdict.BLOCKED: "33", Verdict.REDIRECTED: "36"}
+
+
 def as_text(report: Report, color: bool = False) -> str:
-    paint = {"broken": "31", "blocked": "33", "redirected": "36"}
-    by_file: dict[str, list[str]] = {}
+    by_file: dict[str, list[tuple[int, int, str]]] = {}
     for d in report.internal:
         by_file.setdefault(d.path, []).append((d.line, d.col, f"{f'{d.line}:{d.col}':<7} {'broken':<10}  {d.message}"))
-    for place, f in _place_rows(report, ("broken", "blocked", "redirected")):
-        verdict = f"{f.verdict:<10}"
+    for place, f in report.problems():
+        verdict = f"{f.result.verdict:<10}"
         if color:
-            verdict = f"\033[{paint[f.verdict]}m{verdict}\033[0m"
+            verdict = f"\033[{_PAINT[f.result.verdict]}m{verdict}\033[0m"
         where = f"{place.line}:{place.col}"
-        by_file.setdefault(place.path, []).append((place.line, place.col, f"{where:<7} {verdict}  {f.url}  ({_why(f)})"))
+        by_file.setdefault(place.path, []).append((place.line, place.col, f"{where:<7} {verdict}  {f.result.url}  ({f.why})"))
     lines = []
     for path in sorted(by_file):
         lines.append(path)
@@ -97,12 +95,12 @@ def as_json(report: Report) -> str:
         "summary": report.summary,
         "results": [
             {
-                "url": f.url,
-                "verdict": f.verdict,
-                "status": f.status,
-                "final_url": f.final_url,
-                "error": f.error,
-                "cached": f.from_cache,
+                "url": f.result.url,
+                "verdict": f.result.verdict,
+                "status": f.result.status,
+                "final_url": f.result.final_url,
+                "error": f.result.error,
+                "cached": f.result.from_cache,
                 "places": [{"path": p.path, "line": p.line, "col": p.col} for p in f.places],
             }
             for f in report.findings
@@ -113,33 +111,30 @@ def as_json(report: Report) -> str:
 
 
 def as_junit(report: Report) -> str:
-    cases = []
-    for f in report.findings:
-        where = f.places[0]
-        name = quoteattr(f.url)
-        classname = quoteattr(where.path)
-        if f.verdict == "broken":
-            body = quoteattr(_why(f))
-            places = "\n".join(f"{p.path}:{p.line}:{p.col}" for p in f.places)
-            cases.append(f"    <testcase classname={classname} name={name}><failure message={body}>{_xml_text(places)}</failure></testcase>")
-        elif f.verdict in ("excluded",):
-            cases.append(f"    <testcase classname={classname} name={name}><skipped/></testcase>")
-        else:
-            cases.append(f"    <testcase classname={classname} name={name}/>")
-    for d in report.internal:
-        cases.append(f"    <testcase classname={quoteattr(d.path)} name={quoteattr(f'{d.path}:{d.line}:{d.col}')}><failure message={quoteattr(d.message)}/></testcase>")
-    failures = report.summary["broken"]
-    skipped = report.summary["excluded"]
-    return (
-        '<?xml version="1.0" encoding="utf-8"?>\n'
-        f'<testsuites>\n  <testsuite name="llmnotes check-links" tests="{len(cases)}" failures="{failures}" skipped="{skipped}" time="{report.seconds:.3f}">\n'
-        + "\n".join(cases)
-        + "\n  </testsuite>\n</testsuites>\n"
+    """One test case per URL (a failure when broken, skipped when excluded) and per internal problem."""
+    summary = report.summary
+    suites = ET.Element("testsuites")
+    suite = ET.SubElement(
+        suites,
+        "testsuite",
+        name="llmnotes check-links",
+        tests=str(len(report.findings) + len(report.internal)),
+        failures=str(summary[Verdict.BROKEN]),
+        skipped=str(summary[Verdict.EXCLUDED]),
+        time=f"{report.seconds:.3f}",
     )
-
-
-def _xml_text(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for f in report.findings:
+        case = ET.SubElement(suite, "testcase", classname=f.places[0].path, name=f.result.url)
+        if f.result.verdict is Verdict.BROKEN:
+            failure = ET.SubElement(case, "failure", message=f.why)
+            failure.text = "\n".join(f"{p.path}:{p.line}:{p.col}" for p in f.places)
+        elif f.result.verdict is Verdict.EXCLUDED:
+            ET.SubElement(case, "skipped")
+    for d in report.internal:
+        case = ET.SubElement(suite, "testcase", classname=d.path, name=f"{d.path}:{d.line}:{d.col}")
+        ET.SubElement(case, "failure", message=d.message)
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 
 
 def _gh_escape(text: str) -> str:
@@ -150,27 +145,29 @@ def _gh_prop(text: str) -> str:
     return _gh_escape(text).replace(":", "%3A").replace(",", "%2C")
 
 
+_GH_LEVEL = {Verdict.BROKEN: "error", Verdict.BLOCKED: "warning", Verdict.REDIRECTED: "notice"}
+
+
 def as_github(report: Report) -> str:
     """GitHub Actions workflow commands: errors for broken links, warnings for the rest."""
-    level = {"broken": "error", "blocked": "warning", "redirected": "notice"}
-    lines = []
-    for d in report.internal:
-        lines.append(f"::error file={_gh_prop(d.path)},line={d.line},col={d.col}::{_gh_escape(d.message)}")
-    for place, f in _place_rows(report, ("broken", "blocked", "redirected")):
-        lines.append(f"::{level[f.verdict]} file={_gh_prop(place.path)},line={place.line},col={place.col},title={_gh_prop(f.verdict + ' link')}::{_gh_escape(f.url + ' — ' + _why(f))}")
+    lines = [f"::error file={_gh_prop(d.path)},line={d.line},col={d.col}::{_gh_escape(d.message)}" for d in report.internal]
+    for place, f in report.problems():
+        verdict = f.result.verdict
+        title = _gh_prop(f"{verdict} link")
+        lines.append(f"::{_GH_LEVEL[verdict]} file={_gh_prop(place.path)},line={place.line},col={place.col},title={title}::{_gh_escape(f.result.url + ' — ' + f.why)}")
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
 
 
 def as_markdown(report: Report) -> str:
     lines = ["# Link check", "", summary_line(report), ""]
-    rows = _place_rows(report, ("broken", "blocked", "redirected"))
+    rows = report.problems()
     if rows or report.internal:
         lines += ["| where | verdict | URL | why |", "|---|---|---|---|"]
         for d in report.internal:
             lines.append(f"| `{d.path}:{d.line}:{d.col}` | broken | | {_md(d.message)} |")
         for place, f in rows:
-            lines.append(f"| `{place.path}:{place.line}:{place.col}` | {f.verdict} | <{f.url}> | {_md(_why(f))} |")
+            lines.append(f"| `{place.path}:{place.line}:{place.col}` | {f.result.verdict} | <{f.result.url}> | {_md(f.why)} |")
     else:
         lines.append("No broken links.")
     return "\n".join(lines) + "\n"
@@ -181,4 +178,11 @@ def _md(text: str) -> str:
 
 
 def render(report: Report, fmt: str, color: bool = False) -> str:
-    return {"text": lambda r: as_text(r, color), "json": as_json, "junit": as_junit, "github": as_github, "markdown": as_markdown}[fmt](report)
+    formatters: dict[str, Callable[[Report], str]] = {
+        "text": lambda r: as_text(r, color),
+        "json": as_json,
+        "junit": as_junit,
+        "github": as_github,
+        "markdown": as_markdown,
+    }
+    return formatters[fmt](report)

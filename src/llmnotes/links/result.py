@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
-VERDICTS = ("ok", "redirected", "broken", "blocked", "excluded")
+
+class Verdict(enum.StrEnum):
+    """What a check concluded. The values are the JSON report's contract: keep them."""
+
+    OK = "ok"
+    REDIRECTED = "redirected"  # a permanent redirect: fine, and `--fix` can rewrite the URL
+    BROKEN = "broken"
+    BLOCKED = "blocked"  # the server refused a robot (401, 403, 999, a bot wall): shown, not failed
+    EXCLUDED = "excluded"
+
+    @property
+    def good(self) -> bool:
+        """Results a later run may trust from the cache instead of asking again."""
+        return self in (Verdict.OK, Verdict.REDIRECTED)
+
+    @property
+    def problem(self) -> bool:
+        """Results a report lists place by place."""
+        return self in (Verdict.BROKEN, Verdict.BLOCKED, Verdict.REDIRECTED)
 
 
 @dataclass(frozen=True)
@@ -12,11 +31,10 @@ class Result:
     """The verdict on one URL. Plain data: reports, the cache and `--fix` read it."""
 
     url: str
-    verdict: str
+    verdict: Verdict
     status: int | None = None
     final_url: str | None = None
     error: str | None = None
     checked_at: float = 0.0
     permanent: bool = False  # the redirect chain was permanent: `--fix` may rewrite the URL
-    missing_fragments: tuple[str, ...] = ()
     from_cache: bool = False

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from llmnotes.links.retry import RetryPolicy
 
 DEFAULT_USER_AGENT = "llmnotes-link-checker/0.1 (+https://pypi.org/project/llmnotes/)"
 
@@ -80,28 +83,32 @@ class LinkSettings:
     def for_host(self, host: str) -> HostSettings:
         return self.hosts.get(host.lower(), HostSettings())
 
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(self.retries, self.backoff, self.max_retry_after)
+
     def with_options(self, **options: Any) -> LinkSettings:
         return replace(self, **{k: v for k, v in options.items() if v is not None})
 
 
-# key in [links]: (converter, description)
-LINK_KEYS = {
-    "max_concurrency": "requests in flight over all hosts",
-    "host_concurrency": "requests in flight to one host",
-    "host_interval": "time between requests to one host, e.g. 100ms",
-    "timeout": "deadline of one attempt, in seconds or like 10s",
-    "retries": "retries after a timeout, reset, 5xx or 429",
-    "backoff": "first retry delay, e.g. 500ms",
-    "max_retry_after": "cap on a server's Retry-After",
-    "max_redirects": "redirects followed before giving up",
-    "accept": "accepted status codes, e.g. '200-299,403'",
-    "exclude": "regular expressions of URLs not to check",
-    "fragments": "check that #fragments exist in external pages",
-    "cache": "cache file, or false for none",
-    "cache_max_age": "how long a good result is trusted, e.g. 1d",
-    "user_agent": "User-Agent header",
-    "hosts": "per-host tables: concurrency, interval, headers",
-}
+# the keys a [links] table may hold
+SETTING_KEYS = (
+    "max_concurrency",
+    "host_concurrency",
+    "host_interval",
+    "timeout",
+    "retries",
+    "backoff",
+    "max_retry_after",
+    "max_redirects",
+    "accept",
+    "exclude",
+    "fragments",
+    "cache",
+    "cache_max_age",
+    "user_agent",
+    "hosts",
+)
 
 
 def _positive_int(key: str, value: Any) -> int:
@@ -118,10 +125,8 @@ def from_table(table: dict[str, Any], root: Path) -> tuple[LinkSettings, list[tu
     values: dict[str, Any] = {}
     for key, value in table.items():
         try:
-            if key not in LINK_KEYS:
-                import difflib
-
-                hint = difflib.get_close_matches(key, LINK_KEYS, n=1)
+            if key not in SETTING_KEYS:
+                hint = difflib.get_close_matches(key, SETTING_KEYS, n=1)
                 raise SettingsError(f"unknown key '{key}' in [links]" + (f" (did you mean '{hint[0]}'?)" if hint else ""))
             if key in ("max_concurrency", "host_concurrency", "retries", "max_redirects"):
                 values[key] = _positive_int(key, value)
@@ -169,7 +174,7 @@ def _patterns(value: Any) -> list[str]:
 def _hosts(value: Any) -> dict[str, HostSettings]:
     if not isinstance(value, dict):
         raise SettingsError("'hosts' must be a table of host names")
-    hosts = {}
+    hosts: dict[str, HostSettings] = {}
     for host, raw in value.items():
         if not isinstance(raw, dict):
             raise SettingsError(f"[links.hosts.\"{host}\"] must be a table")

@@ -1,0 +1,65 @@
+"""Emitters: every kind of output is one function from the built site to the files it adds.
+
+`build.py` runs them in a visible list (Quartz's emitters, Zola's `Site::build`): templates render
+pages, the search index and the graph data are written by their own modules, static files and the
+notes' files are copied. An emitter never writes to disk itself; it yields what to write, and the
+build's staging folder decides where, so no emitter can write outside the output folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # types only: the stages import this module, not the other way round
+    from llmnotes.config import Config
+    from llmnotes.graph import Site
+    from llmnotes.graphview import Layout
+
+
+@dataclass(frozen=True)
+class Page:
+    """A file made by llmnotes: its path under the output folder and its bytes."""
+
+    path: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class Copy:
+    """A file copied as it is (a theme's static file, an image beside the notes)."""
+
+    path: str
+    source: Path
+
+
+Output = Page | Copy
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    """What `check-links` last saw of a link that did not work, for the page that shows it."""
+
+    error: str | None
+    checked: dt.date
+
+
+LastBroken = Callable[[str], BrokenLink | None]
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything an emitter may read. All of it is settled before the first file is written."""
+
+    config: Config
+    site: Site
+    layout: Layout  # the whole-site graph, laid out once for its page and for the canvas data
+    template_dirs: tuple[Path, ...]  # the site's own templates first, then the theme's
+    static_dirs: tuple[Path, ...]  # the theme's static files first, then the site's, which win
+    last_broken: LastBroken
+
+
+Emitter = Callable[[Context], Iterable[Output]]
