@@ -171,7 +171,7 @@ def test_topics_file_is_validated(tmp_path: Path) -> None:
     (tmp_path / "topics.yaml").write_text(
         "a:\n  title: A\n  parent: b\nb:\n  title: B\n  parent: a\nBad Slug:\n  title: x\nc:\n  title: C\n  parent: nowhere\n  colour: red\n"
     )
-    topics, _, problems = load_topics(tmp_path)
+    topics, problems = load_topics(tmp_path)
     text = messages(problems)
     assert set(topics) == {"a", "b", "c"}
     assert "topics.yaml:7:1: error: topic 'Bad Slug' is not a valid slug: use a-z, 0-9 and '-'" in [m.split("/")[-1] for m in text]

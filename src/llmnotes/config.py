@@ -20,19 +20,20 @@ from llmnotes.links.settings import from_table as links_from_table
 
 CONFIG_FILE = "llmnotes.toml"
 
-# key: (type, help) — the single list of what a config file may say
-KEYS: dict[str, tuple[type, str]] = {
-    "title": (str, "site title"),
-    "description": (str, "one-line description: home page, feed, meta description"),
-    "author": (str, "author named in the feed and page metadata"),
-    "base_url": (str, "where the site is published, e.g. https://example.org/notes/"),
-    "language": (str, "language of the pages, e.g. en"),
-    "notes": (str, "folder of notes"),
-    "out": (str, "output folder"),
-    "templates": (str, "folder of templates overriding the default theme's"),
-    "static": (str, "folder of static files overriding the default theme's"),
-    "allow_html": (bool, "let raw HTML in notes through to the pages"),
-    "links": (dict, "the link checker's [links] table"),
+# The single list of what a config file may say, and the type of each value (the README's table
+# explains them).
+KEYS: dict[str, type] = {
+    "title": str,
+    "description": str,
+    "author": str,
+    "base_url": str,
+    "language": str,
+    "notes": str,
+    "out": str,
+    "templates": str,
+    "static": str,
+    "allow_html": bool,
+    "links": dict,
 }
 
 
@@ -139,7 +140,7 @@ def _from_table(settings: dict[str, Any], path: Path, text: str, table: str | No
             extra = f" (did you mean '{hint[0]}'?)" if hint else f"; known keys: {', '.join(KEYS)}"
             problems.append(f"{shown}:{line}:{col}: error: unknown key '{key}'{extra}")
             continue
-        expected, _ = KEYS[key]
+        expected = KEYS[key]
         if not isinstance(value, expected):
             problems.append(f"{shown}:{line}:{col}: error: '{key}' must be {expected.__name__}, not {type(value).__name__}")
             continue

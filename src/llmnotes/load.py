@@ -26,7 +26,6 @@ PARALLEL_FROM = 64  # below this many notes, starting worker processes costs mor
 class Loaded:
     notes: tuple[Note, ...]
     topics: dict[str, Topic]
-    topic_places: dict[str, Place]
     assets: tuple[Asset, ...]
     diagnostics: tuple[Diagnostic, ...]
     drafts: frozenset[str] = frozenset()  # slugs of drafts left out of this build
@@ -112,28 +111,27 @@ def load_note(source: SourceFile, allow_html: bool = False) -> tuple[Note | None
         assets=found.assets,
         headings=found.headings,
         fragment_links=found.fragment_links,
-        word_count=found.word_count,
         tokens=tuple(tokens),
         **fields,
     )
     return note, diagnostics
 
 
-def load_topics(notes_dir: Path) -> tuple[dict[str, Topic], dict[str, Place], list[Diagnostic]]:
+def load_topics(notes_dir: Path) -> tuple[dict[str, Topic], list[Diagnostic]]:
     """Read `topics.yaml`: slug → title, description, optional parent. The file is optional."""
     path = notes_dir / TOPICS_FILE
     if not path.exists():
-        return {}, {}, []
+        return {}, []
     shown = display_path(path)
     text, problems = read_text(path, shown)
     if text is None:
-        return {}, {}, problems
+        return {}, problems
     if not text.strip():
-        return {}, {}, []
+        return {}, []
     try:
         doc = frontmatter.parse(text, 1)
     except frontmatter.FrontMatterError as exc:
-        return {}, {}, [Diagnostic(shown, exc.line, exc.col, exc.message)]
+        return {}, [Diagnostic(shown, exc.line, exc.col, exc.message)]
     v = schema.Validator(doc, shown)
     topics: dict[str, Topic] = {}
     places: dict[str, Place] = {}
@@ -159,7 +157,7 @@ def load_topics(notes_dir: Path) -> tuple[dict[str, Topic], dict[str, Place], li
         if topic.parent is not None and topic.parent not in topics:
             v.error((slug, "parent"), f"topic '{slug}' has unknown parent '{topic.parent}'")
     v.diagnostics += _parent_cycles(topics, places)
-    return topics, places, v.diagnostics
+    return topics, v.diagnostics
 
 
 def _parent_cycles(topics: dict[str, Topic], places: dict[str, Place]) -> list[Diagnostic]:
@@ -203,7 +201,7 @@ def load_for_links(notes_dir: Path, allow_html: bool = False, workers: int | Non
         diagnostics += problems
         if note is not None:
             notes.append(note)
-    return Loaded(tuple(notes), {}, {}, tuple(assets), tuple(diagnostics))
+    return Loaded(tuple(notes), {}, tuple(assets), tuple(diagnostics))
 
 
 def load_all(notes_dir: Path, drafts: bool = False, allow_html: bool = False) -> Loaded:
@@ -218,6 +216,6 @@ def load_all(notes_dir: Path, drafts: bool = False, allow_html: bool = False) ->
             left_out.add(note.slug)
         elif note is not None:
             notes.append(note)
-    topics, places, problems = load_topics(notes_dir)
+    topics, problems = load_topics(notes_dir)
     diagnostics += problems
-    return Loaded(tuple(notes), topics, places, tuple(assets), tuple(diagnostics), frozenset(left_out))
+    return Loaded(tuple(notes), topics, tuple(assets), tuple(diagnostics), frozenset(left_out))

@@ -95,7 +95,6 @@ class Extracted:
     assets: tuple[AssetLink, ...]
     fragment_links: tuple[tuple[str, Place], ...]  # `[x](#heading)` within the note
     problems: tuple[tuple[Place, str], ...]
-    word_count: int
 
 
 class _Locator:
@@ -146,7 +145,6 @@ def extract(tokens: list[Token], body: str, first_line: int, path: str, note_dir
     assets: list[AssetLink] = []
     fragments: list[tuple[str, Place]] = []
     problems: list[tuple[Place, str]] = []
-    words = 0
     link_text: list[str] | None = None
     pending: tuple[str, Place] | None = None
 
@@ -160,13 +158,11 @@ def extract(tokens: list[Token], body: str, first_line: int, path: str, note_dir
                 headings.append(Heading(int(block.tag[1]), str(block.attrGet("id")), text.strip(), line))
             continue
         if child.type == "text":
-            words += len(child.content.split())
             if link_text is not None:
                 link_text.append(child.content)
         elif child.type == "wikilink":
             line, col = locator.find(child.markup)
             note_links.append(NoteLink(child.meta["target"], child.meta["heading"], Place(path, line, col), "wikilink"))
-            words += len((child.meta["label"] or child.meta["target"]).split())
         elif child.type in ("link_open", "image"):
             href = str(child.attrGet("href" if child.type == "link_open" else "src") or "")
             if child.attrGet("class") == "header-anchor":
@@ -176,7 +172,7 @@ def extract(tokens: list[Token], body: str, first_line: int, path: str, note_dir
             scheme = urlsplit(href).scheme.lower()
             if scheme in ("http", "https"):
                 if child.type == "image":
-                    body_links.append(BodyLink(href, child.content, place, image=True))
+                    body_links.append(BodyLink(href, child.content, place))
                 else:
                     link_text, pending = [], (href, place)
             elif scheme or href.startswith(("/", "//")):
@@ -191,7 +187,7 @@ def extract(tokens: list[Token], body: str, first_line: int, path: str, note_dir
             body_links.append(BodyLink(href, "".join(link_text or ()).strip(), place))
             link_text, pending = None, None
 
-    return Extracted(tuple(headings), tuple(body_links), tuple(note_links), tuple(assets), tuple(fragments), tuple(problems), words)
+    return Extracted(tuple(headings), tuple(body_links), tuple(note_links), tuple(assets), tuple(fragments), tuple(problems))
 
 
 def _relative(

@@ -48,7 +48,6 @@ class BodyLink:
     url: str
     text: str
     place: Place
-    image: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,7 +95,6 @@ class Note:
     assets: tuple[AssetLink, ...] = ()
     headings: tuple[Heading, ...] = ()
     fragment_links: tuple[tuple[str, Place], ...] = ()
-    word_count: int = 0
     tokens: tuple[Any, ...] = field(default=(), compare=False, repr=False)
 
     @property

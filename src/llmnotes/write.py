@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 
@@ -29,11 +28,6 @@ def _inside(path: Path, root: Path, resolved_root: Path | None = None) -> Path:
     if not path.resolve().is_relative_to(resolved_root or root.resolve()):
         raise UnsafePath(f"refusing to write '{path.relative_to(root)}': it resolves outside the output folder")
     return path
-
-
-def safe_join(root: Path, relpath: str) -> Path:
-    """`root / relpath`, refusing anything that could escape `root`, symlinks included."""
-    return _inside(root.joinpath(*_plain(relpath).parts), root)
 
 
 def write_text_atomically(path: Path, text: str) -> None:
@@ -62,12 +56,12 @@ class Staging:
         out.parent.mkdir(parents=True, exist_ok=True)
         self.root = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
         os.chmod(self.root, 0o755)  # mkdtemp makes it private; a web server must read it
-        self.files = 0
         self._folders: set[Path] = {self.root}
         self._resolved = self.root.resolve()
 
     def _target(self, relpath: str) -> Path:
-        """Where a page goes: checked as `safe_join` does, but each folder made and resolved once,
+        """Where a page goes: a plain relative path whose folder resolves inside the staging folder
+        (no `..`, no planted symlink), each folder made and resolved once,
         not once per file (a 10,000-note build writes ~60,000 files into a few folders)."""
         target = self.root.joinpath(*_plain(relpath).parts)
         if target.parent not in self._folders:
@@ -82,15 +76,9 @@ class Staging:
                 handle.write(content)
         except FileExistsError:
             raise UnsafePath(f"two pages would be written to '{relpath}'") from None
-        self.files += 1
 
     def copy(self, relpath: str, source: Path) -> None:
         shutil.copyfile(source, _inside(self._target(relpath), self.root, self._resolved))
-        self.files += 1
-
-    def write_all(self, pages: Iterable[tuple[str, bytes]]) -> None:
-        for relpath, content in pages:
-            self.write(relpath, content)
 
     def commit(self) -> None:
         """Swap the new folder in: two renames, then the old site is removed."""
