@@ -234,7 +234,11 @@ def test_the_deadline_bounds_a_body_that_trickles(server) -> None:
 
 
 def test_an_endless_body_is_read_only_up_to_the_limit(server) -> None:
+    """The 8 MiB cap, not the deadline, ends the read: with a deadline far away, the page is judged
+    on what was read (no such fragment) within seconds. Without the cap this would time out."""
     endless = target(server.url("/endless"), fragments=[("x", Place("a.md", 1, 1))])
-    settings = LinkSettings(timeout=5.0, retries=0, fragments=True, host_interval=0.0, cache=None)
+    settings = LinkSettings(timeout=60.0, retries=0, fragments=True, host_interval=0.0, cache=None)
+    started = time.perf_counter()
     result = check([endless], settings)[endless.key]
-    assert result.verdict in ("broken",) and result.error in ("missing fragment #x", "timed out after 5 s")
+    assert (result.verdict, result.error) == ("broken", "missing fragment #x")
+    assert time.perf_counter() - started < 20
