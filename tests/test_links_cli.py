@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+
 from conftest import TOPICS, run_cli
 from linkserver import LinkServer
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
 
 import pytest
+
 from linkserver import HTML_BIG_SIZE, LinkServer, refused_url
 
 
