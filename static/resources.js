@@ -1,32 +1,33 @@
 // llmnotes: filter the resource index by kind, topic and year, and sort it. The list works without it.
-(function () {
+(() => {
   "use strict";
-  var form = document.querySelector(".resource-filters");
-  var list = document.querySelector(".resource-index");
+  const form = document.querySelector(".resource-filters");
+  const list = document.querySelector(".resource-index");
   if (!form || !list) return;
-  var items = Array.prototype.slice.call(list.children);
-  items.forEach(function (li, i) { li.dataset.order = i; });
+  const items = [...list.children];
+  items.forEach((li, i) => { li.dataset.order = i; });
   form.hidden = false;
 
-  function apply() {
-    var kind = form.kind.value, topic = form.topic.value, year = form.year.value, sort = form.sort.value;
-    var shown = 0;
-    items.forEach(function (li) {
-      var ok = (!kind || li.dataset.kind === kind) && (!year || li.dataset.year === year) &&
-        (!topic || li.dataset.topics.indexOf(" " + topic + " ") >= 0);
+  const byOrder = (a, b) => a.dataset.order - b.dataset.order;
+  const ORDERS = {
+    year: (a, b) => (Number(b.dataset.year) || 0) - (Number(a.dataset.year) || 0) || byOrder(a, b),
+    cited: (a, b) => b.dataset.cited - a.dataset.cited || byOrder(a, b),
+  };
+
+  const apply = () => {
+    const { kind, topic, year, sort } = form;
+    let shown = 0;
+    for (const li of items) {
+      const ok = (!kind.value || li.dataset.kind === kind.value) && (!year.value || li.dataset.year === year.value) &&
+        (!topic.value || li.dataset.topics.includes(` ${topic.value} `));
       li.hidden = !ok;
       if (ok) shown++;
-    });
-    var sorted = items.slice().sort(function (a, b) {
-      if (sort === "year") return (Number(b.dataset.year) || 0) - (Number(a.dataset.year) || 0) || a.dataset.order - b.dataset.order;
-      if (sort === "cited") return b.dataset.cited - a.dataset.cited || a.dataset.order - b.dataset.order;
-      return a.dataset.order - b.dataset.order;
-    });
-    sorted.forEach(function (li) { list.appendChild(li); });
-    form.count.value = shown + " of " + items.length + " shown";
-  }
+    }
+    for (const li of items.slice().sort(ORDERS[sort.value] || byOrder)) list.append(li);
+    form.count.value = `${shown} of ${items.length} shown`;
+  };
 
   form.addEventListener("change", apply);
-  form.addEventListener("submit", function (event) { event.preventDefault(); });
+  form.addEventListener("submit", (event) => event.preventDefault());
   apply();
 })();

@@ -1,222 +1,240 @@
 // llmnotes search over the word index the build wrote to search-index/ (see llmnotes/search.py).
 // Each part of the index is a script added on demand, not JSON fetched, so search works from file://
 // too; a query loads the word lists for its terms and then only the documents it shows.
-(function () {
+(() => {
   "use strict";
-  var box = document.getElementById("q");
-  var list = document.getElementById("search-results");
-  var status = document.getElementById("search-status");
-  var more = document.getElementById("search-more");
+  const box = document.getElementById("q");
+  const list = document.getElementById("search-results");
+  const status = document.getElementById("search-status");
+  const more = document.getElementById("search-more");
   if (!box || !list) return;
-  var root = list.getAttribute("data-root") || "";
-  var base = list.getAttribute("data-index") || "search-index/";
-  var onDisk = location.protocol === "file:";
-  var KINDS = { note: "Note", resource: "Resource", topic: "Topic" };
-  var WHERE = ["title", "summary", "text"];
-  var WEIGHT = [100, 10, 1];
-  var PAGE = 20;
-  var WORD = /[\p{L}\p{N}_]+/gu, WORD_CHAR = /[\p{L}\p{N}_]/u;
+  const root = list.dataset.root || "";
+  const base = list.dataset.index || "search-index/";
+  const onDisk = location.protocol === "file:";
+  const KINDS = { note: "Note", resource: "Resource", topic: "Topic" };
+  const WHERE = ["title", "summary", "text"];
+  const WEIGHT = [100, 10, 1];
+  const NONE = WHERE.length; // a document's best field for a term it does not contain
+  const PAGE = 20;
+  const WORD = /[\p{L}\p{N}_]+/gu, WORD_CHAR = /[\p{L}\p{N}_]/u;
 
   // -- loading parts of the index ----------------------------------------------------------------
-  var parts = {}, loading = {};
-  window.LLMNOTES_SEARCH = { add: function (name, data) { parts[name] = data; } };
-  function load(name) {
-    if (!loading[name]) {
-      loading[name] = new Promise(function (resolve, reject) {
-        var script = document.createElement("script");
-        script.src = base + name + ".js";
-        script.onload = function () { name in parts ? resolve(parts[name]) : reject(new Error(script.src)); };
-        script.onerror = function () { reject(new Error(script.src)); };
-        document.head.appendChild(script);
-      });
+  const parts = new Map(), loading = new Map();
+  window.LLMNOTES_SEARCH = { add: (name, data) => { parts.set(name, data); } };
+  const load = (name) => {
+    if (!loading.has(name)) {
+      loading.set(name, new Promise((resolve, reject) => {
+        const script = document.createElement("script");
+        script.src = `${base}${name}.js`;
+        script.onload = () => (parts.has(name) ? resolve(parts.get(name)) : reject(new Error(script.src)));
+        script.onerror = () => reject(new Error(script.src));
+        document.head.append(script);
+      }));
     }
-    return loading[name];
-  }
+    return loading.get(name);
+  };
 
-  var stop = null; // the index's stop words as a set, made on first use
-  function terms(query, meta) {
-    if (!stop) { stop = {}; meta.stop.forEach(function (w) { stop[w] = true; }); }
-    var seen = {};
-    return (query.toLowerCase().match(WORD) || []).filter(function (t) {
-      if (stop[t] || seen[t]) return false;
-      return (seen[t] = true);
+  let stop = null; // the index's stop words, made on first use
+  const terms = (query, meta) => {
+    stop ??= new Set(meta.stop);
+    const seen = new Set();
+    return (query.toLowerCase().match(WORD) || []).filter((t) => {
+      if (stop.has(t) || seen.has(t)) return false;
+      seen.add(t);
+      return true;
     });
-  }
+  };
 
   // The shards that can hold words starting with `term`; a one-letter term matches whole words only.
-  function shardsFor(term, meta) {
-    return meta.keys.filter(function (key) {
-      if (term.length === 1) return key === term;
-      return key.indexOf(term) === 0 || (key.length >= 2 && term.indexOf(key) === 0);
-    });
-  }
+  const shardsFor = (term, meta) => meta.keys.filter((key) =>
+    term.length === 1 ? key === term : key.startsWith(term) || (key.length >= 2 && term.startsWith(key)));
 
   // A shard's file name, as llmnotes.search.file_name writes it.
-  function fileName(key) {
+  const fileName = (key) => {
     if (/^[a-z0-9]+$/.test(key)) return key;
-    return "_" + Array.prototype.map.call(new TextEncoder().encode(key), function (b) { return (b < 16 ? "0" : "") + b.toString(16); }).join("");
-  }
+    return `_${Array.from(new TextEncoder().encode(key), (b) => b.toString(16).padStart(2, "0")).join("")}`;
+  };
 
-  // For one term: the best field (0 title, 1 summary, 2 text; 3 none) of every document.
-  function bestFields(term, shards, count) {
-    var best = new Uint8Array(count).fill(3);
-    shards.forEach(function (words) {
-      Object.keys(words).forEach(function (word) {
-        if (term.length === 1 ? word !== term : word.indexOf(term) !== 0) return;
-        words[word].forEach(function (deltas, field) {
-          var id = 0;
-          for (var i = 0; i < deltas.length; i++) {
-            id += deltas[i];
+  // For one term: the best field (0 title, 1 summary, 2 text; NONE) of every document.
+  const bestFields = (term, shards, count) => {
+    const best = new Uint8Array(count).fill(NONE);
+    for (const words of shards) {
+      for (const [word, fields] of Object.entries(words)) {
+        if (term.length === 1 ? word !== term : !word.startsWith(term)) continue;
+        fields.forEach((deltas, field) => {
+          let id = 0;
+          for (const delta of deltas) {
+            id += delta;
             if (field < best[id]) best[id] = field;
           }
         });
-      });
-    });
+      }
+    }
     return best;
-  }
+  };
 
   // Every document matching all terms, best first: title matches outrank summaries, then text;
   // ties keep id order, which the build made shortest title first, then alphabetical.
-  function rank(query) {
-    return load("index").then(function (meta) {
-      var wanted = terms(query, meta);
-      if (!wanted.length) return { terms: [], hits: [] };
-      return Promise.all(wanted.map(function (term) {
-        return Promise.all(shardsFor(term, meta).map(function (key) { return load("w/" + fileName(key)); }));
-      })).then(function (shardsPerTerm) {
-        var fields = wanted.map(function (term, i) { return bestFields(term, shardsPerTerm[i], meta.docs); });
-        var hits = [];
-        for (var id = 0; id < meta.docs; id++) {
-          var score = 0;
-          for (var j = 0; j < fields.length; j++) {
-            var f = fields[j][id];
-            if (f === 3) { score = -1; break; }
-            score += WEIGHT[f];
-          }
-          if (score >= 0) hits.push({ id: id, score: score, where: fields[0][id] });
-        }
-        hits.sort(function (a, b) { return b.score - a.score || a.id - b.id; });
-        return { terms: wanted, hits: hits };
-      });
-    });
-  }
+  const rank = async (query) => {
+    const meta = await load("index");
+    const wanted = terms(query, meta);
+    if (!wanted.length) return { terms: [], hits: [] };
+    const shardsPerTerm = await Promise.all(wanted.map((term) =>
+      Promise.all(shardsFor(term, meta).map((key) => load(`w/${fileName(key)}`)))));
+    const fields = wanted.map((term, i) => bestFields(term, shardsPerTerm[i], meta.docs));
+    const hits = [];
+    for (let id = 0; id < meta.docs; id++) {
+      let score = 0;
+      for (const best of fields) {
+        if (best[id] === NONE) { score = -1; break; }
+        score += WEIGHT[best[id]];
+      }
+      if (score >= 0) hits.push({ id, score, where: fields[0][id] });
+    }
+    hits.sort((a, b) => b.score - a.score || a.id - b.id);
+    return { terms: wanted, hits };
+  };
 
   // -- showing results ---------------------------------------------------------------------------
-  function href(path) {
-    return root + path + (onDisk && (path === "" || path.slice(-1) === "/") ? "index.html" : "");
-  }
+  const href = (path) => root + path + (onDisk && (path === "" || path.endsWith("/")) ? "index.html" : "");
 
-  function escape(text) {
-    return text.replace(/[&<>"]/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]; });
-  }
+  const element = (tag, text, attributes = {}) => {
+    const el = document.createElement(tag);
+    if (text) el.textContent = text;
+    for (const [name, value] of Object.entries(attributes)) el.setAttribute(name, value);
+    return el;
+  };
 
-  // Where a term starts a word in `text`, or -1.
-  function wordStart(lower, term) {
-    for (var at = lower.indexOf(term); at >= 0; at = lower.indexOf(term, at + 1)) {
+  // Where a term starts a word in `lower`, or -1.
+  const wordStart = (lower, term) => {
+    for (let at = lower.indexOf(term); at >= 0; at = lower.indexOf(term, at + 1)) {
       if (at === 0 || !WORD_CHAR.test(lower.charAt(at - 1))) return at;
     }
     return -1;
-  }
+  };
 
-  function snippet(doc, where, wanted) {
-    var field = where === 0 ? (doc.s || doc.x || "") : where === 1 ? doc.s : doc.x;
-    var lower = field.toLowerCase(), at = -1, term = "";
-    for (var i = 0; i < wanted.length && at < 0; i++) { term = wanted[i]; at = wordStart(lower, term); }
-    if (at < 0) return escape(field.slice(0, 160)) + (field.length > 160 ? "…" : "");
-    var start = Math.max(0, at - 70), end = Math.min(field.length, at + term.length + 90);
-    return (start ? "…" : "") + escape(field.slice(start, at)) + "<mark>" + escape(field.slice(at, at + term.length)) +
-      "</mark>" + escape(field.slice(at + term.length, end)) + (end < field.length ? "…" : "");
-  }
+  // The text around the first term found in the field that matched, with that term marked.
+  const snippet = (doc, where, wanted) => {
+    const field = where === 0 ? (doc.s || doc.x || "") : where === 1 ? doc.s : doc.x;
+    const lower = field.toLowerCase();
+    let at = -1, term = "";
+    for (const t of wanted) {
+      term = t;
+      at = wordStart(lower, term);
+      if (at >= 0) break;
+    }
+    const p = document.createElement("p");
+    if (at < 0) {
+      p.append(field.slice(0, 160) + (field.length > 160 ? "…" : ""));
+      return p;
+    }
+    const start = Math.max(0, at - 70), end = Math.min(field.length, at + term.length + 90);
+    p.append(
+      (start ? "…" : "") + field.slice(start, at),
+      element("mark", field.slice(at, at + term.length)),
+      field.slice(at + term.length, end) + (end < field.length ? "…" : ""),
+    );
+    return p;
+  };
 
-  function item(index, hit, doc, wanted) {
-    return '<li id="result-' + index + '"><a href="' + escape(href(doc.u)) + '">' + escape(doc.t) + '</a> <span class="where">' +
-      KINDS[doc.k] + " · matched in " + WHERE[hit.where] + "</span><p>" + snippet(doc, hit.where, wanted) + "</p></li>";
-  }
+  const item = (index, hit, doc, wanted) => {
+    const li = element("li", "", { id: `result-${index}` });
+    li.append(
+      element("a", doc.t, { href: href(doc.u) }),
+      " ",
+      element("span", `${KINDS[doc.k]} · matched in ${WHERE[hit.where]}`, { class: "where" }),
+      snippet(doc, hit.where, wanted),
+    );
+    return li;
+  };
 
-  var active = -1, shown = 0, current = null, generation = 0;
+  let active = -1, shown = 0, current = null, generation = 0;
 
-  function select(index) {
-    var items = list.querySelectorAll("li");
+  const select = (index) => {
+    const items = list.querySelectorAll("li");
     if (!items.length) { active = -1; return; }
     active = Math.max(0, Math.min(index, items.length - 1));
-    for (var i = 0; i < items.length; i++) {
-      var on = i === active;
-      items[i].classList.toggle("active", on);
-      var a = items[i].querySelector("a");
-      if (on) a.setAttribute("aria-current", "true"); else a.removeAttribute("aria-current");
-    }
-    items[active].scrollIntoView({ block: "nearest" });
-    if (index !== 0 || active !== 0) status.textContent = (active + 1) + " of " + current.hits.length + ": " + items[active].querySelector("a").textContent;
-  }
-
-  function count(n) { return n + (n === 1 ? " result" : " results"); }
-
-  // The next page of results as HTML; the exact title goes first among those on the first page.
-  function nextPage(result, from, query) {
-    var page = result.hits.slice(from, from + PAGE);
-    return Promise.all(page.map(function (hit) { return load("d/" + hit.id); })).then(function (docs) {
-      var rows = page.map(function (hit, i) { return { hit: hit, doc: docs[i] }; });
-      if (!from) {
-        var exact = query.trim().toLowerCase();
-        rows.sort(function (a, b) { return (b.doc.t.toLowerCase() === exact) - (a.doc.t.toLowerCase() === exact); });
-      }
-      return { count: rows.length, html: rows.map(function (row, i) { return item(from + i, row.hit, row.doc, result.terms); }).join("") };
+    items.forEach((li, i) => {
+      const on = i === active;
+      li.classList.toggle("active", on);
+      const a = li.querySelector("a");
+      if (on) a.setAttribute("aria-current", "true");
+      else a.removeAttribute("aria-current");
     });
-  }
+    items[active].scrollIntoView({ block: "nearest" });
+    if (index !== 0 || active !== 0) {
+      status.textContent = `${active + 1} of ${current.hits.length}: ${items[active].querySelector("a").textContent}`;
+    }
+  };
 
-  function report() {
-    var total = current.hits.length;
-    status.textContent = count(total) + (total > shown ? " (showing " + shown + ")" : "");
+  const count = (n) => `${n} ${n === 1 ? "result" : "results"}`;
+
+  // The next page of results as list items; the exact title goes first among those on the first page.
+  const nextPage = async (result, from, query) => {
+    const page = result.hits.slice(from, from + PAGE);
+    const docs = await Promise.all(page.map((hit) => load(`d/${hit.id}`)));
+    const rows = page.map((hit, i) => ({ hit, doc: docs[i] }));
+    if (!from) {
+      const exact = query.trim().toLowerCase();
+      rows.sort((a, b) => (b.doc.t.toLowerCase() === exact) - (a.doc.t.toLowerCase() === exact));
+    }
+    return rows.map((row, i) => item(from + i, row.hit, row.doc, result.terms));
+  };
+
+  const report = () => {
+    const total = current.hits.length;
+    status.textContent = count(total) + (total > shown ? ` (showing ${shown})` : "");
     if (more) more.hidden = shown >= total;
-  }
+  };
 
   // Results replace the old ones only once they are ready, so the list never flickers empty.
-  function show(query) {
-    var mine = ++generation;
-    rank(query).then(function (result) {
+  const show = async (query) => {
+    const mine = ++generation;
+    try {
+      const result = await rank(query);
       if (mine !== generation) return;
-      if (!result.terms.length) return { result: result, page: { count: 0, html: "" } };
-      return nextPage(result, 0, query).then(function (page) { return { result: result, page: page }; });
-    }).then(function (ready) {
-      if (!ready || mine !== generation) return;
-      current = ready.result; shown = ready.page.count; active = -1;
-      list.innerHTML = ready.page.html;
+      const items = result.terms.length ? await nextPage(result, 0, query) : [];
+      if (mine !== generation) return;
+      current = result;
+      shown = items.length;
+      active = -1;
+      list.replaceChildren(...items);
       if (more) more.hidden = true;
       if (!query.trim()) status.textContent = "Type to search.";
       else if (!current.terms.length) status.textContent = "Only very common words: add another word.";
-      else { report(); if (shown) select(0); }
-    }).catch(function (error) {
-      if (mine === generation) status.textContent = "The search index could not be loaded (" + error.message + ").";
-    });
-  }
-
-  if (more) {
-    more.addEventListener("click", function () {
-      var mine = generation, first = shown;
-      nextPage(current, first, box.value).then(function (page) {
-        if (mine !== generation) return;
-        list.insertAdjacentHTML("beforeend", page.html);
-        shown += page.count;
+      else {
         report();
-        select(first);
-        list.querySelectorAll("li a")[active].focus();
-      });
-    });
-  }
-  box.addEventListener("input", function () {
-    show(box.value);
-    try { history.replaceState(null, "", "?q=" + encodeURIComponent(box.value)); } catch (e) { /* file:// may refuse */ }
+        if (shown) select(0);
+      }
+    } catch (error) {
+      if (mine === generation) status.textContent = `The search index could not be loaded (${error.message}).`;
+    }
+  };
+
+  more?.addEventListener("click", async () => {
+    const mine = generation, first = shown;
+    const items = await nextPage(current, first, box.value);
+    if (mine !== generation) return;
+    list.append(...items);
+    shown += items.length;
+    report();
+    select(first);
+    list.querySelectorAll("li a")[active].focus();
   });
-  box.addEventListener("keydown", function (event) {
+  box.addEventListener("input", () => {
+    show(box.value);
+    try { history.replaceState(null, "", `?q=${encodeURIComponent(box.value)}`); } catch { /* file:// may refuse */ }
+  });
+  box.addEventListener("keydown", (event) => {
     if (event.key === "ArrowDown") { event.preventDefault(); select(active + 1); }
     else if (event.key === "ArrowUp") { event.preventDefault(); select(active - 1); }
     else if (event.key === "Enter") {
-      var link = active >= 0 && list.querySelectorAll("li a")[active];
+      const link = active >= 0 && list.querySelectorAll("li a")[active];
       event.preventDefault();
       if (link) location.href = link.href;
     }
   });
-  var initial = new URLSearchParams(location.search).get("q") || "";
+  const initial = new URLSearchParams(location.search).get("q") || "";
   box.value = initial;
   show(initial);
   box.focus();

@@ -313,6 +313,38 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 GRAPH = "document.querySelector('.graph-large')"
 
+# Where a node is on the screen, worked out as any script on the page could: its position in
+# graph/data.js (window.LLMNOTES_GRAPH) through the view the frame publishes (data-view="s x y").
+ON_SCREEN = """([kind, id]) => {
+  const data = window.LLMNOTES_GRAPH, frame = document.querySelector('.graph-large');
+  const j = data.id.findIndex((value, i) => value === id && data.kinds[data.k[i]] === kind);
+  const [s, x, y] = frame.dataset.view.split(' ').map(Number);
+  const box = frame.querySelector('canvas').getBoundingClientRect();
+  return {x: box.left + data.x[j] * s + x, y: box.top + data.y[j] * s + y};
+}"""
+
+
+def on_screen(page, kind: str, id: str) -> dict[str, float]:
+    return page.evaluate(ON_SCREEN, [kind, id])
+
+
+def view(page) -> list[float]:
+    """The canvas's view as [scale, x, y], from the frame's data-view."""
+    return [float(v) for v in page.get_attribute(".graph-large", "data-view").split()]
+
+
+def zoom_in_on(page, kind: str, id: str, scale: float) -> None:
+    """Wheel over a node, as a reader would, until the view is at least `scale`."""
+    for _ in range(20):
+        if view(page)[0] >= scale:
+            break
+        spot = on_screen(page, kind, id)
+        page.mouse.move(spot["x"], spot["y"])
+        page.mouse.wheel(0, -240)
+        page.wait_for_timeout(30)
+    assert view(page)[0] >= scale
+    page.wait_for_timeout(300)  # the zoom settles, the full picture is drawn
+
 
 def test_a_large_graph_is_drawn_on_a_canvas_and_a_click_opens_a_note(page, large_site: Path) -> None:
     page.goto((large_site / "graph" / "index.html").as_uri())
@@ -323,17 +355,12 @@ def test_a_large_graph_is_drawn_on_a_canvas_and_a_click_opens_a_note(page, large
     shot(page, "graph-canvas")
     # Zoom in on one note with the wheel: resources appear, and hovering the note lights its neighbours.
     page.locator(".graph-large").scroll_into_view_if_needed()
-    target = page.evaluate(GRAPH + ".graphView.find('note', 'note-00007')")
-    for _ in range(12):
-        spot = page.evaluate(f"{GRAPH}.graphView.at({target})")
-        page.mouse.move(spot["x"], spot["y"])
-        page.mouse.wheel(0, -240)
-        page.wait_for_timeout(30)
-    page.wait_for_timeout(300)  # the zoom settles, the full picture is drawn
-    spot = page.evaluate(f"{GRAPH}.graphView.at({target})")
+    zoom_in_on(page, "note", "note-00007", 4)
+    spot = on_screen(page, "note", "note-00007")
     page.mouse.move(spot["x"] + 1, spot["y"])
-    page.wait_for_function(GRAPH + ".graphView.hovered() === 'note:note-00007'")
+    page.wait_for_function(GRAPH + ".dataset.hovered === 'note:note-00007'")
     assert page.locator(".graph-tip").inner_text().startswith("Note 7:")
+    assert page.locator(".graph-large [role=status]").text_content().startswith("Note 7:")  # read out, too
     shot(page, "graph-canvas-hover")
     page.mouse.click(spot["x"], spot["y"])
     page.wait_for_url("**/notes/note-00007/index.html")
@@ -351,15 +378,28 @@ def test_the_canvas_follows_the_theme_and_keys_move_it(page, large_site: Path) -
     dark = page.evaluate(corner)
     assert sum(dark) < sum(light) - 300  # the background is redrawn dark
     page.focus(".graph-large")
-    before = page.evaluate(f"{GRAPH}.graphView.at(0)")
+    before = view(page)
     page.keyboard.press("ArrowLeft")
+    assert view(page)[1] > before[1]  # the picture moved right: the view looks further left
     page.keyboard.press("+")
-    after = page.evaluate(f"{GRAPH}.graphView.at(0)")
-    assert after != before
+    assert view(page)[0] > before[0]
+    page.keyboard.press("0")
+    assert view(page) == before
     # The node at the centre of the view is the keyboard's pointer: + keeps it there, Enter opens it.
-    page.evaluate(f"{GRAPH}.graphView.zoomTo({GRAPH}.graphView.find('note', 'note-00003'), 1.5)")
+    # Zoom in on a note, drag it to the middle, take the mouse away, then only keys.
+    page.locator(".graph-large").scroll_into_view_if_needed()
+    zoom_in_on(page, "note", "note-00003", 1.5)
+    spot = on_screen(page, "note", "note-00003")
+    box = page.locator(".graph-large canvas").bounding_box()
+    page.mouse.move(spot["x"], spot["y"])
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()  # a drag, not a click: the page stays
+    page.mouse.move(0, 0)
+    page.wait_for_function(GRAPH + ".dataset.hovered === undefined")
+    page.focus(".graph-large")
     page.keyboard.press("+")
-    page.wait_for_function(GRAPH + ".graphView.hovered() === 'note:note-00003'")
+    page.wait_for_function(GRAPH + ".dataset.hovered === 'note:note-00003'")
     page.keyboard.press("Enter")
     page.wait_for_url("**/notes/note-00003/index.html")
     assert page.errors == []
