@@ -68,6 +68,9 @@ class Config:
 def check_base_url(value: str, where: str) -> str:
     """An absolute http(s) URL or a path starting with '/', always ending with '/'."""
     value = value.strip()
+    bad = next((c for c in value if c.isspace() or not c.isprintable() or c in '"<>\\^`{|}'), None)
+    if bad is not None:
+        raise ConfigError(f"{where}: error: base URL {value!r} contains {bad!r}, which a URL cannot hold unencoded")
     if value.startswith("/") and not value.startswith("//"):
         return value.rstrip("/") + "/"
     parts = urlsplit(value)
@@ -119,11 +122,15 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
     table_name: str | None = None
     if path.name == "pyproject.toml":
         table_name = "tool.llmnotes"
-        settings = data.get("tool", {}).get("llmnotes")
+        tool = data.get("tool", {})
+        settings = tool.get("llmnotes") if isinstance(tool, dict) else None
         if settings is None:
             if explicit is not None:
                 raise ConfigError(f"{shown}: error: no [tool.llmnotes] table")
             return Config(root=path.parent.resolve())
+        if not isinstance(settings, dict):
+            line, col = _key_position(text, "llmnotes", "tool")
+            raise ConfigError(f"{shown}:{line}:{col}: error: 'tool.llmnotes' must be a table ([tool.llmnotes]), not {type(settings).__name__}")
     else:
         settings = data
     return _from_table(settings, path, text, table_name)

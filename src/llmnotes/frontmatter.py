@@ -23,6 +23,12 @@ _END = re.compile(r"^(---|\.\.\.)[ \t]*$")
 
 Path_ = tuple[Any, ...]  # a path into the YAML document, e.g. ("links", 0, "url")
 
+# Bounds on what one front-matter block may expand to. Aliases let 400 bytes name billions of values
+# (the "billion laughs"); no hand-written note comes near these.
+MAX_VALUES = 20_000  # keys, items and scalars, counting every expansion of an alias
+MAX_DEPTH = 32  # nested lists and mappings
+_PLAIN_TAGS = frozenset({"tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"})
+
 
 class FrontMatterError(Exception):
     """Raised inside this module only; callers get (line, col, message) diagnostics."""
@@ -95,16 +101,10 @@ def parse(yaml_text: str, first_line: int) -> Document:
         if not isinstance(node, yaml.MappingNode):
             line, col = _mark(node.start_mark, offset)
             raise FrontMatterError(line, col, "front-matter must be a mapping of keys to values (`title: ...`)")
-        values: dict[Path_, tuple[int, int]] = {}
-        keys: dict[Path_, tuple[int, int]] = {}
-        dates: list[Any] = []
-        _index(node, (), values, keys, offset, dates)
-        for date_node in dates:  # YAML takes 2023-13-45 for a date, then cannot build it
-            try:
-                loader.construct_yaml_timestamp(date_node)
-            except ValueError as exc:
-                line, col = _mark(date_node.start_mark, offset)
-                raise FrontMatterError(line, col, f"'{date_node.value}' is not a real date ({exc})") from None
+        index = _Index(offset)
+        index.walk(node, (), 0)
+        for typed in index.typed:  # YAML takes 2023-13-45 for a date, or `!!bool maybe`, then cannot build it
+            _construct_scalar(loader, typed, offset)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -115,31 +115,62 @@ def parse(yaml_text: str, first_line: int) -> Document:
         raise FrontMatterError(first_line, 1, f"invalid YAML: {exc}") from None
     except ValueError as exc:  # a value YAML recognised but cannot build, e.g. `date: 2023-02-30`
         raise FrontMatterError(first_line, 1, f"invalid YAML value: {exc}") from None
+    except RecursionError:  # the pure-Python parser, before `_Index` could count the depth
+        raise FrontMatterError(first_line, 1, f"YAML nested too deeply (more than {MAX_DEPTH} levels)") from None
     finally:
         loader.dispose()
-    return Document(data=data, values=values, keys=keys)
+    return Document(data=data, values=index.values, keys=index.keys)
 
 
 def _mark(mark: Any, offset: int) -> tuple[int, int]:
     return mark.line + 1 + offset, mark.column + 1
 
 
-def _index(node: Any, path: Path_, values: dict[Path_, tuple[int, int]], keys: dict[Path_, tuple[int, int]], offset: int, dates: list[Any]) -> None:
-    """Record the position of every key and value, refuse duplicate keys, collect dates."""
-    values[path] = _mark(node.start_mark, offset)
-    if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
-        dates.append(node)
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[Any, tuple[int, int]] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else repr(key_node.value)
-            here = _mark(key_node.start_mark, offset)
-            if key in seen:
-                first = seen[key][0]
-                raise FrontMatterError(*here, f"duplicate key '{key}' (first written on line {first})")
-            seen[key] = here
-            keys[path + (key,)] = here
-            _index(value_node, path + (key,), values, keys, offset, dates)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _index(item, path + (i,), values, keys, offset, dates)
+def _construct_scalar(loader: Any, node: Any, offset: int) -> None:
+    """Build one typed scalar now, so that a value YAML cannot build is reported where it is."""
+    try:
+        loader.construct_object(node)
+    except (ValueError, TypeError, AttributeError, KeyError, OverflowError, yaml.YAMLError) as exc:
+        line, col = _mark(node.start_mark, offset)
+        kind = node.tag.rsplit(":", 1)[-1]
+        if kind == "timestamp":
+            detail = f" ({exc})" if isinstance(exc, ValueError) else ""
+            raise FrontMatterError(line, col, f"'{node.value}' is not a real date{detail}") from None
+        raise FrontMatterError(line, col, f"'{node.value}' is not a valid {kind} value") from None
+
+
+class _Index:
+    """Records the position of every key and value, refuses duplicate keys, and collects typed
+    scalars; counts every value it visits, an alias's once per use, so a document that would
+    expand beyond `MAX_VALUES` or nest beyond `MAX_DEPTH` stops here, in microseconds."""
+
+    def __init__(self, offset: int) -> None:
+        self.offset = offset
+        self.values: dict[Path_, tuple[int, int]] = {}
+        self.keys: dict[Path_, tuple[int, int]] = {}
+        self.typed: list[Any] = []
+        self.count = 0
+
+    def walk(self, node: Any, path: Path_, depth: int) -> None:
+        here = _mark(node.start_mark, self.offset)
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise FrontMatterError(*here, f"front-matter too large: more than {MAX_VALUES:,} values once aliases are expanded")
+        if depth > MAX_DEPTH:
+            raise FrontMatterError(*here, f"YAML nested too deeply (more than {MAX_DEPTH} levels)")
+        self.values.setdefault(path, here)
+        if isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+            self.typed.append(node)
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, tuple[int, int]] = {}
+            for key_node, value_node in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else repr(key_node.value)
+                at = _mark(key_node.start_mark, self.offset)
+                if key in seen:
+                    raise FrontMatterError(*at, f"duplicate key '{key}' (first written on line {seen[key][0]})")
+                seen[key] = at
+                self.keys.setdefault(path + (key,), at)
+                self.walk(value_node, path + (key,), depth + 1)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self.walk(item, path + (i,), depth + 1)

@@ -19,6 +19,7 @@ from llmnotes.model import Asset, Note, Place, SourceFile, Topic
 
 NOTE_SUFFIXES = (".md", ".markdown")
 TOPICS_FILE = "topics.yaml"
+MAX_TOPIC_DEPTH = 12  # topics nest at most this deep: a tree a reader can follow, a page a browser can show
 PARALLEL_FROM = 64  # below this many notes, starting worker processes costs more than it saves
 
 
@@ -156,24 +157,38 @@ def load_topics(notes_dir: Path) -> tuple[dict[str, Topic], list[Diagnostic]]:
     for slug, topic in topics.items():
         if topic.parent is not None and topic.parent not in topics:
             v.error((slug, "parent"), f"topic '{slug}' has unknown parent '{topic.parent}'")
-    v.diagnostics += _parent_cycles(topics, places)
+    v.diagnostics += _parent_problems(topics, places)
     return topics, v.diagnostics
 
 
-def _parent_cycles(topics: dict[str, Topic], places: dict[str, Place]) -> list[Diagnostic]:
+def _parent_problems(topics: dict[str, Topic], places: dict[str, Place]) -> list[Diagnostic]:
+    """Cycles among topic parents (reported at each topic on one), and chains deeper than
+    `MAX_TOPIC_DEPTH` (reported once, at the first topic too deep). Linear: each topic's depth is
+    worked out once."""
     problems = []
-    for slug in topics:
-        seen = [slug]
-        parent = topics[slug].parent
-        while parent in topics:
-            if parent == slug:
-                p = places[slug]
-                problems.append(Diagnostic(p.path, p.line, p.col, f"topic parents form a cycle: {' → '.join(seen + [slug])}"))
-                break
-            if parent in seen:
-                break
-            seen.append(parent)
-            parent = topics[parent].parent
+    depth: dict[str, int] = {}
+    for start in topics:
+        chain: list[str] = []
+        slug: str | None = start
+        while slug in topics and slug not in depth and slug not in chain:
+            chain.append(slug)
+            slug = topics[slug].parent
+        if slug in chain:
+            cycle = chain[chain.index(slug) :]
+            for member in cycle:
+                at = cycle.index(member)
+                ring = cycle[at:] + cycle[:at]
+                p = places[member]
+                problems.append(Diagnostic(p.path, p.line, p.col, f"topic parents form a cycle: {' → '.join(ring + [member])}"))
+                depth[member] = 0
+            chain = chain[: chain.index(slug)]
+        below = depth.get(slug, 0) if slug is not None else 0
+        for member in reversed(chain):
+            below += 1
+            depth[member] = below
+            if below == MAX_TOPIC_DEPTH + 1:
+                p = places[member]
+                problems.append(Diagnostic(p.path, p.line, p.col, f"topic '{member}' is nested {below} levels deep; topics nest at most {MAX_TOPIC_DEPTH} levels"))
     return problems
 
 

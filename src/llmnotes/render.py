@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from llmnotes import graphview, markdown, urls
@@ -70,7 +70,8 @@ class Renderer:
         self.urls = urls.Urls(ctx.config.base_url)
         self.env = Environment(
             loader=ChoiceLoader([FileSystemLoader(str(d)) for d in ctx.template_dirs if d.is_dir()]),
-            autoescape=True,
+            # HTML and XML escaped; plain-text outputs (robots.txt) are not HTML, so `&` stays `&`
+            autoescape=select_autoescape(enabled_extensions=("html", "xml"), disabled_extensions=("txt",), default=True),
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,

@@ -19,6 +19,14 @@ from llmnotes.model import KINDS, STATUSES, LinkEntry, Place
 
 SLUG_SEGMENT = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _WHITESPACE = re.compile(r"\s")
+# Characters no page or feed can carry: C0 controls but tab and line ends, DEL, C1, non-characters.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def control_problem(value: str) -> str | None:
+    """Why `value` cannot be published as text, or None."""
+    found = _CONTROL.search(value)
+    return None if found is None else f"control character U+{ord(found.group()):04X} cannot be shown on a page or in the feed"
 
 NOTE_KEYS = ("title", "summary", "topics", "date", "updated", "draft", "after", "links")
 LINK_KEYS = ("url", "title", "kind", "authors", "year", "note", "discussion", "status")
@@ -87,6 +95,10 @@ class Validator:
         if required and not value.strip():
             self.error(base + (key,), f"'{key}' must not be empty")
             return None
+        problem = control_problem(value)
+        if problem:
+            self.error(base + (key,), f"'{key}': {problem}")
+            return None
         return value.strip()
 
     def string_list(self, mapping: dict[str, Any], key: str, base: Path_) -> list[tuple[str, Place]]:
@@ -101,6 +113,10 @@ class Validator:
             for i, item in enumerate(value):
                 if not isinstance(item, str) or not item.strip():
                     self.error(base + (key, i), f"items of '{key}' must be non-empty text, not {_describe(item)}")
+                    continue
+                problem = control_problem(item)
+                if problem:
+                    self.error(base + (key, i), f"'{key}': {problem}")
                     continue
                 items.append((item.strip(), self.place(base + (key, i))))
         else:
