@@ -457,3 +457,20 @@ def test_no_layout_shift_when_scripts_load(browser, server) -> None:
         assert shift < 0.01, f"{path or 'home'} shifted by {shift}"  # 0.1 is where "needs improvement" starts
     assert page.locator(".theme-toggle").is_visible()
     context.close()
+
+
+def test_search_finds_words_that_are_names_of_object_properties(browser, tmp_path: Path) -> None:
+    """`__proto__`, `constructor`, `toString`: words like any other, not holes in an object used as a map."""
+    site = tmp_path / "proto"
+    (site / "notes").mkdir(parents=True)
+    (site / "notes" / "objects.md").write_text("---\ntitle: Prototype chains\nsummary: About __proto__ and the constructor property.\n---\nEvery object has toString.\n")
+    (site / "notes" / "other.md").write_text("---\ntitle: Something else\n---\nNothing to see.\n")
+    result = run_cli("build", cwd=site)
+    assert result.returncode == 0, result.stderr
+    context = browser.new_context()
+    page = context.new_page()
+    for word in ("__proto__", "constructor", "tostring"):
+        page.goto((site / "build" / "search" / "index.html").as_uri() + f"?q={word}")
+        page.wait_for_function("document.querySelector('#search-status').textContent.includes('result')")
+        assert page.locator("#search-results li a").first.inner_text() == "Prototype chains", word
+    context.close()

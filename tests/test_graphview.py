@@ -8,10 +8,9 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from test_graph import link, note, site_of
-
 from llmnotes import graphview
 from llmnotes.emit import Context
+from test_graph import link, note, site_of
 
 
 def _site(tmp_path: Path):

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from llmnotes import __version__
 from llmnotes.config import ConfigError, load_config, resolve
@@ -39,6 +39,13 @@ def print_diagnostics(diagnostics: list[Diagnostic], stream: TextIO = sys.stderr
             code = "31" if d.severity is Severity.ERROR else "33"
             text = text.replace(f": {d.severity.value}: ", f": \033[{code}m{d.severity.value}\033[0m: ", 1)
         print(text, file=stream)
+
+
+# Commands defined in their own modules: each function adds one subparser to `commands` and sets
+# `run` (a function of the parsed arguments returning an ExitCode) with `set_defaults(run=...)`.
+if TYPE_CHECKING:
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]  # argparse exports no public name for it
+COMMANDS: list[Callable[[Subparsers], None]] = []
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -93,6 +100,10 @@ def _parser() -> argparse.ArgumentParser:
     links.add_argument("--fragments", action="store_true", default=None, help="check that #fragments exist in external HTML pages")
     links.add_argument("--strict", action="store_true", help="fail on blocked links too (401, 403, 429, bot challenges)")
     links.add_argument("--fix", action="store_true", help="rewrite permanently redirected URLs in the notes")
+    build.set_defaults(run=run_build)
+    links.set_defaults(run=run_check_links)
+    for add_command in COMMANDS:
+        add_command(commands)
     return parser
 
 
@@ -232,14 +243,10 @@ def run_check_links(args: argparse.Namespace) -> ExitCode:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if args.command == "build":
-            return int(run_build(args))
-        if args.command == "check-links":
-            return int(run_check_links(args))
+        return int(args.run(args))
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return int(ExitCode.USAGE)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
-    return int(ExitCode.USAGE)

@@ -30,6 +30,7 @@ FOLDER = urls.SEARCH_INDEX
 SHARD_BYTES = 48_000  # a word shard larger than this is split by a longer prefix
 FIRST_KEY, LAST_KEY = 2, 6
 WORD = re.compile(r"\w+")
+_PROTO_KEY = re.compile(r'(?<!\\)"__proto__":')
 STOP_WORDS = frozenset(
     "a an and are as at be but by for from has have in into is it its of on or so than that the their "
     "then there these this to was were which with".split()
@@ -79,8 +80,12 @@ def _encode(entry: list[list[int]]) -> list[list[int]]:
 
 
 def script_json(data: object) -> str:
-    """JSON for a script file; `</` escaped so no text can close a script element."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    """JSON for a script file, read by the browser as a JavaScript literal: `</` escaped so no
+    text can close a script element, and a `"__proto__"` key written as a computed key, which a
+    literal keeps as its own property (a plain `"__proto__":` would set the object's prototype,
+    and the word would vanish from the index). Unescaped `"…":` is always a key in JSON."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    return _PROTO_KEY.sub('["__proto__"]:', text)
 
 
 def shards(index: dict[str, list[list[int]]]) -> dict[str, dict[str, list[list[int]]]]:
