@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,8 +82,13 @@ def last_broken(config: Config) -> LastBroken:
     return lookup
 
 
-def build_site(config: Config, drafts: bool = False, strict: bool = False) -> BuildResult:
-    """Build the site, or report why not. The output folder is only touched by a good build."""
+class BuildCancelled(Exception):
+    """A newer change made this build pointless (`serve`); its staging folder is discarded."""
+
+
+def build_site(config: Config, drafts: bool = False, strict: bool = False, cancelled: Callable[[], bool] | None = None) -> BuildResult:
+    """Build the site, or report why not. The output folder is only touched by a good build.
+    `cancelled` is asked between outputs; when it says yes, the build stops and changes nothing."""
     started = time.perf_counter()
     notes_dir = resolve(config, config.notes)
     out = resolve(config, config.out)
@@ -117,6 +122,8 @@ def build_site(config: Config, drafts: bool = False, strict: bool = False) -> Bu
     try:
         for emitter in EMITTERS:
             for output in emitter(ctx):
+                if cancelled is not None and cancelled():
+                    raise BuildCancelled
                 pages += _write(staging, output)
         staging.commit()
     except BaseException:

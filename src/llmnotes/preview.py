@@ -1,0 +1,249 @@
+"""The preview behind `llmnotes serve`: build, serve, watch, rebuild, reload.
+
+One asyncio program with three parts:
+
+- a web server (aiohttp, already the project's HTTP library) that serves the last good build from
+  `.llmnotes/serve/` under the site's base path, with a small script injected into every HTML page;
+- a watcher (watchfiles) over the notes, the site's templates and static files, the theme and the
+  config file, whose bursts of events are debounced;
+- a builder that rebuilds in a worker thread when something changed. A change that arrives while a
+  build runs cancels it (`build_site(cancelled=...)`), so the preview never lags behind the editor.
+
+Open pages keep a Server-Sent Events connection: after a good build they reload (or, when only
+stylesheets changed, swap them in place); while the notes have errors the last good site stays
+served and each page shows the diagnostics in an overlay, which clears on the next good build.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import json
+import signal
+import sys
+import threading
+import time
+import webbrowser
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from llmnotes import theme
+from llmnotes.build import BuildCancelled, BuildResult, build_site
+from llmnotes.config import Config, ConfigError, resolve
+from llmnotes.diagnostics import Severity
+from llmnotes.exitcodes import ExitCode
+
+EVENTS = "/__llmnotes/events"
+LIVE_SCRIPT = "/__llmnotes/live.js"
+DEBOUNCE_MS = 50  # events closer than this are one change: an editor's save is several events
+_SCRIPT_TAG = f'<script src="{LIVE_SCRIPT}" defer></script>'.encode()
+
+
+@dataclass(frozen=True)
+class Message:
+    """What open pages are told after a build."""
+
+    kind: str  # "reload" | "css" | "errors", and "bye" to close the stream when stopping
+    data: object = None
+
+    def encode(self) -> bytes:
+        return f"event: {self.kind}\ndata: {json.dumps(self.data)}\n\n".encode()
+
+
+class Preview:
+    """The state the server, the watcher and the builder share."""
+
+    def __init__(self, config: Config, drafts: bool) -> None:
+        self.config = config
+        self.drafts = drafts
+        self.out = resolve(config, config.out)
+        self.base_path = urlsplit(config.base_url).path or "/"
+        self.clients: set[asyncio.Queue[Message]] = set()
+        self.errors: list[str] = []  # the diagnostics of the last build, when it failed
+        self.version = 0  # good builds so far; pages use it to bust the stylesheet cache
+
+    # -- building ---------------------------------------------------------------------------
+
+    def build(self, cancel: threading.Event) -> BuildResult | None:
+        """One build, in a worker thread; None when cancelled by a newer change."""
+        try:
+            return build_site(self.config, drafts=self.drafts, cancelled=cancel.is_set)
+        except BuildCancelled:
+            return None
+
+    def report(self, result: BuildResult, seconds: float, changed: set[Path]) -> Message:
+        """Say what happened, in the terminal and to the pages."""
+        for d in result.diagnostics:
+            print(d, file=sys.stderr)
+        if not result.built:
+            self.errors = [str(d) for d in result.diagnostics if d.severity is Severity.ERROR]
+            print(f"serve: {len(self.errors)} error(s); still serving the last good build", file=sys.stderr)
+            return Message("errors", self.errors)
+        self.errors = []
+        self.version += 1
+        print(f"serve: rebuilt {result.pages} pages in {seconds:.2f} s", file=sys.stderr)
+        if changed and all(p.suffix == ".css" for p in changed):
+            return Message("css", {"version": self.version})
+        return Message("reload", {"version": self.version})
+
+    def tell(self, message: Message) -> None:
+        for queue in list(self.clients):
+            queue.put_nowait(message)
+
+    # -- serving -----------------------------------------------------------------------------
+
+    def file_for(self, path: str) -> Path | None:
+        """The built file that answers `path`, or None. Never a file outside the output folder."""
+        if not path.startswith(self.base_path):
+            return None
+        rel = path[len(self.base_path) :]
+        target = (self.out / rel).resolve()
+        root = self.out.resolve()
+        if not target.is_relative_to(root):
+            return None
+        if target.is_dir():
+            target = target / "index.html"
+        return target if target.is_file() else None
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        path = request.path
+        if path == self.base_path.rstrip("/") and path:
+            raise web.HTTPFound(self.base_path)
+        if path.startswith(self.base_path) and not path.endswith("/") and (self.out / path[len(self.base_path) :]).is_dir():
+            raise web.HTTPFound(path + "/")  # relative links need the slash, as a static host adds it
+        target = self.file_for(path)
+        status = 200
+        if target is None:
+            target, status = self.out / "404.html", 404
+            if path == "/" and self.base_path != "/":
+                raise web.HTTPFound(self.base_path)
+            if not target.is_file():
+                return web.Response(status=404, text="not found")
+        if target.suffix != ".html":
+            return web.FileResponse(target, status=status, headers={"Cache-Control": "no-store"})
+        html = target.read_bytes()
+        at = html.rfind(b"</body>")
+        html = html[:at] + _SCRIPT_TAG + html[at:] if at >= 0 else html + _SCRIPT_TAG
+        return web.Response(body=html, status=status, content_type="text/html", charset="utf-8", headers={"Cache-Control": "no-store"})
+
+    async def events(self, request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
+        await response.prepare(request)
+        queue: asyncio.Queue[Message] = asyncio.Queue()
+        self.clients.add(queue)
+        try:
+            if self.errors:
+                await response.write(Message("errors", self.errors).encode())
+            await response.write(b": connected\n\n")
+            while True:
+                message = await queue.get()
+                if message.kind == "bye":  # the server is stopping
+                    break
+                await response.write(message.encode())
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+        finally:
+            self.clients.discard(queue)
+        return response
+
+    async def live_script(self, request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(Path(__file__).parent / "live.js", headers={"Cache-Control": "no-store"})
+
+
+def watched_paths(config: Config) -> list[Path]:
+    """Everything a build reads: notes (and topics.yaml in them), the site's templates and static
+    files, the theme's, and the config file."""
+    theme_templates, theme_static = theme.default_theme()
+    paths = [resolve(config, config.notes), resolve(config, config.templates), resolve(config, config.static), theme_templates, theme_static]
+    if config.source:
+        paths.append(config.root / Path(config.source).name)
+    return [p for p in dict.fromkeys(paths) if p.exists()]
+
+
+async def _changes(paths: list[Path], stop: asyncio.Event, ignore: Path) -> AsyncIterator[set[Path]]:
+    """Debounced sets of changed files, leaving out the preview's own output."""
+    from watchfiles import awatch  # imported here: only `serve` needs it
+
+    async for batch in awatch(*paths, debounce=DEBOUNCE_MS, step=20, stop_event=stop, recursive=True):
+        changed = {Path(p) for _, p in batch}
+        changed = {p for p in changed if not p.resolve().is_relative_to(ignore)}
+        if changed:
+            yield changed
+
+
+async def run(config: Config, drafts: bool, host: str, port: int, open_browser: bool) -> ExitCode:
+    preview = Preview(config, drafts)
+    loop = asyncio.get_running_loop()
+    started = time.perf_counter()
+    first = await loop.run_in_executor(None, preview.build, threading.Event())
+    assert first is not None
+    preview.report(first, time.perf_counter() - started, set())
+    if not first.built and not (preview.out / "index.html").is_file():
+        print("serve: fix the errors above; the preview starts serving once the notes build", file=sys.stderr)
+
+    app = web.Application()
+    app.router.add_get(EVENTS, preview.events)
+    app.router.add_get(LIVE_SCRIPT, preview.live_script)
+    app.router.add_get("/{tail:.*}", preview.handle)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(f"error: port {port} on {host} is already in use; choose another with --port") from None
+        raise ConfigError(f"error: cannot listen on {host}:{port}: {exc.strerror}") from None
+    address = f"http://{host}:{port}{preview.base_path}"
+    print(f"serve: {address} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    if open_browser:
+        webbrowser.open(address)
+
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    pending: asyncio.Queue[set[Path]] = asyncio.Queue()
+    cancel = threading.Event()
+
+    async def watch() -> None:
+        async for changed in _changes(watched_paths(config), stop, preview.out.resolve()):
+            cancel.set()  # a build in progress is now out of date
+            pending.put_nowait(changed)
+
+    async def rebuild() -> None:
+        nonlocal cancel
+        while True:
+            changed = await pending.get()
+            while not pending.empty():  # everything that piled up is one change
+                changed |= pending.get_nowait()
+            cancel = threading.Event()
+            began = time.perf_counter()
+            try:
+                result = await loop.run_in_executor(None, preview.build, cancel)
+            except Exception as exc:  # a template error, say: report it, keep serving
+                preview.errors = [f"error: {exc}"]
+                print(f"serve: build failed: {exc}", file=sys.stderr)
+                preview.tell(Message("errors", preview.errors))
+                continue
+            if result is None:
+                continue  # cancelled: the newer change is already queued
+            preview.tell(preview.report(result, time.perf_counter() - began, changed))
+
+    tasks = [asyncio.create_task(watch()), asyncio.create_task(rebuild())]
+    await stop.wait()
+    print("serve: stopped", file=sys.stderr)
+    for task in tasks:
+        task.cancel()
+    preview.tell(Message("bye"))
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.gather(*tasks)
+    await runner.shutdown()
+    await runner.cleanup()
+    return ExitCode.OK
+
+

@@ -1,0 +1,189 @@
+"""`llmnotes serve`, end to end: a real server in a subprocess, a real browser, real file edits."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import TOPICS, TRANSFORMERS, write_files
+from llmnotes.build import BuildCancelled, build_site
+from llmnotes.config import load_config
+from test_browser import browser, page  # noqa: F401  (fixtures: Debian's Chromium through Playwright)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Serving:
+    """`llmnotes serve` running in a subprocess on a site folder; stderr collected as it comes."""
+
+    def __init__(self, root: Path, *args: str) -> None:
+        self.root, self.port = root, _free_port()
+        env = {**os.environ, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "llmnotes", "serve", "--port", str(self.port), *args],
+            cwd=root, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+        )
+        self.lines: list[str] = []
+        self.wait_for("serve: http://")
+
+    def wait_for(self, text: str, timeout: float = 20) -> str:
+        deadline = time.monotonic() + timeout
+        assert self.process.stderr is not None
+        while time.monotonic() < deadline:
+            line = self.process.stderr.readline()
+            if not line:
+                break
+            self.lines.append(line)
+            if text in line:
+                return line
+        raise AssertionError(f"never saw {text!r}; stderr so far:\n{''.join(self.lines)}")
+
+    def url(self, path: str = "") -> str:
+        return f"http://127.0.0.1:{self.port}/{path}"
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=20)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    root = tmp_path / "site"
+    write_files(root, {
+        "notes/topics.yaml": TOPICS,
+        "notes/transformers.md": TRANSFORMERS.replace("![diagram](diagram.png)", "").replace("[[scaling]] next, or [[scaling#chinchilla|the Chinchilla part]]", "on"),
+        "static/style.css": "body { color: rgb(1, 2, 3); }\n",
+    })
+    return root
+
+
+@pytest.fixture
+def serving(site: Path) -> Iterator[Serving]:
+    server = Serving(site)
+    yield server
+    if server.process.poll() is None:
+        server.stop()
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    path.write_text(path.read_text().replace(old, new))
+
+
+def test_an_edit_reloads_the_page_and_errors_show_then_clear(serving: Serving, site: Path, page) -> None:  # noqa: F811
+    note = site / "notes" / "transformers.md"
+    page.goto(serving.url("notes/transformers/"))
+    assert page.locator("h1").first.inner_text() == "The transformer"
+    page.wait_for_function("document.readyState === 'complete'")
+    time.sleep(0.3)  # the event stream connects
+
+    _edit(note, "title: The transformer", "title: The transformer, edited")
+    page.wait_for_function("document.querySelector('h1').textContent === 'The transformer, edited'", timeout=10_000)
+
+    _edit(note, "title: The transformer, edited", "title: [unclosed")
+    overlay = page.locator("#llmnotes-errors")
+    overlay.wait_for(timeout=10_000)
+    assert "notes/transformers.md:3:8: error: invalid YAML" in overlay.inner_text() and overlay.get_attribute("role") == "alert"
+    assert page.locator("h1").first.inner_text() == "The transformer, edited"  # the last good build, still served
+    assert "error" in serving.wait_for("still serving the last good build")
+
+    page.reload()  # a page opened while the notes are broken shows the errors at once
+    overlay.wait_for(timeout=10_000)
+
+    _edit(note, "title: [unclosed", "title: The transformer, fixed")
+    page.wait_for_function("document.querySelector('h1').textContent === 'The transformer, fixed'", timeout=10_000)
+    assert page.locator("#llmnotes-errors").count() == 0
+    assert page.errors == []
+
+
+def test_a_stylesheet_change_is_swapped_in_without_a_reload(serving: Serving, site: Path, page) -> None:  # noqa: F811
+    page.goto(serving.url("notes/transformers/"))
+    time.sleep(0.3)
+    page.evaluate("window.stillHere = true")
+    assert page.evaluate("getComputedStyle(document.body).color") == "rgb(1, 2, 3)"
+    (site / "static" / "style.css").write_text("body { color: rgb(4, 5, 6); }\n")
+    page.wait_for_function("getComputedStyle(document.body).color === 'rgb(4, 5, 6)'", timeout=10_000)
+    assert page.evaluate("window.stillHere") is True  # no reload
+
+
+def test_unknown_pages_get_the_404_page_and_folders_their_slash(serving: Serving) -> None:
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(serving.url("no/such/page/"))
+    assert missing.value.code == 404 and "Page not found" in missing.value.read().decode()
+    with urllib.request.urlopen(serving.url("notes/transformers")) as redirected:  # urllib follows the 302
+        assert redirected.url.endswith("/notes/transformers/")
+    with urllib.request.urlopen(serving.url("static/style.css")) as css:
+        assert b"__llmnotes" not in css.read()  # only HTML gets the script
+    with pytest.raises(urllib.error.HTTPError):
+        urllib.request.urlopen(serving.url("../../etc/passwd"))
+
+
+def test_a_subpath_site_is_served_under_its_path(site: Path) -> None:
+    (site / "llmnotes.toml").write_text('base_url = "https://example.org/sub/"\n')
+    server = Serving(site)
+    try:
+        assert server.lines[-1].strip().endswith(f":{server.port}/sub/ (Ctrl-C to stop)")
+        with urllib.request.urlopen(server.url("")) as home:  # / redirects to the site's path
+            assert home.url.endswith("/sub/")
+            html = home.read().decode()
+        assert 'href="notes/transformers/"' in html and "/__llmnotes/live.js" in html
+        with urllib.request.urlopen(server.url("sub/notes/transformers/")) as note:
+            assert note.status == 200
+    finally:
+        assert server.stop() == 0
+
+
+def test_ctrl_c_exits_cleanly_and_a_busy_port_is_exit_2(serving: Serving, site: Path) -> None:
+    busy = subprocess.run(
+        [sys.executable, "-m", "llmnotes", "serve", "--port", str(serving.port)], cwd=site, capture_output=True, text=True, timeout=60
+    )
+    assert busy.returncode == 2
+    assert f"port {serving.port} on 127.0.0.1 is already in use" in busy.stderr and "Traceback" not in busy.stderr
+    assert serving.stop() == 0
+    rest = serving.process.stderr.read() if serving.process.stderr else ""
+    assert "serve: stopped" in rest and "Traceback" not in rest
+
+
+def test_a_burst_of_saves_is_one_rebuild(serving: Serving, site: Path) -> None:
+    note = site / "notes" / "transformers.md"
+    text = note.read_text()
+    for i in range(10):  # what an editor's save, a formatter and a git checkout look like
+        note.write_text(text.replace("title: The transformer", f"title: The transformer {i}"))
+        time.sleep(0.005)
+    serving.wait_for("serve: rebuilt")
+    time.sleep(1.0)
+    serving.stop()
+    rest = serving.process.stderr.read() if serving.process.stderr else ""
+    rebuilds = sum("serve: rebuilt" in line for line in serving.lines[-1:] + rest.splitlines())
+    assert rebuilds <= 2, rest
+
+
+def test_a_cancelled_build_changes_nothing(site: Path, tmp_path: Path) -> None:
+    config = load_config(site).with_options(out=tmp_path / "out")
+    assert build_site(config).built
+    before = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    _edit(site / "notes" / "transformers.md", "title: The transformer", "title: Changed")
+    asked = []
+
+    def cancelled() -> bool:
+        asked.append(1)
+        return len(asked) > 3  # a newer change arrives while the build runs
+
+    with pytest.raises(BuildCancelled):
+        build_site(config, cancelled=cancelled)
+    after = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    assert after == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"]  # no staging folder left behind
