@@ -7,7 +7,6 @@ loaded in a process pool and cached by content hash.
 from __future__ import annotations
 
 import concurrent.futures
-import dataclasses
 import itertools
 import os
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from pathlib import Path
 
 from llmnotes import frontmatter, markdown, schema
 from llmnotes.diagnostics import Diagnostic, display_path
-from llmnotes.model import Asset, Note, Place, SourceFile, Topic
+from llmnotes.model import Asset, Body, Note, Place, SourceFile, Topic
 
 NOTE_SUFFIXES = (".md", ".markdown")
 TOPICS_FILE = "topics.yaml"
@@ -85,8 +84,8 @@ def read_text(path: Path, shown: str) -> tuple[str | None, list[Diagnostic]]:
     return text.removeprefix("\ufeff").replace("\r\n", "\n"), []
 
 
-def load_note(source: SourceFile, allow_html: bool = False) -> tuple[Note | None, list[Diagnostic]]:
-    """Parse and validate one note file."""
+def load_note(source: SourceFile, allow_html: bool = False, with_body: bool = True) -> tuple[Note | None, list[Diagnostic]]:
+    """Parse and validate one note file, and render its body (unless `with_body` is false)."""
     text, problems = read_text(source.path, source.display)
     if text is None:
         return None, problems
@@ -112,7 +111,8 @@ def load_note(source: SourceFile, allow_html: bool = False) -> tuple[Note | None
         assets=found.assets,
         headings=found.headings,
         fragment_links=found.fragment_links,
-        tokens=tuple(tokens),
+        body=markdown.render_body(tokens, allow_html) if with_body else Body(),
+        text=markdown.plain_text(tokens) if with_body else "",
         **fields,
     )
     return note, diagnostics
@@ -192,40 +192,38 @@ def _parent_problems(topics: dict[str, Topic], places: dict[str, Place]) -> list
     return problems
 
 
-def _load_without_tokens(source: SourceFile, allow_html: bool) -> tuple[Note | None, list[Diagnostic]]:
-    """`load_note` minus the Markdown tokens: small enough to send back from a worker process."""
-    note, problems = load_note(source, allow_html)
-    return (dataclasses.replace(note, tokens=()) if note else None), problems
+def _load(source: SourceFile, allow_html: bool, with_body: bool) -> tuple[Note | None, list[Diagnostic]]:
+    return load_note(source, allow_html, with_body)
+
+
+def load_notes(sources: list[SourceFile], allow_html: bool, with_body: bool = True, workers: int | None = None) -> list[tuple[Note | None, list[Diagnostic]]]:
+    """Load notes on every core when there are enough of them. Notes are independent and `Note` is
+    plain data, so the results are what one process would give, in the same order."""
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    if workers > 1 and len(sources) >= PARALLEL_FROM:
+        chunk = max(1, len(sources) // (workers * 4))
+        with concurrent.futures.ProcessPoolExecutor(workers) as pool:
+            return list(pool.map(_load, sources, itertools.repeat(allow_html), itertools.repeat(with_body), chunksize=chunk))
+    return [load_note(source, allow_html, with_body) for source in sources]
 
 
 def load_for_links(notes_dir: Path, allow_html: bool = False, workers: int | None = None) -> Loaded:
-    """Every note, drafts included, without Markdown tokens: what `check-links` needs.
-
-    Notes are independent, so a large folder is parsed on every core; the results are the same as
-    one process would give, in the same order.
-    """
+    """Every note, drafts included, without rendered bodies: what `check-links` needs."""
     sources, assets, diagnostics = discover(notes_dir)
-    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
-    if workers > 1 and len(sources) >= PARALLEL_FROM:
-        with concurrent.futures.ProcessPoolExecutor(workers) as pool:
-            loaded = list(pool.map(_load_without_tokens, sources, itertools.repeat(allow_html), chunksize=max(1, len(sources) // (workers * 4))))
-    else:
-        loaded = [_load_without_tokens(source, allow_html) for source in sources]
     notes = []
-    for note, problems in loaded:
+    for note, problems in load_notes(sources, allow_html, with_body=False, workers=workers):
         diagnostics += problems
         if note is not None:
             notes.append(note)
     return Loaded(tuple(notes), {}, tuple(assets), tuple(diagnostics))
 
 
-def load_all(notes_dir: Path, drafts: bool = False, allow_html: bool = False) -> Loaded:
+def load_all(notes_dir: Path, drafts: bool = False, allow_html: bool = False, workers: int | None = None) -> Loaded:
     """Load every note and the topics of a notes folder. Drafts are dropped unless asked for."""
     sources, assets, diagnostics = discover(notes_dir)
     notes: list[Note] = []
     left_out: set[str] = set()
-    for source in sources:
-        note, problems = load_note(source, allow_html)
+    for note, problems in load_notes(sources, allow_html, workers=workers):
         diagnostics += problems
         if note is not None and note.draft and not drafts:
             left_out.add(note.slug)

@@ -20,13 +20,14 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markupsafe import Markup
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.gfm import gfm_plugin
 
-from llmnotes.model import AssetLink, BodyLink, Heading, NoteLink, Place
+from llmnotes.model import AssetLink, Body, BodyLink, Heading, NoteLink, Place, Ref
 
 _WIKILINK = re.compile(r"\[\[([^\[\]\n|#]+)(?:#([^\[\]\n|]+))?(?:\|([^\[\]\n]+))?\]\]")
 _NOTE_EXT = (".md", ".markdown")
@@ -229,29 +230,63 @@ class Resolver:
 
 
 def render(tokens: list[Token] | tuple[Any, ...], resolver: Resolver, allow_html: bool = False) -> str:
+    """The body as HTML on one page: `render_body` then `resolve`."""
+    return resolve(render_body(tokens, allow_html), resolver)
+
+
+def render_body(tokens: list[Token] | tuple[Any, ...], allow_html: bool = False) -> Body:
+    """Render once, with a marker for every link that depends on the rest of the site, so the
+    expensive part (Markdown, highlighting) is done per note, in parallel and cached, and what
+    depends on other notes is filled in per page by `resolve`."""
     md = parser(allow_html)
-    return str(md.renderer.render(list(tokens), md.options, {"resolver": resolver}))
+    refs: list[Ref] = []
+    html_text = str(md.renderer.render(list(tokens), md.options, {"refs": refs}))
+    return Body(html_text, tuple(refs))
+
+
+_MARKER = re.compile("\x00(\\d+)\x00")
+
+
+def resolve(body: Body, resolver: Resolver) -> str:
+    """Fill the markers of a rendered body in, as seen from one page."""
+
+    def one(match: re.Match[str]) -> str:
+        ref = body.refs[int(match.group(1))]
+        if ref.kind == "asset":
+            return escapeHtml(resolver.asset(ref.target))
+        found = resolver.note(ref.target, ref.heading)
+        if ref.kind == "note":
+            return escapeHtml(found[0] if found else ref.written)
+        if found is None:
+            return f'<span class="broken-link">{html.escape(ref.label or ref.target)}</span>'
+        href, title, summary = found
+        label = ref.label or (f"{title} § {ref.heading}" if ref.heading else title)
+        preview = f' data-preview="{html.escape(title)}" data-summary="{html.escape(summary)}"' if summary else ""
+        return f'<a class="wikilink" href="{html.escape(href)}"{preview}>{html.escape(label)}</a>'
+
+    return _MARKER.sub(one, body.html) if body.refs else body.html
+
+
+def _defer(env: dict[str, Any], ref: Ref) -> str:
+    refs: list[Ref] = env["refs"]
+    refs.append(ref)
+    return f"\x00{len(refs) - 1}\x00"
 
 
 def _render_wikilink(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
     meta = tokens[idx].meta
-    found = env["resolver"].note(meta["target"], meta["heading"])
-    if found is None:
-        return f'<span class="broken-link">{html.escape(meta["label"] or meta["target"])}</span>'
-    href, title, summary = found
-    label = meta["label"] or (f"{title} § {meta['heading']}" if meta["heading"] else title)
-    preview = f' data-preview="{html.escape(title)}" data-summary="{html.escape(summary)}"' if summary else ""
-    return f'<a class="wikilink" href="{html.escape(href)}"{preview}>{html.escape(label)}</a>'
+    return _defer(env, Ref("wikilink", meta["target"], meta["heading"], meta["label"]))
 
 
 def _rewrite(token: Token, attr: str, env: dict[str, Any]) -> Token:
-    resolver: Resolver = env["resolver"]
+    """A copy of the token whose `attr` is a marker, when the link points at a note or a file.
+    `renderToken` escapes attribute values; a marker (NUL, digits) passes through unchanged."""
     if "note" in token.meta:
-        found = resolver.note(*token.meta["note"])
-        if found:
-            token = _copy_with(token, attr, found[0])
-    elif "asset" in token.meta:
-        token = _copy_with(token, attr, resolver.asset(token.meta["asset"]))
+        slug, heading = token.meta["note"]
+        written = str(token.attrGet(attr) or "")
+        return _copy_with(token, attr, _defer(env, Ref("note", slug, heading, written=written)))
+    if "asset" in token.meta:
+        return _copy_with(token, attr, _defer(env, Ref("asset", token.meta["asset"])))
     return token
 
 
@@ -277,6 +312,18 @@ def _render_image(self: Any, tokens: list[Token], idx: int, options: Any, env: d
     return str(self.renderToken([token], 0, options, env))
 
 
+def plain_text(tokens: list[Token]) -> str:
+    """The words of the commentary (text and inline code), for the search index."""
+    words = [
+        child.content
+        for token in tokens
+        if token.type == "inline"
+        for child in token.children or ()
+        if child.type in ("text", "code_inline")
+    ]
+    return " ".join(" ".join(words).split())
+
+
 def _style_defs(style: str, selector: str) -> str:
     from pygments.formatters import HtmlFormatter
 
@@ -299,7 +346,9 @@ def pygments_css(light: str = "friendly", dark: str = "monokai") -> str:
 def render_inline(text: str) -> Markup:
     """Annotations and summaries: inline Markdown (emphasis, code, links), never raw HTML."""
     md = parser(False)
-    return Markup(md.renderInline(text, {"resolver": _NoNotes()}))
+    refs: list[Ref] = []
+    rendered = str(md.renderInline(text, {"refs": refs}))
+    return Markup(resolve(Body(rendered, tuple(refs)), _NoNotes()))
 
 
 class _NoNotes(Resolver):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 KINDS = ("paper", "article", "video", "course", "book", "repo", "tool", "thread", "talk", "dataset", "site")
 STATUSES = ("read", "reading", "to-read")
@@ -77,8 +76,30 @@ class Heading:
 
 
 @dataclass(frozen=True)
+class Ref:
+    """A link in a rendered body that only the whole site can resolve: a wikilink, a relative link
+    to another note, or a file beside the notes. The body holds a marker where it goes."""
+
+    kind: str  # "wikilink" | "note" | "asset"
+    target: str  # a note's slug, or a file's path under the notes folder
+    heading: str | None = None
+    label: str | None = None  # a wikilink's label
+    written: str = ""  # the href as written, kept when the target does not exist
+
+
+@dataclass(frozen=True)
+class Body:
+    """A note's commentary rendered to HTML once, when it is loaded, with markers (`\x00n\x00`) for
+    its `refs`; the render stage fills them in for the page it is on. Plain data: it crosses process
+    boundaries and is cached between builds."""
+
+    html: str = ""
+    refs: tuple[Ref, ...] = ()
+
+
+@dataclass(frozen=True)
 class Note:
-    """A parsed, validated note. `tokens` is the Markdown parse, kept so the body is parsed once."""
+    """A parsed, validated note, its body rendered once (see `Body`)."""
 
     slug: str
     path: str  # as displayed in diagnostics
@@ -95,7 +116,8 @@ class Note:
     assets: tuple[AssetLink, ...] = ()
     headings: tuple[Heading, ...] = ()
     fragment_links: tuple[tuple[str, Place], ...] = ()
-    tokens: tuple[Any, ...] = field(default=(), compare=False, repr=False)
+    body: Body = field(default=Body(), compare=False, repr=False)
+    text: str = field(default="", compare=False, repr=False)  # the commentary's words, for search
 
     @property
     def topic_slugs(self) -> tuple[str, ...]:

@@ -82,11 +82,21 @@ class Renderer:
         self.env.filters["isodate"] = _isodate
         self.env.filters["longdate"] = _longdate
         self.env.globals.update(config=ctx.config, site=ctx.site, kind_label=kind_label, last_broken=ctx.last_broken)
+        self._footers: dict[tuple[int, bool], Markup] = {}
 
     def _render(self, template: str, page: str, rooted: bool = False, **context: Any) -> Page:
         link = self.urls.for_page(page, rooted)
-        html = self.env.get_template(template).render(link=link, page=page, **context)
+        html = self.env.get_template(template).render(link=link, page=page, footer=self._footer(link), **context)
         return Page(urls.output_file(page), html.encode("utf-8"))
+
+    def _footer(self, link: urls.PageUrls) -> Markup:
+        """The footer is the same on every page at one folder depth (it links every top topic,
+        relative to the page): rendered once per depth, not once per page."""
+        key = (link.page.count("/"), link.rooted)
+        if key not in self._footers:
+            html = self.env.get_template("partials/footer.html").render(link=link, page=link.page)
+            self._footers[key] = Markup(html)
+        return self._footers[key]
 
     def _topic_crumbs(self, link: urls.PageUrls, slug: str | None) -> Crumbs:
         return [(self.site.topics[s].title, link.topic(s)) for s in self.site.topic_trail(slug)]
@@ -131,7 +141,7 @@ class Renderer:
         page = urls.note_path(note.slug)
         link = self.urls.for_page(page)
         site = self.site
-        body = markdown.render(note.tokens, _NoteResolver(self.ctx, link), self.ctx.config.allow_html)
+        body = markdown.resolve(note.body, _NoteResolver(self.ctx, link))
         prev_slug, next_slug = site.neighbours_on_path(note.slug)
         picture = graphview.svg(graphview.neighbourhood(site, note.slug), link.to, f"{note.title} and its topics, linked notes and resources", ("topic", "note"))
         topics = site.topics_of(note)

@@ -141,16 +141,8 @@ def emit(ctx: Context) -> Iterator[Page]:
 
 
 def note_text(note: Note) -> str:
-    """The commentary as plain words, and the note's annotations."""
-    words = [
-        child.content
-        for token in note.tokens
-        if token.type == "inline"
-        for child in token.children or ()
-        if child.type in ("text", "code_inline")
-    ]
-    words += [e.note for e in note.links if e.note]
-    return " ".join(" ".join(words).split())
+    """The commentary's words and the note's annotations."""
+    return " ".join(" ".join([note.text, *(e.note for e in note.links if e.note)]).split())
 
 
 def files(docs: list[Doc]) -> Iterator[tuple[str, bytes]]:
