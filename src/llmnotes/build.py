@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -63,6 +64,11 @@ def check_output_folder(config: Config, out: Path, notes: Path) -> None:
         raise ConfigError(f"error: '{out}' is not empty and does not look like an llmnotes site; refusing to replace it")
 
 
+def default_workers() -> int:
+    """One process per CPU this process may use, at most 8 (more buys little at this size)."""
+    return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1), 8))
+
+
 def last_broken(config: Config) -> LastBroken:
     """What `check-links` last saw of each URL, from its cache, so pages can flag broken links.
     An unreadable cache costs the flags, never the build."""
@@ -86,9 +92,13 @@ class BuildCancelled(Exception):
     """A newer change made this build pointless (`serve`); its staging folder is discarded."""
 
 
-def build_site(config: Config, drafts: bool = False, strict: bool = False, cancelled: Callable[[], bool] | None = None) -> BuildResult:
+def build_site(
+    config: Config, drafts: bool = False, strict: bool = False, cancelled: Callable[[], bool] | None = None, workers: int | None = None
+) -> BuildResult:
     """Build the site, or report why not. The output folder is only touched by a good build.
-    `cancelled` is asked between outputs; when it says yes, the build stops and changes nothing."""
+    `cancelled` is asked between outputs; when it says yes, the build stops and changes nothing.
+    `workers`: processes for loading and rendering (default: one per CPU)."""
+    workers = workers if workers is not None else default_workers()
     started = time.perf_counter()
     notes_dir = resolve(config, config.notes)
     out = resolve(config, config.out)
@@ -98,7 +108,7 @@ def build_site(config: Config, drafts: bool = False, strict: bool = False, cance
 
     # 1. load and 2. graph: every problem of every note, reported together
     with long_lived_heap():
-        loaded = load_all(notes_dir, drafts=drafts, allow_html=config.allow_html)
+        loaded = load_all(notes_dir, drafts=drafts, allow_html=config.allow_html, workers=workers)
         site, graph_problems = graph.build_graph(loaded)
     diagnostics = list(loaded.diagnostics) + graph_problems
     if strict:
@@ -116,6 +126,7 @@ def build_site(config: Config, drafts: bool = False, strict: bool = False, cance
         template_dirs=(resolve(config, config.templates), theme_templates),
         static_dirs=(theme_static, resolve(config, config.static)),
         last_broken=last_broken(config),
+        workers=workers,
     )
     staging = Staging(out)
     pages = 0

@@ -60,6 +60,7 @@ class Context:
     template_dirs: tuple[Path, ...]  # the site's own templates first, then the theme's
     static_dirs: tuple[Path, ...]  # the theme's static files first, then the site's, which win
     last_broken: LastBroken
+    workers: int = 1  # processes an emitter may use; the output is the same whatever the number
 
 
 Emitter = Callable[[Context], Iterable[Output]]

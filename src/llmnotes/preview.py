@@ -69,10 +69,12 @@ class Preview:
 
     # -- building ---------------------------------------------------------------------------
 
-    def build(self, cancel: threading.Event) -> BuildResult | None:
-        """One build, in a worker thread; None when cancelled by a newer change."""
+    def build(self, cancel: threading.Event, workers: int | None = 1) -> BuildResult | None:
+        """One build; None when cancelled by a newer change. Rebuilds run in a worker thread, in
+        one process (forking worker processes from a threaded program is not safe); the first
+        build, before the server starts, may use every core."""
         try:
-            return build_site(self.config, drafts=self.drafts, cancelled=cancel.is_set)
+            return build_site(self.config, drafts=self.drafts, cancelled=cancel.is_set, workers=workers)
         except BuildCancelled:
             return None
 
@@ -180,7 +182,7 @@ async def run(config: Config, drafts: bool, host: str, port: int, open_browser: 
     preview = Preview(config, drafts)
     loop = asyncio.get_running_loop()
     started = time.perf_counter()
-    first = await loop.run_in_executor(None, preview.build, threading.Event())
+    first = preview.build(threading.Event(), workers=None)  # nothing else runs yet
     assert first is not None
     preview.report(first, time.perf_counter() - started, set())
     if not first.built and not (preview.out / "index.html").is_file():

@@ -9,6 +9,7 @@ the read-only graph.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -28,9 +29,40 @@ TOC_FROM = 3  # headings: a note with fewer has no table of contents
 Crumbs = list[tuple[str, str | None]]  # (label, href); the current page last, without href
 
 
+PARALLEL_FROM = 500  # pages of notes, resources and topics: below this a process pool costs more than it saves
+
+
 def pages(ctx: Context) -> Iterator[Page]:
     """The emitter: every page that comes from a template."""
-    yield from Renderer(ctx).pages()
+    renderer = Renderer(ctx)
+    items = renderer.items()
+    if ctx.workers > 1 and len(items) >= PARALLEL_FROM:
+        yield from renderer.site_pages()
+        yield from _in_parallel(renderer, items, ctx.workers)
+    else:
+        yield from renderer.pages()
+
+
+# The renderer a forked worker process inherits from its parent. Set only around the pool's life:
+# forked workers see the site graph as it was, without pickling it, and share its memory.
+_FORKED: Renderer | None = None
+
+
+def _render_forked(item: tuple[str, str]) -> Page:
+    assert _FORKED is not None
+    return _FORKED.item(item)
+
+
+def _in_parallel(renderer: Renderer, items: list[tuple[str, str]], workers: int) -> Iterator[Page]:
+    """Pages of notes, resources and topics on `workers` processes, in the order one process would
+    give them (so the output is the same whatever the number of workers)."""
+    global _FORKED
+    _FORKED = renderer
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield from pool.imap(_render_forked, items, chunksize=32)
+    finally:
+        _FORKED = None
 
 
 class _NoteResolver(markdown.Resolver):
@@ -104,15 +136,31 @@ class Renderer:
     # -- page kinds ----------------------------------------------------------------------------
 
     def pages(self) -> Iterator[Page]:
+        yield from self.site_pages()
+        for item in self.items():
+            yield self.item(item)
+
+    def items(self) -> list[tuple[str, str]]:
+        """The pages there is one of per topic, note and resource: the bulk of a site."""
+        return (
+            [("topic", slug) for slug in self.site.topics]
+            + [("note", slug) for slug in self.site.notes]
+            + [("resource", rid) for rid in self.site.resources]
+        )
+
+    def item(self, item: tuple[str, str]) -> Page:
+        kind, key = item
+        if kind == "topic":
+            return self.topic(key)
+        if kind == "note":
+            return self.note(self.site.notes[key])
+        return self.resource(self.site.resources[key])
+
+    def site_pages(self) -> Iterator[Page]:
+        """The pages there is one of per site."""
         yield self.home()
         yield self.topic_index()
-        for slug in self.site.topics:
-            yield self.topic(slug)
-        for note in self.site.notes.values():
-            yield self.note(note)
         yield self.resource_index()
-        for resource in self.site.resources.values():
-            yield self.resource(resource)
         yield self.graph()
         yield self.search()
         yield self.not_found()
