@@ -66,7 +66,7 @@ def test_bad_notes_fail_with_every_diagnostic_and_leave_build_as_it_was(make_sit
         "build failed: 5 errors; build left as it was",
     ]
     assert tree_bytes(site / "build") == before
-    assert sorted(p.name for p in site.iterdir()) == ["build", "notes"]  # no temporary folder left
+    assert sorted(p.name for p in site.iterdir()) == [".llmnotes", "build", "notes"]  # the build cache, and no temporary folder left
 
 
 def test_unknown_keys_warn_and_fail_under_strict(make_site) -> None:

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from llmnotes import graph, graphview, render, search, theme, urls
+from llmnotes import __version__, buildcache, graph, graphview, render, search, theme, urls
 from llmnotes.config import Config, ConfigError, resolve
 from llmnotes.diagnostics import Diagnostic, Severity, has_errors, sort_diagnostics
-from llmnotes.emit import BrokenLink, Context, Copy, Emitter, LastBroken, Output, Page
+from llmnotes.emit import BrokenLink, Context, Copy, Emitter, Keep, LastBroken, Output, Page
 from llmnotes.heap import long_lived_heap
 from llmnotes.links import cache as link_cache
 from llmnotes.links.result import Verdict
 from llmnotes.load import load_all
 from llmnotes.normalize import fetch_key
-from llmnotes.write import Staging
+from llmnotes.write import Staging, Update
 
 
 def emit_assets(ctx: Context) -> Iterator[Copy]:
@@ -48,6 +49,7 @@ class BuildResult:
     resources: int = 0
     topics: int = 0
     seconds: float = 0.0
+    changed: int = 0  # files written (all of them, unless the last build could be updated)
 
 
 def check_output_folder(config: Config, out: Path, notes: Path) -> None:
@@ -79,9 +81,11 @@ def last_broken(config: Config) -> LastBroken:
         except link_cache.CacheError:
             pass
 
+    broken = {key: r for key, r in results.items() if r.verdict is Verdict.BROKEN}
+
     def lookup(url: str) -> BrokenLink | None:
-        result = results.get(fetch_key(url))
-        if result is None or result.verdict is not Verdict.BROKEN:
+        result = broken.get(fetch_key(url)) if broken else None
+        if result is None:
             return None
         return BrokenLink(result.error, dt.datetime.fromtimestamp(result.checked_at, dt.UTC).date())
 
@@ -93,11 +97,19 @@ class BuildCancelled(Exception):
 
 
 def build_site(
-    config: Config, drafts: bool = False, strict: bool = False, cancelled: Callable[[], bool] | None = None, workers: int | None = None
+    config: Config,
+    drafts: bool = False,
+    strict: bool = False,
+    cancelled: Callable[[], bool] | None = None,
+    workers: int | None = None,
+    no_cache: bool = False,
 ) -> BuildResult:
     """Build the site, or report why not. The output folder is only touched by a good build.
-    `cancelled` is asked between outputs; when it says yes, the build stops and changes nothing.
-    `workers`: processes for loading and rendering (default: one per CPU)."""
+
+    With the build cache (`buildcache`; `no_cache` ignores it), unchanged notes are not parsed,
+    unchanged pages not rendered and unchanged files not written. `cancelled` is asked between
+    outputs; when it says yes, the build stops and changes nothing. `workers`: processes for
+    loading and rendering (default: one per CPU)."""
     workers = workers if workers is not None else default_workers()
     started = time.perf_counter()
     notes_dir = resolve(config, config.notes)
@@ -105,57 +117,137 @@ def build_site(
     if not notes_dir.is_dir():
         raise ConfigError(f"error: notes folder '{notes_dir}' not found")
     check_output_folder(config, out, notes_dir)
+    cache_path = buildcache.cache_file(config.root, out)
+    key = buildcache.cache_key(config.allow_html)
+    theme_templates, theme_static = theme.default_theme()
+    template_dirs = (resolve(config, config.templates), theme_templates)
+    static_dirs = (theme_static, resolve(config, config.static))
+
+    # 0. nothing changed since the last good build into `out`: nothing to do
+    snapshot_path = buildcache.snapshot_file(cache_path)
+    link_cache_file = resolve(config, config.links.cache) if config.links.cache is not None else None
+    inputs_now = functools.partial(
+        buildcache.sources_digest,
+        f"{__version__}\x1f{config!r}\x1f{drafts}\x1f{os.environ.get('SOURCE_DATE_EPOCH', '')}",
+        [notes_dir, *template_dirs, *static_dirs],
+        [out / "index.html", *([link_cache_file] if link_cache_file else [])],
+    )
+    snapshot = None if no_cache else buildcache.load_snapshot(snapshot_path, key)
+    if snapshot is not None and snapshot.trusted and snapshot.sources == inputs_now()[0] and out.is_dir():
+        return _unchanged(snapshot, out, strict, started)
+
+    cache = buildcache.BuildCache(key) if no_cache else buildcache.load(cache_path, key)
 
     # 1. load and 2. graph: every problem of every note, reported together
     with long_lived_heap():
-        loaded = load_all(notes_dir, drafts=drafts, allow_html=config.allow_html, workers=workers)
+        loaded = load_all(notes_dir, drafts=drafts, allow_html=config.allow_html, workers=workers, cache=cache.notes)
         site, graph_problems = graph.build_graph(loaded)
     diagnostics = list(loaded.diagnostics) + graph_problems
     if strict:
         diagnostics = [d.as_error() if d.severity is Severity.WARNING else d for d in diagnostics]
     diagnostics = sort_diagnostics(diagnostics)
     if has_errors(diagnostics):
+        buildcache.save(cache_path, cache)  # the notes parsed so far stay parsed
         return BuildResult(diagnostics, built=False, out=out)
 
-    # 3. emit into 4. a staging folder, swapped in whole only when every emitter succeeded
-    theme_templates, theme_static = theme.default_theme()
+    # 3. emit, then 4. write: into a staging folder swapped in whole (a first or --no-cache build),
+    # or, when the last build is there as the cache remembers it, only the files that changed
+    buildcache.save_snapshot(snapshot_path, key, None)  # until this build is done, no shortcut
+    previous = cache.outputs if out.is_dir() else {}
     ctx = Context(
         config=config,
         site=site,
         layout=graphview.whole_site(site),
-        template_dirs=(resolve(config, config.templates), theme_templates),
-        static_dirs=(theme_static, resolve(config, config.static)),
+        template_dirs=template_dirs,
+        static_dirs=static_dirs,
         last_broken=last_broken(config),
         workers=workers,
+        inputs=_inputs(config, drafts, site, template_dirs),
+        unchanged=functools.partial(buildcache.unchanged, previous, out),
+        unchanged_folder=functools.partial(buildcache.unchanged_folder, previous, out),
     )
-    staging = Staging(out)
-    pages = 0
+    writer: Staging | Update = Update(out) if previous else Staging(out)
+    written: dict[str, buildcache.Written] = {}
     try:
         for emitter in EMITTERS:
             for output in emitter(ctx):
                 if cancelled is not None and cancelled():
                     raise BuildCancelled
-                pages += _write(staging, output)
-        staging.commit()
+                written[output.path] = _write(writer, output, previous, out)
+        if isinstance(writer, Update):
+            writer.commit(gone=[path for path in previous if path not in written])
+        else:
+            writer.commit()
     except BaseException:
-        staging.discard()
+        writer.discard()
         raise
-    return BuildResult(
+    cache.outputs = written
+    buildcache.save(cache_path, cache)
+    result = BuildResult(
         diagnostics,
         built=True,
         out=out,
-        pages=pages,
+        pages=sum(path.endswith(".html") for path in written),
         notes=len(site.notes),
         resources=len(site.resources),
         topics=len(site.topics),
         seconds=time.perf_counter() - started,
+        changed=len(writer.changed) if isinstance(writer, Update) else len(written),
     )
+    # the inputs as they are now (the index page just written included), for the next build's shortcut
+    sources, newest = inputs_now()
+    trusted = newest < time.time_ns() - buildcache.RACY_NS
+    kept = tuple((d.path, d.line, d.col, d.message, d.severity.value) for d in loaded.diagnostics + tuple(graph_problems))
+    snapshot = buildcache.Snapshot(sources, trusted, result.pages, result.notes, result.resources, result.topics, kept)
+    buildcache.save_snapshot(snapshot_path, key, snapshot)
+    return result
 
 
-def _write(staging: Staging, output: Output) -> int:
-    """Write one output; 1 when it is an HTML page (the count the summary line reports)."""
+def _unchanged(snapshot: buildcache.Snapshot, out: Path, strict: bool, started: float) -> BuildResult:
+    """The result of a build whose inputs are those of the last good one: its diagnostics again
+    (warnings are worth repeating; with --strict they may now fail the build), nothing written."""
+    diagnostics = [Diagnostic(p, line, col, message, Severity(severity)) for p, line, col, message, severity in snapshot.diagnostics]
+    if strict:
+        diagnostics = [d.as_error() if d.severity is Severity.WARNING else d for d in diagnostics]
+    diagnostics = sort_diagnostics(diagnostics)
+    if has_errors(diagnostics):
+        return BuildResult(diagnostics, built=False, out=out)
+    seconds = time.perf_counter() - started
+    return BuildResult(diagnostics, True, out, snapshot.pages, snapshot.notes, snapshot.resources, snapshot.topics, seconds, changed=0)
+
+
+def _inputs(config: Config, drafts: bool, site: graph.Site, template_dirs: tuple[Path, ...]) -> str:
+    """A digest of what every page depends on: llmnotes' version, the settings, the templates and
+    the topics every footer lists. When it changes, every page is rendered again."""
+    parts = [__version__, repr(config), str(drafts), repr([(s, site.topics[s].title) for s in site.top_topics])]
+    for folder in template_dirs:
+        if folder.is_dir():
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                parts.append(f"{path.relative_to(folder)}={buildcache.file_digest(path)}")
+    return buildcache.digest("\x1f".join(parts).encode())
+
+
+def _write(writer: Staging | Update, output: Output, previous: dict[str, buildcache.Written], out: Path) -> buildcache.Written:
+    """Write one output unless the last build wrote the same bytes there; what the cache records."""
+    if isinstance(output, Keep):
+        return previous[output.path]
     if isinstance(output, Page):
-        staging.write(output.path, output.content)
-        return output.path.endswith(".html")
-    staging.copy(output.path, output.source)
-    return 0
+        content_digest, size = buildcache.digest(output.content), len(output.content)
+        entry = buildcache.Written(output.fingerprint, content_digest, size)
+        if not _same(previous, out, output.path, entry):
+            writer.write(output.path, output.content)
+        return entry
+    entry = buildcache.Written("", buildcache.file_digest(output.source), output.source.stat().st_size)
+    if not _same(previous, out, output.path, entry):
+        writer.copy(output.path, output.source)
+    return entry
+
+
+def _same(previous: dict[str, buildcache.Written], out: Path, path: str, entry: buildcache.Written) -> bool:
+    """Whether the last build wrote these very bytes at `path`, and they are still there."""
+    if not isinstance(previous.get(path), buildcache.Written) or previous[path].digest != entry.digest:
+        return False
+    try:
+        return (out / path).stat().st_size == entry.size
+    except OSError:
+        return False

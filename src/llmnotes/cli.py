@@ -70,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--drafts", action="store_true", help="include notes marked draft: true")
     build.add_argument("--strict", action="store_true", help="treat warnings (such as unknown keys) as errors")
     build.add_argument("--config", type=Path, metavar="FILE", help="read settings from FILE instead of llmnotes.toml")
+    build.add_argument("--no-cache", action="store_true", help="ignore the build cache (.llmnotes/build/): parse, render and write everything")
     build.add_argument("-q", "--quiet", action="store_true", help="print nothing but problems")
 
     links = commands.add_parser(
@@ -145,7 +146,7 @@ def run_build(args: argparse.Namespace) -> ExitCode:
         notes=_absolute(args.notes), out=_absolute(args.out), base_url=args.base_url
     )
     try:
-        result = build_site(config, drafts=args.drafts, strict=args.strict)
+        result = build_site(config, drafts=args.drafts, strict=args.strict, no_cache=args.no_cache)
     except UnsafePath as exc:
         print(f"error: {exc}", file=sys.stderr)
         return ExitCode.PROBLEMS
@@ -163,7 +164,8 @@ def run_build(args: argparse.Namespace) -> ExitCode:
     if not args.quiet:
         print(
             f"built {result.pages} pages ({result.notes} notes, {result.resources} resources, "
-            f"{result.topics} topics) into {display_path(result.out)}/ in {result.seconds:.2f} s"
+            f"{result.topics} topics) into {display_path(result.out)}/ in {result.seconds:.2f} s; "
+            f"{result.changed} file{'s' if result.changed != 1 else ''} written"
         )
     return ExitCode.OK
 

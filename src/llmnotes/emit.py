@@ -22,10 +22,12 @@ if TYPE_CHECKING:  # types only: the stages import this module, not the other wa
 
 @dataclass(frozen=True)
 class Page:
-    """A file made by llmnotes: its path under the output folder and its bytes."""
+    """A file made by llmnotes: its path under the output folder and its bytes, and for pages the
+    build cache can skip, the fingerprint of what made it (see `buildcache`)."""
 
     path: str
     content: bytes
+    fingerprint: str = ""
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,14 @@ class Copy:
     source: Path
 
 
-Output = Page | Copy
+@dataclass(frozen=True)
+class Keep:
+    """A page made from the same inputs as in the last build: nothing to render, nothing to write."""
+
+    path: str
+
+
+Output = Page | Copy | Keep
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,11 @@ class Context:
     static_dirs: tuple[Path, ...]  # the theme's static files first, then the site's, which win
     last_broken: LastBroken
     workers: int = 1  # processes an emitter may use; the output is the same whatever the number
+    inputs: str = ""  # digest of what every page depends on (version, config, templates, …)
+    unchanged: Callable[[str, str], bool] = lambda path, fingerprint: False  # (path, fingerprint): keep it?
+    # (folder, fingerprint): the files the last build wrote under `folder` from these very inputs,
+    # when all of them are still there; else None
+    unchanged_folder: Callable[[str, str], list[str] | None] = lambda folder, fingerprint: None
 
 
 Emitter = Callable[[Context], Iterable[Output]]

@@ -7,6 +7,8 @@ loaded in a process pool and cached by content hash.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
+import hashlib
 import itertools
 import os
 from dataclasses import dataclass
@@ -218,12 +220,40 @@ def load_for_links(notes_dir: Path, allow_html: bool = False, workers: int | Non
     return Loaded(tuple(notes), {}, tuple(assets), tuple(diagnostics))
 
 
-def load_all(notes_dir: Path, drafts: bool = False, allow_html: bool = False, workers: int | None = None) -> Loaded:
-    """Load every note and the topics of a notes folder. Drafts are dropped unless asked for."""
+# What loading one note gave, by the note's displayed path: (digest of its bytes, note, diagnostics).
+NoteCache = dict[str, tuple[str, Note | None, list[Diagnostic]]]
+
+
+def file_digest(path: Path) -> str:
+    try:
+        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+    except OSError:
+        return ""  # unreadable: never matches, so the note is loaded and the error reported
+
+
+def load_cached(sources: list[SourceFile], allow_html: bool, workers: int | None, cache: NoteCache) -> list[tuple[Note | None, list[Diagnostic]]]:
+    """Like `load_notes`, but a note whose bytes are those of the cached one is not parsed again.
+    `cache` is updated in place to hold exactly these sources."""
+    digests = [file_digest(s.path) for s in sources]
+    stale = [i for i, (s, d) in enumerate(zip(sources, digests, strict=True)) if cache.get(s.display, ("",))[0] != d or not d]
+    fresh = load_notes([sources[i] for i in stale], allow_html, workers=workers)
+    for i, (note, problems) in zip(stale, fresh, strict=True):
+        note = dataclasses.replace(note, digest=digests[i]) if note is not None else None
+        cache[sources[i].display] = (digests[i], note, problems)
+    kept = {s.display for s in sources}
+    for gone in [k for k in cache if k not in kept]:
+        del cache[gone]
+    return [cache[s.display][1:] for s in sources]
+
+
+def load_all(notes_dir: Path, drafts: bool = False, allow_html: bool = False, workers: int | None = None, cache: NoteCache | None = None) -> Loaded:
+    """Load every note and the topics of a notes folder. Drafts are dropped unless asked for.
+    With a `cache` (see `buildcache`), unchanged notes are taken from it."""
     sources, assets, diagnostics = discover(notes_dir)
     notes: list[Note] = []
     left_out: set[str] = set()
-    for note, problems in load_notes(sources, allow_html, workers=workers):
+    results = load_cached(sources, allow_html, workers, cache) if cache is not None else load_notes(sources, allow_html, workers=workers)
+    for note, problems in results:
         diagnostics += problems
         if note is not None and note.draft and not drafts:
             left_out.add(note.slug)

@@ -118,6 +118,7 @@ class Note:
     fragment_links: tuple[tuple[str, Place], ...] = ()
     body: Body = field(default=Body(), compare=False, repr=False)
     text: str = field(default="", compare=False, repr=False)  # the commentary's words, for search
+    digest: str = field(default="", compare=False, repr=False)  # of the file's bytes: what a cached page was made from
 
     @property
     def topic_slugs(self) -> tuple[str, ...]:

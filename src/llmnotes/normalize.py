@@ -11,6 +11,7 @@ Both keys are for identity only; links keep pointing at the URL the author wrote
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -33,8 +34,10 @@ def _requote(part: str, safe: str) -> str:
     return quote(_ESCAPE.sub(one, part), safe=safe + "%")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def url_key(url: str) -> str:
-    """The identity of the resource at `url`."""
+    """The identity of the resource at `url`. Cached: a large site names the same URLs again and
+    again (a paper cited by fifty notes), and a build asks for each many times."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")

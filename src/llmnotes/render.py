@@ -8,17 +8,19 @@ the read-only graph.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from llmnotes import graphview, markdown, urls
-from llmnotes.emit import Context, Page
+from llmnotes.buildcache import digest
+from llmnotes.emit import Context, Keep, Page
 from llmnotes.graph import Resource
 from llmnotes.model import Heading, Note, kind_label
 
@@ -32,15 +34,23 @@ Crumbs = list[tuple[str, str | None]]  # (label, href); the current page last, w
 PARALLEL_FROM = 500  # pages of notes, resources and topics: below this a process pool costs more than it saves
 
 
-def pages(ctx: Context) -> Iterator[Page]:
-    """The emitter: every page that comes from a template."""
+def pages(ctx: Context) -> Iterator[Page | Keep]:
+    """The emitter: every page that comes from a template. Pages of topics, notes and resources
+    made from the same inputs as in the last build are kept, not rendered (see `buildcache`)."""
     renderer = Renderer(ctx)
-    items = renderer.items()
-    if ctx.workers > 1 and len(items) >= PARALLEL_FROM:
-        yield from renderer.site_pages()
-        yield from _in_parallel(renderer, items, ctx.workers)
+    yield from renderer.site_pages()
+    planned = [(item, renderer.fingerprint(item)) for item in renderer.items()]
+    todo = [(item, fp) for item, fp in planned if not ctx.unchanged(renderer.output_path(item), fp)]
+    if ctx.workers > 1 and len(todo) >= PARALLEL_FROM:
+        rendered: Iterator[Page] = _in_parallel(renderer, [item for item, _ in todo], ctx.workers)
     else:
-        yield from renderer.pages()
+        rendered = (renderer.item(item) for item, _ in todo)
+    todo_set = {item for item, _ in todo}
+    for item, fp in planned:
+        if item in todo_set:
+            yield dataclasses.replace(next(rendered), fingerprint=fp)
+        else:
+            yield Keep(renderer.output_path(item))
 
 
 # The renderer a forked worker process inherits from its parent. Set only around the pool's life:
@@ -115,6 +125,7 @@ class Renderer:
         self.env.filters["longdate"] = _longdate
         self.env.globals.update(config=ctx.config, site=ctx.site, kind_label=kind_label, last_broken=ctx.last_broken)
         self._footers: dict[tuple[int, bool], Markup] = {}
+        self._resource_digests: dict[str, str] = {}
 
     def _render(self, template: str, page: str, rooted: bool = False, **context: Any) -> Page:
         link = self.urls.for_page(page, rooted)
@@ -135,11 +146,6 @@ class Renderer:
 
     # -- page kinds ----------------------------------------------------------------------------
 
-    def pages(self) -> Iterator[Page]:
-        yield from self.site_pages()
-        for item in self.items():
-            yield self.item(item)
-
     def items(self) -> list[tuple[str, str]]:
         """The pages there is one of per topic, note and resource: the bulk of a site."""
         return (
@@ -147,6 +153,55 @@ class Renderer:
             + [("note", slug) for slug in self.site.notes]
             + [("resource", rid) for rid in self.site.resources]
         )
+
+    def output_path(self, item: tuple[str, str]) -> str:
+        kind, key = item
+        path = {"topic": urls.topic_path, "note": urls.note_path, "resource": urls.resource_path}[kind](key)
+        return urls.output_file(path)
+
+    def fingerprint(self, item: tuple[str, str]) -> str:
+        """A digest of everything the page of a topic, note or resource shows: the site-wide inputs
+        (`Context.inputs`: version, config, templates, the footer's topics), the item itself and
+        every note, topic and resource it names. Over-approximate on purpose: a neighbour's edit
+        re-renders the page even if only its body changed; missing one input would be a stale page."""
+        kind, key = item
+        site, broken = self.site, self.ctx.last_broken
+        parts = [self.ctx.inputs, kind, key]
+
+        def notes(slugs: Iterable[str | None]) -> None:
+            parts.extend(f"{s}={site.notes[s].digest if s in site.notes else '-'}" for s in slugs)
+
+        def topics(slugs: Iterable[str]) -> None:
+            parts.extend(repr(site.topics.get(s)) for s in slugs)
+
+        if kind == "note":
+            note = site.notes[key]
+            parts.append(note.digest)
+            notes(site.backlinks.get(key, ()))
+            notes(site.related.get(key, ()))
+            notes(site.neighbours_on_path(key))
+            notes(note.after_slugs)
+            notes(link.target for link in note.note_links)
+            topics(note.topic_slugs)
+            topics(site.topic_trail(next((t for t in note.topic_slugs if t in site.topics), None)))
+            for rid in site.note_resources[key]:
+                parts += [self._resource_digest(rid), repr(broken(site.resources[rid].url))]
+        elif kind == "resource":
+            resource = site.resources[key]
+            parts += [self._resource_digest(key), repr(broken(resource.url))]
+            notes(c.note for c in resource.citations)
+        else:
+            topics([key, *site.topic_trail(site.topics[key].parent)])
+            notes(site.topic_notes.get(key, ()))
+            children = site.topic_children.get(key, ())
+            topics(children)
+            parts += [str(site.topic_totals[s]) for s in (key, *children)]
+        return digest("\x1f".join(parts).encode())
+
+    def _resource_digest(self, rid: str) -> str:
+        if rid not in self._resource_digests:
+            self._resource_digests[rid] = digest(repr(self.site.resources[rid]).encode())
+        return self._resource_digests[rid]
 
     def item(self, item: tuple[str, str]) -> Page:
         kind, key = item
@@ -156,11 +211,22 @@ class Renderer:
             return self.note(self.site.notes[key])
         return self.resource(self.site.resources[key])
 
-    def site_pages(self) -> Iterator[Page]:
-        """The pages there is one of per site."""
+    def site_pages(self) -> Iterator[Page | Keep]:
+        """The pages there is one of per site. The resource index, the largest page of a large
+        site, is kept when no resource and no note citing one changed."""
         yield self.home()
         yield self.topic_index()
-        yield self.resource_index()
+        site = self.site
+        parts = [self.ctx.inputs, "resources", repr(site.topics)]  # the topic filter lists every topic
+        for rid, resource in site.resources.items():
+            parts.append(self._resource_digest(rid))
+            parts.extend(site.notes[c.note].digest for c in resource.citations)
+        fingerprint = digest("\x1f".join(parts).encode())
+        path = urls.output_file(urls.RESOURCES)
+        if self.ctx.unchanged(path, fingerprint):
+            yield Keep(path)
+        else:
+            yield dataclasses.replace(self.resource_index(), fingerprint=fingerprint)
         yield self.graph()
         yield self.search()
         yield self.not_found()

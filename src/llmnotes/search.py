@@ -23,7 +23,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from llmnotes import urls
-from llmnotes.emit import Context, Page
+from llmnotes.buildcache import digest
+from llmnotes.emit import Context, Keep, Page
 from llmnotes.model import Note, kind_label
 
 FOLDER = urls.SEARCH_INDEX
@@ -121,7 +122,7 @@ def _script(name: str, data: object) -> bytes:
     return f"LLMNOTES_SEARCH.add({script_json(name)},{script_json(data)});\n".encode()
 
 
-def emit(ctx: Context) -> Iterator[Page]:
+def emit(ctx: Context) -> Iterator[Page | Keep]:
     """Notes, resources and topics as the word index `search.js` loads piece by piece."""
     site = ctx.site
     docs = [Doc("note", n.title, urls.note_path(n.slug), n.summary, note_text(n)) for n in site.notes.values()]
@@ -136,8 +137,13 @@ def emit(ctx: Context) -> Iterator[Page]:
         for r in site.resources.values()
     ]
     docs += [Doc("topic", t.title, urls.topic_path(t.slug), t.description, "") for t in site.topics.values()]
+    fingerprint = digest(repr((ctx.inputs, docs)).encode())
+    kept = ctx.unchanged_folder(FOLDER, fingerprint)
+    if kept is not None:  # no document changed since the last build: neither does any file
+        yield from (Keep(path) for path in kept)
+        return
     for path, content in files(docs):
-        yield Page(path, content)
+        yield Page(path, content, fingerprint)
 
 
 def note_text(note: Note) -> str:

@@ -93,3 +93,70 @@ class Staging:
 
     def discard(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+class Update:
+    """The changes of an incremental build, applied to the output folder only when all are known.
+
+    Changed files are written into a temporary folder beside the output as they come; `commit`
+    moves each over its old version with a rename (a reader gets the old file or the new one, never
+    part of one), new files and non-pages first, then pages, and deletes files of the last build
+    that are gone last, so a page never links to a file not there yet. Files not named stay as
+    they are, modification times included. `discard` leaves the output folder untouched.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.root = Path(tempfile.mkdtemp(prefix=f".{out.name}-update-", dir=out.parent))
+        self._resolved = self.root.resolve()
+        self._folders: set[Path] = {self.root}
+        self.changed: list[str] = []
+
+    def _target(self, relpath: str) -> Path:
+        target = self.root.joinpath(*_plain(relpath).parts)
+        if target.parent not in self._folders:
+            _inside(target.parent, self.root, self._resolved)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(target.parent)
+        return target
+
+    def write(self, relpath: str, content: bytes) -> None:
+        try:
+            with open(self._target(relpath), "xb") as handle:
+                handle.write(content)
+        except FileExistsError:
+            raise UnsafePath(f"two pages would be written to '{relpath}'") from None
+        self.changed.append(relpath)
+
+    def copy(self, relpath: str, source: Path) -> None:
+        shutil.copyfile(source, _inside(self._target(relpath), self.root, self._resolved))
+        self.changed.append(relpath)
+
+    def commit(self, gone: list[str]) -> None:
+        out_resolved = self.out.resolve()
+        pages_last = sorted(self.changed, key=lambda rel: rel.endswith(".html"))
+        for relpath in pages_last:
+            target = self.out.joinpath(*_plain(relpath).parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _inside(target.parent, self.out, out_resolved)  # no folder of the output is a planted symlink
+            os.chmod(self.root.joinpath(*_plain(relpath).parts), 0o644)
+            os.replace(self.root.joinpath(*_plain(relpath).parts), target)
+        for relpath in sorted(gone, reverse=True):
+            target = self.out.joinpath(*_plain(relpath).parts)
+            _inside(target.parent, self.out, out_resolved)
+            target.unlink(missing_ok=True)
+            _remove_empty_folders(target.parent, self.out)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _remove_empty_folders(folder: Path, stop: Path) -> None:
+    """Remove `folder` and its parents up to `stop` while they are empty (a deleted note's folder)."""
+    while folder != stop and folder.is_relative_to(stop):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent

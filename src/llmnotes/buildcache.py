@@ -1,0 +1,192 @@
+"""The build cache: what the last build read and wrote, so that the next one redoes only what changed.
+
+One file per output folder under `.llmnotes/build/` (git-ignored, beside the link cache), holding:
+
+- `notes`: for each note file, the digest of its bytes, the note loaded from them and its
+  diagnostics. A note whose bytes did not change is not parsed again (`load.load_cached`).
+- `outputs`: for each file of the built site, the fingerprint of what made it (pages of topics,
+  notes and resources; see `render.Renderer.fingerprint`), the digest of its bytes and its size.
+  A page whose fingerprint did not change is not rendered again; a file whose bytes did not change
+  is not written again, so its modification time stays and rsync-style deploys send only changes.
+
+The whole cache is keyed by llmnotes' version and the raw-HTML switch (`key`): an upgrade starts
+afresh. It is an optimisation and nothing more: a cache that cannot be read is an empty one, one
+that cannot be written costs a warning, and `build --no-cache` ignores what is there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from llmnotes import __version__, diagnostics, model
+from llmnotes.load import NoteCache
+
+CACHE_DIR = Path(".llmnotes") / "build"
+_CACHED = (model.Note, model.Body, model.Ref, model.LinkEntry, model.BodyLink, model.NoteLink, model.AssetLink, model.Heading, model.Place, diagnostics.Diagnostic)
+FORMAT = 1  # bump when the pickled shapes change
+
+
+@dataclass(frozen=True)
+class Written:
+    """One file of the last build."""
+
+    fingerprint: str  # of the inputs of a page; "" for files judged by their bytes alone
+    digest: str  # of the bytes written
+    size: int
+
+
+@dataclass
+class BuildCache:
+    key: str
+    notes: NoteCache = field(default_factory=dict)
+    outputs: dict[str, Written] = field(default_factory=dict)
+
+
+def cache_file(root: Path, out: Path) -> Path:
+    """The cache of the build into `out`: `serve` and `build` into two folders keep two caches."""
+    name = hashlib.blake2b(str(out.resolve()).encode(), digest_size=8).hexdigest()
+    return root / CACHE_DIR / f"{name}.pickle"
+
+
+def cache_key(allow_html: bool) -> str:
+    """What a cache must have been made with to be used: this format and version of llmnotes, the
+    same raw-HTML switch, and classes of the same shape (a development checkout changes them
+    without changing the version; unpickled objects of another shape would break the build)."""
+    shapes = [f"{cls.__name__}:{','.join(f.name for f in fields(cls))}" for cls in _CACHED]
+    return f"{FORMAT}:{__version__}:{allow_html}:{digest(';'.join(shapes).encode())}"
+
+
+def load(path: Path, key: str) -> BuildCache:
+    """The cache at `path`, or an empty one when it is missing, from another version, or unreadable.
+    The file is this program's own (under `.llmnotes/`, never shared or committed)."""
+    try:
+        with path.open("rb") as handle:
+            cache = pickle.load(handle)
+    except FileNotFoundError:
+        return BuildCache(key)
+    except Exception as exc:  # truncated, corrupt, or from an incompatible version of a class
+        print(f"warning: build cache {path} unreadable ({type(exc).__name__}); building everything", file=sys.stderr)
+        return BuildCache(key)
+    if not isinstance(cache, BuildCache) or getattr(cache, "key", None) != key:
+        return BuildCache(key)
+    return cache
+
+
+def save(path: Path, cache: BuildCache) -> None:
+    """Write the cache whole (a temporary file renamed over the old one); a failure is a warning."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".cache-", dir=path.parent)
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(cache, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError as exc:
+        print(f"warning: could not write the build cache {path}: {exc.strerror or exc}", file=sys.stderr)
+        Path(locals().get("tmp", path.parent / ".none")).unlink(missing_ok=True)
+
+
+def digest(content: bytes) -> str:
+    return hashlib.blake2b(content, digest_size=16).hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    return digest(path.read_bytes())
+
+
+def unchanged_folder(previous: dict[str, Written], out: Path, folder: str, fingerprint: str) -> list[str] | None:
+    """The files the last build wrote under `folder` (every one with this fingerprint), when they
+    are all still there: an emitter of many files (the search index) keeps them all or none."""
+    paths = [path for path in previous if path.startswith(folder)]
+    if not paths or not all(unchanged(previous, out, path, fingerprint) for path in paths):
+        return None
+    return paths
+
+
+def unchanged(previous: dict[str, Written], out: Path, path: str, fingerprint: str) -> bool:
+    """Whether the page at `path` was made from these very inputs by the last build, and is still
+    there as it was written (a file changed by hand is written again)."""
+    written = previous.get(path)
+    if written is None or not fingerprint or written.fingerprint != fingerprint:
+        return False
+    try:
+        return (out / path).stat().st_size == written.size
+    except OSError:
+        return False
+
+
+# -- nothing changed? ------------------------------------------------------------------------------
+# Before loading anything, a build compares a digest of the size and modification time of every
+# file it reads (notes, topics, templates, static files, the link cache) and of the settings with
+# the one saved by the last good build into the same folder. When they match, the site on disk is
+# what this build would write: it stops there, in the time it takes to list the files. As git does
+# for its index ("racy git"), a file changed less than `RACY_NS` before the snapshot was taken is not
+# trusted by its time: a second save within one clock tick would keep its size and time.
+RACY_NS = 2_000_000_000
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    sources: str  # digest of the inputs, see `sources_digest`
+    trusted: bool  # no input changed within RACY_NS of the snapshot
+    pages: int
+    notes: int
+    resources: int
+    topics: int
+    diagnostics: tuple[tuple[str, int, int, str, str], ...]  # (path, line, col, message, severity)
+
+
+def sources_digest(settings: str, folders: list[Path], files: list[Path]) -> tuple[str, int]:
+    """A digest of `settings` and of the name, size and modification time of every file in
+    `folders` and of each of `files` (missing ones included, as missing); and the newest time of a
+    file in `folders` (the sources an author edits; `files` are written by llmnotes itself)."""
+    parts = [settings]
+    newest = 0
+    paths = [Path(dirpath) / name for folder in folders for dirpath, _, names in sorted(os.walk(folder)) for name in sorted(names)]
+    for path in [*paths, *files]:
+        try:
+            st = path.stat()
+        except OSError:
+            parts.append(f"{path}:-")
+            continue
+        parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
+        if path not in files:
+            newest = max(newest, st.st_mtime_ns)
+    return digest("\x1f".join(parts).encode()), newest
+
+
+def snapshot_file(cache: Path) -> Path:
+    return cache.with_suffix(".snapshot")
+
+
+def load_snapshot(path: Path, key: str) -> Snapshot | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data["key"] != key:
+            return None
+        fields_ = data["snapshot"]
+        fields_["diagnostics"] = tuple(tuple(d) for d in fields_["diagnostics"])
+        return Snapshot(**fields_)
+    except Exception:  # missing, truncated, from another version: no shortcut, a normal build
+        return None
+
+
+def save_snapshot(path: Path, key: str, snapshot: Snapshot | None) -> None:
+    """Record the last good build's inputs, or forget them (None) when a build changed things."""
+    try:
+        if snapshot is None:
+            path.unlink(missing_ok=True)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".snapshot-", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump({"key": key, "snapshot": asdict(snapshot)}, handle)
+        os.replace(tmp, path)
+    except OSError as exc:
+        print(f"warning: could not write the build cache {path}: {exc.strerror or exc}", file=sys.stderr)

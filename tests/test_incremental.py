@@ -1,0 +1,171 @@
+"""Incremental builds (the build cache): always byte-identical to a clean build, and lazy.
+
+The property test applies random sequences of edits, renames, deletions, topic, template, static and
+config changes to a small site, and after each step compares an incremental build with a
+`--no-cache` build of the same sources.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import tree_bytes, write_files
+from llmnotes import buildcache
+from llmnotes.build import build_site
+from llmnotes.config import load_config
+
+TOPICS = "a:\n  title: Topic A\nb:\n  title: Topic B\n  parent: a\n"
+
+
+def _note(title: str, topics: str = "[a]", links: str = "", body: str = "") -> str:
+    return f"---\ntitle: {title}\nsummary: About {title}.\ntopics: {topics}\nlinks:\n{links or '  []'}\n---\n{body}\n"
+
+
+def _link(url: str, title: str, note: str = "Worth reading.") -> str:
+    return f"  - url: {url}\n    title: {title}\n    note: {note}\n"
+
+
+def _site(root: Path) -> None:
+    write_files(root, {
+        "notes/topics.yaml": TOPICS,
+        "notes/one.md": _note("One", links=_link("https://e.org/1", "R1"), body="See [[two]] and [three](three.md)."),
+        "notes/two.md": _note("Two", "[b]", _link("https://e.org/1", "R1 again") + _link("https://e.org/2", "R2"), "Back to [[three#heading]]."),
+        "notes/three.md": _note("Three", "[a, b]", body="## Heading\n\nText with ![img](pic.png)."),
+        "notes/pic.png": b"\x89PNG\r\n\x1a\n",
+        "templates/partials/footer.html": "<footer>{{ config.title }}</footer>\n",
+        "static/extra.css": "p { color: red; }\n",
+        "llmnotes.toml": 'title = "Site"\n',
+    })
+
+
+def _build(root: Path, out: Path, no_cache: bool) -> bool:
+    config = load_config(root).with_options(out=out)
+    return build_site(config, no_cache=no_cache, workers=1).built
+
+
+def _step(root: Path, kind: str, n: int) -> None:
+    """One change of the kind an author makes."""
+    notes = sorted(p for p in (root / "notes").glob("*.md"))
+    note = notes[n % len(notes)] if notes else None
+    if kind == "edit" and note:
+        note.write_text(note.read_text().replace("summary: About", f"summary: Now {n}, about", 1))
+    elif kind == "body" and note:
+        note.write_text(note.read_text() + f"\nMore words {n}, and a [link](https://e.org/{n % 3}).\n")
+    elif kind == "add":
+        write_files(root, {f"notes/new-{n}.md": _note(f"New {n}", "[b]", _link(f"https://e.org/{n % 4}", f"R{n}"), "Links [[one]].")})
+    elif kind == "rename" and note and note.stem not in ("one", "two", "three"):
+        note.rename(note.with_name(f"renamed-{n}.md"))
+    elif kind == "delete" and note and note.stem not in ("one", "two", "three"):
+        note.unlink()
+    elif kind == "topics":
+        (root / "notes" / "topics.yaml").write_text(TOPICS.replace("Topic B", f"Topic B{n}"))
+    elif kind == "template":
+        (root / "templates" / "partials" / "footer.html").write_text(f"<footer>{{{{ config.title }}}} v{n}</footer>\n")
+    elif kind == "static":
+        (root / "static" / "extra.css").write_text(f"p {{ color: #{n % 999:03d}; }}\n")
+    elif kind == "config":
+        (root / "llmnotes.toml").write_text(f'title = "Site {n}"\n')
+    elif kind == "break" and note:
+        note.write_text(note.read_text().replace("title:", "title: [", 1))  # a broken note: both builds fail
+    elif kind == "fix":
+        for path in (root / "notes").glob("*.md"):
+            path.write_text(path.read_text().replace("title: [", "title:"))
+
+
+KINDS = ["edit", "body", "add", "rename", "delete", "topics", "template", "static", "config", "break", "fix"]
+
+
+@settings(max_examples=int(os.environ.get("LLMNOTES_EXAMPLES", "12")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.tuples(st.sampled_from(KINDS), st.integers(0, 50)), min_size=1, max_size=6))
+def test_an_incremental_build_is_byte_identical_to_a_clean_one(tmp_path: Path, steps: list[tuple[str, int]]) -> None:
+    root = tmp_path / "site"
+    shutil.rmtree(root, ignore_errors=True)
+    _site(root)
+    assert _build(root, root / "out", no_cache=False)
+    for kind, n in steps:
+        _step(root, kind, n)
+        incremental = _build(root, root / "out", no_cache=False)
+        clean = _build(root, tmp_path / "clean", no_cache=True)
+        assert incremental == clean, (kind, n)
+        if clean:
+            assert tree_bytes(root / "out") == tree_bytes(tmp_path / "clean"), (kind, n)
+        shutil.rmtree(tmp_path / "clean", ignore_errors=True)
+
+
+def test_unchanged_files_keep_their_modification_time(tmp_path: Path) -> None:
+    _site(tmp_path)
+    out = tmp_path / "out"
+    assert _build(tmp_path, out, no_cache=False)
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    time.sleep(0.05)
+    note = tmp_path / "notes" / "three.md"
+    note.write_text(note.read_text().replace("Text with", "Words with"))
+    assert _build(tmp_path, out, no_cache=False)
+    after = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    changed = {p.relative_to(out).as_posix() for p in after if after[p] != before.get(p)}
+    # the note itself and the search index parts holding its words; the page of `one` (which links
+    # to it) is rendered again, as its inputs changed, but comes out the same and is not written
+    assert changed == {"notes/three/index.html", "search-index/index.js", "search-index/d/3.js", "search-index/w/wo.js"}
+
+
+@pytest.mark.parametrize(
+    ("what", "change"),
+    [
+        ("note", lambda r: (r / "notes" / "two.md").write_text(_note("Two changed", "[b]"))),
+        ("topics", lambda r: (r / "notes" / "topics.yaml").write_text(TOPICS.replace("Topic A", "Topic Alpha"))),
+        ("config", lambda r: (r / "llmnotes.toml").write_text('title = "Renamed site"\n')),
+        ("template", lambda r: (r / "templates" / "partials" / "footer.html").write_text("<footer>changed</footer>\n")),
+        ("static", lambda r: (r / "static" / "extra.css").write_text("p { color: blue; }\n")),
+        ("version", None),
+    ],
+)
+def test_each_kind_of_input_invalidates_what_depends_on_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, what: str, change) -> None:
+    _site(tmp_path)
+    out = tmp_path / "out"
+    assert _build(tmp_path, out, no_cache=False)
+    if what == "version":
+        monkeypatch.setattr(buildcache, "__version__", "99.0")
+    else:
+        time.sleep(0.01)
+        change(tmp_path)
+    assert _build(tmp_path, out, no_cache=False)
+    assert _build(tmp_path, tmp_path / "clean", no_cache=True)
+    assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
+    if what == "version":  # a new version never trusts the old cache
+        cache = buildcache.load(buildcache.cache_file(tmp_path, out), buildcache.cache_key(False))
+        assert cache.key.split(":")[1] == "99.0"
+
+
+def test_a_corrupt_cache_is_a_full_build_with_a_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _site(tmp_path)
+    out = tmp_path / "out"
+    assert _build(tmp_path, out, no_cache=False)
+    cache = buildcache.cache_file(tmp_path, out)
+    cache.write_bytes(b"not a pickle")
+    buildcache.snapshot_file(cache).write_text("{broken")
+    (tmp_path / "notes" / "one.md").write_text(_note("One again"))
+    assert _build(tmp_path, out, no_cache=False)
+    err = capsys.readouterr().err
+    assert "warning: build cache" in err and "unreadable" in err
+    assert "One again" in (out / "notes" / "one" / "index.html").read_text()
+
+
+def test_nothing_changed_writes_nothing_and_says_so(tmp_path: Path) -> None:
+    _site(tmp_path)
+    out = tmp_path / "out"
+    past = time.time() - 60
+    for path in (tmp_path / "notes").rglob("*"):
+        os.utime(path, (past, past))  # edited a minute ago: the snapshot can trust the times
+    config = load_config(tmp_path).with_options(out=out)
+    assert build_site(config, workers=1).built
+    first = build_site(config, workers=1)  # snapshot was untrusted if templates are new: a full check
+    second = build_site(config, workers=1)
+    assert second.changed == 0 and first.changed == 0
+    assert second.pages == first.pages and second.notes == 3
