@@ -71,8 +71,8 @@ def test_reading_paths_follow_after_and_report_cycles(tmp_path: Path) -> None:
     })
     assert problems == []
     assert site.paths == (("intro", "basics", "side", "deep"),)
-    assert site.neighbours_on_path("basics") == ("intro", "side")
-    assert site.neighbours_on_path("alone") == (None, None)
+    assert site.neighbours_on_paths("basics") == [(None, "intro", "side")]
+    assert site.neighbours_on_paths("alone") == []
 
     cyc = tmp_path / "cyc"
     cyc.mkdir()

@@ -20,7 +20,7 @@ from llmnotes import urls
 from llmnotes.diagnostics import Diagnostic, Severity
 from llmnotes.emit import Context, Page
 from llmnotes.load import Loaded
-from llmnotes.model import Asset, Note, Place, Topic
+from llmnotes.model import Asset, Note, Place, ReadingPath, Topic
 from llmnotes.normalize import host_of, resource_id, url_key
 
 RELATED_LIMIT = 5
@@ -73,20 +73,23 @@ class Site:
     links_to: dict[str, tuple[str, ...]]
     backlinks: dict[str, tuple[str, ...]]
     related: dict[str, tuple[str, ...]]
-    paths: tuple[tuple[str, ...], ...]
+    paths: tuple[tuple[str, ...], ...]  # reading paths as note slugs, in reading order
     assets: tuple[Asset, ...]
+    reading_paths: tuple[ReadingPath, ...] = ()  # the named paths of paths.yaml, when the site has one
 
     @cached_property
-    def _path_neighbours(self) -> dict[str, tuple[str | None, str | None]]:
-        return {
-            slug: (path[i - 1] if i else None, path[i + 1] if i + 1 < len(path) else None)
-            for path in self.paths
-            for i, slug in enumerate(path)
-        }
+    def _path_neighbours(self) -> dict[str, list[tuple[int, str | None, str | None]]]:
+        found: dict[str, list[tuple[int, str | None, str | None]]] = defaultdict(list)
+        for n, path in enumerate(self.paths):
+            for i, slug in enumerate(path):
+                found[slug].append((n, path[i - 1] if i else None, path[i + 1] if i + 1 < len(path) else None))
+        return found
 
-    def neighbours_on_path(self, slug: str) -> tuple[str | None, str | None]:
-        """The notes before and after `slug` on its reading path."""
-        return self._path_neighbours.get(slug, (None, None))
+    def neighbours_on_paths(self, slug: str) -> list[tuple[ReadingPath | None, str | None, str | None]]:
+        """For each reading path `slug` is on: the path (None when worked out from `after:`), and
+        the notes before and after it there."""
+        named = self.reading_paths
+        return [(named[n] if named else None, before, after) for n, before, after in self._path_neighbours.get(slug, [])]
 
     # -- topic queries: what the pages show about topics, answered once per build ----------------
 
@@ -156,6 +159,9 @@ def build_graph(loaded: Loaded) -> tuple[Site, list[Diagnostic]]:
         for target in targets:
             backlinks[target].append(source)
     paths = _reading_paths(notes, drafts_left_out, problems)
+    named = _named_paths(loaded.paths, notes, drafts_left_out, problems)
+    if named:
+        paths = tuple(p.slugs for p in named)
     children: dict[str, list[str]] = defaultdict(list)
     for slug, topic in sorted(loaded.topics.items()):
         if topic.parent in loaded.topics:
@@ -171,6 +177,7 @@ def build_graph(loaded: Loaded) -> tuple[Site, list[Diagnostic]]:
         backlinks={k: tuple(sorted(set(v))) for k, v in backlinks.items()},
         related=_related(notes, note_resources, links_to, topic_notes),
         paths=paths,
+        reading_paths=named,
         assets=loaded.assets,
     )
     return site, problems
@@ -284,6 +291,31 @@ def _check_assets(notes: dict[str, Note], assets: tuple[Asset, ...], problems: l
         for asset in note.assets:
             if asset.relpath not in known:
                 problems.append(_err(asset.place, f"file '{asset.relpath}' not found in the notes folder"))
+
+
+def _named_paths(paths: tuple[ReadingPath, ...], notes: dict[str, Note], drafts: frozenset[str], problems: list[Diagnostic]) -> tuple[ReadingPath, ...]:
+    """The paths of paths.yaml, checked: each names known notes once, and puts a note after the
+    notes it names in `after:` when they are on the same path. Drafts left out are skipped."""
+    kept: list[ReadingPath] = []
+    for path in paths:
+        notes_on_it: list[tuple[str, Place]] = []
+        for slug, place in path.notes:
+            if slug in drafts:
+                continue
+            if slug not in notes:
+                problems.append(_err(place, f"path '{path.slug}' names unknown note '{slug}'{_suggest(slug, notes)}"))
+            elif slug in (s for s, _ in notes_on_it):
+                problems.append(_err(place, f"path '{path.slug}' names '{slug}' twice"))
+            else:
+                notes_on_it.append((slug, place))
+        order = {slug: i for i, (slug, _) in enumerate(notes_on_it)}
+        for slug, place in notes_on_it:
+            for before in notes[slug].after_slugs:
+                if before in order and order[before] > order[slug]:
+                    problems.append(_err(place, f"path '{path.slug}' puts '{slug}' before '{before}', which it names in 'after'", Severity.WARNING))
+        if notes_on_it:
+            kept.append(ReadingPath(path.slug, path.title, path.description, tuple(notes_on_it), path.place))
+    return tuple(kept)
 
 
 def _reading_paths(notes: dict[str, Note], drafts: frozenset[str], problems: list[Diagnostic]) -> tuple[tuple[str, ...], ...]:

@@ -16,10 +16,11 @@ from pathlib import Path
 
 from llmnotes import frontmatter, markdown, schema
 from llmnotes.diagnostics import Diagnostic, display_path
-from llmnotes.model import Asset, Body, Note, Place, SourceFile, Topic
+from llmnotes.model import Asset, Body, Note, Place, ReadingPath, SourceFile, Topic
 
 NOTE_SUFFIXES = (".md", ".markdown")
 TOPICS_FILE = "topics.yaml"
+PATHS_FILE = "paths.yaml"
 MAX_TOPIC_DEPTH = 12  # topics nest at most this deep: a tree a reader can follow, a page a browser can show
 PARALLEL_FROM = 64  # below this many notes, starting worker processes costs more than it saves
 
@@ -31,6 +32,7 @@ class Loaded:
     assets: tuple[Asset, ...]
     diagnostics: tuple[Diagnostic, ...]
     drafts: frozenset[str] = frozenset()  # slugs of drafts left out of this build
+    paths: tuple[ReadingPath, ...] = ()  # from paths.yaml, in the file's order
 
 
 def discover(notes_dir: Path) -> tuple[list[SourceFile], list[Asset], list[Diagnostic]]:
@@ -51,7 +53,7 @@ def discover(notes_dir: Path) -> tuple[list[SourceFile], list[Asset], list[Diagn
             if path.is_symlink() and not path.resolve().is_relative_to(root):
                 problems.append(Diagnostic(shown, 0, 0, "symbolic link pointing outside the notes folder: not used"))
                 continue
-            if rel == TOPICS_FILE:
+            if rel in (TOPICS_FILE, PATHS_FILE):
                 continue
             if path.suffix.lower() not in NOTE_SUFFIXES:
                 assets.append(Asset(path, rel))
@@ -118,6 +120,44 @@ def load_note(source: SourceFile, allow_html: bool = False, with_body: bool = Tr
         **fields,
     )
     return note, diagnostics
+
+
+def load_paths(notes_dir: Path) -> tuple[tuple[ReadingPath, ...], list[Diagnostic]]:
+    """Read `paths.yaml`: path slug → title, description, notes (in reading order). Optional:
+    without it, the reading path is worked out from the notes' `after:` lists."""
+    path = notes_dir / PATHS_FILE
+    if not path.is_file():
+        return (), []
+    shown = display_path(path)
+    if path.is_symlink() and not path.resolve().is_relative_to(notes_dir.resolve()):
+        return (), [Diagnostic(shown, 0, 0, "symbolic link pointing outside the notes folder: not used")]
+    text, problems = read_text(path, shown)
+    if text is None or not text.strip():
+        return (), problems
+    try:
+        doc = frontmatter.parse(text, 1)
+    except frontmatter.FrontMatterError as exc:
+        return (), [Diagnostic(shown, exc.line, exc.col, exc.message)]
+    v = schema.Validator(doc, shown)
+    paths: list[ReadingPath] = []
+    for slug, raw in doc.data.items():
+        key = (slug,)
+        if not isinstance(slug, str) or not schema.is_slug(slug):
+            v.error(key, f"path '{slug}' is not a valid slug: use a-z, 0-9 and '-'", key=True)
+            continue
+        if not isinstance(raw, dict):
+            v.error(key, f"path '{slug}' must be a mapping with title, description and notes")
+            continue
+        v.unknown_keys(raw, ("title", "description", "notes"), key, f"path '{slug}'")
+        title = v.string(raw, "title", key, required=True)
+        notes = v.string_list(raw, "notes", key)
+        if not notes:
+            v.error(key, f"path '{slug}' lists no notes", key=True)
+        if title is None or not notes:
+            continue
+        line, col = doc.key_at(key)
+        paths.append(ReadingPath(slug, title, v.string(raw, "description", key) or "", tuple(notes), Place(shown, line, col)))
+    return tuple(paths), v.diagnostics
 
 
 def load_topics(notes_dir: Path) -> tuple[dict[str, Topic], list[Diagnostic]]:
@@ -261,4 +301,6 @@ def load_all(notes_dir: Path, drafts: bool = False, allow_html: bool = False, wo
             notes.append(note)
     topics, problems = load_topics(notes_dir)
     diagnostics += problems
-    return Loaded(tuple(notes), topics, tuple(assets), tuple(diagnostics), frozenset(left_out))
+    paths, problems = load_paths(notes_dir)
+    diagnostics += problems
+    return Loaded(tuple(notes), topics, tuple(assets), tuple(diagnostics), frozenset(left_out), paths)

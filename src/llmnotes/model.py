@@ -142,6 +142,21 @@ class Topic:
 
 
 @dataclass(frozen=True)
+class ReadingPath:
+    """A named route through the notes, from `notes/paths.yaml`: for one kind of reader, in order."""
+
+    slug: str
+    title: str
+    description: str = ""
+    notes: tuple[tuple[str, Place], ...] = ()
+    place: Place | None = None  # where the path is named, for diagnostics
+
+    @property
+    def slugs(self) -> tuple[str, ...]:
+        return tuple(s for s, _ in self.notes)
+
+
+@dataclass(frozen=True)
 class SourceFile:
     """A note file as read from disk, before parsing: what per-note work needs and nothing more."""
 

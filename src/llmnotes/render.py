@@ -179,7 +179,9 @@ class Renderer:
             parts.append(note.digest)
             notes(site.backlinks.get(key, ()))
             notes(site.related.get(key, ()))
-            notes(site.neighbours_on_path(key))
+            for path, before, after in site.neighbours_on_paths(key):
+                parts.append(path.title if path else "")
+                notes((before, after))
             notes(note.after_slugs)
             notes(link.target for link in note.note_links)
             topics(note.topic_slugs)
@@ -235,8 +237,10 @@ class Renderer:
         yield self.robots()
 
     def home(self) -> Page:
-        start = self.site.paths[0] if self.site.paths else ()
-        return self._render("home.html", urls.HOME, recent=self.site.by_date[:RECENT], start=[self.site.notes[s] for s in start])
+        site = self.site
+        start = site.paths[0] if site.paths and not site.reading_paths else ()
+        named = [(path, [site.notes[s] for s in path.slugs]) for path in site.reading_paths]
+        return self._render("home.html", urls.HOME, recent=site.by_date[:RECENT], start=[site.notes[s] for s in start], reading_paths=named)
 
     def topic_index(self) -> Page:
         link = self.urls.for_page(urls.TOPICS)
@@ -256,7 +260,10 @@ class Renderer:
         link = self.urls.for_page(page)
         site = self.site
         body = markdown.resolve(note.body, _NoteResolver(self.ctx, link))
-        prev_slug, next_slug = site.neighbours_on_path(note.slug)
+        on_paths = [
+            (path.title if path else None, site.notes.get(before) if before else None, site.notes.get(after) if after else None)
+            for path, before, after in site.neighbours_on_paths(note.slug)
+        ]
         picture = graphview.svg(graphview.neighbourhood(site, note.slug), link.to, f"{note.title} and its topics, linked notes and resources", ("topic", "note"))
         topics = site.topics_of(note)
         resources = [site.resources[r] for r in site.note_resources[note.slug]]
@@ -275,8 +282,7 @@ class Renderer:
             citation_of={r.id: r.citation_by(note.slug) for r in resources},
             backlinks=[site.notes[s] for s in site.backlinks.get(note.slug, ())],
             related=[site.notes[s] for s in site.related.get(note.slug, ())],
-            prev_note=site.notes.get(prev_slug) if prev_slug else None,
-            next_note=site.notes.get(next_slug) if next_slug else None,
+            on_paths=on_paths,
             neighbourhood=Markup(picture),
         )
 
