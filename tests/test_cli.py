@@ -109,7 +109,7 @@ def test_the_output_folder_is_never_something_else(make_site) -> None:
     (site / "mine").mkdir()
     (site / "mine" / "precious.txt").write_text("keep me")
     result = run_cli("build", "--out", "mine", cwd=site)
-    assert result.returncode == 2 and "does not look like an llmnotes site" in result.stderr
+    assert result.returncode == 2 and "was not built by llmnotes (it has no .llmnotes-site file)" in result.stderr
     assert (site / "mine" / "precious.txt").read_text() == "keep me"
     assert (site / "notes" / "transformers.md").exists()
 

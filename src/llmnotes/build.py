@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import functools
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -12,14 +16,14 @@ from pathlib import Path
 
 from llmnotes import __version__, buildcache, graph, graphview, render, search, theme, urls
 from llmnotes.config import Config, ConfigError, resolve
-from llmnotes.diagnostics import Diagnostic, Severity, has_errors, sort_diagnostics
+from llmnotes.diagnostics import Diagnostic, Severity, display_path, has_errors, sort_diagnostics
 from llmnotes.emit import BrokenLink, Context, Copy, Emitter, Keep, LastBroken, Output, Page
 from llmnotes.heap import long_lived_heap
 from llmnotes.links import cache as link_cache
 from llmnotes.links.result import Verdict
 from llmnotes.load import load_all
 from llmnotes.normalize import fetch_key
-from llmnotes.write import Staging, Update
+from llmnotes.write import MARKER, Staging, Update, is_llmnotes_site, remove_stale
 
 
 def emit_assets(ctx: Context) -> Iterator[Copy]:
@@ -53,17 +57,27 @@ class BuildResult:
 
 
 def check_output_folder(config: Config, out: Path, notes: Path) -> None:
-    """Refuse an output folder whose replacement would destroy sources or someone else's files."""
+    """Refuse an output folder whose replacement would destroy sources or someone else's files:
+    llmnotes replaces only a folder it built itself (it holds `write.MARKER`), an empty one, or
+    one that does not exist yet."""
+    shown = display_path(out)
+    if out.is_symlink():
+        raise ConfigError(f"error: output folder '{shown}' is a symbolic link; give the folder it points to, or another one")
     out_r = out.resolve()
-    protected = [notes, resolve(config, config.templates), resolve(config, config.static), config.root, Path.cwd()]
-    for path in protected:
+    for path in (notes, resolve(config, config.templates), resolve(config, config.static), config.root, Path.cwd()):
         p = path.resolve()
         if out_r == p or p.is_relative_to(out_r):
-            raise ConfigError(f"error: output folder '{out}' contains '{path}', which a build would delete")
+            raise ConfigError(f"error: output folder '{shown}' contains '{display_path(path)}', which a build would delete")
+    for path in (notes, resolve(config, config.templates), resolve(config, config.static)):
+        if out_r.is_relative_to(path.resolve()):
+            raise ConfigError(f"error: output folder '{shown}' is inside '{display_path(path)}', which a build reads; choose a folder outside it")
     if out.exists() and not out.is_dir():
-        raise ConfigError(f"error: output '{out}' exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not (out / "index.html").is_file():
-        raise ConfigError(f"error: '{out}' is not empty and does not look like an llmnotes site; refusing to replace it")
+        raise ConfigError(f"error: output '{shown}' exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not is_llmnotes_site(out):
+        raise ConfigError(
+            f"error: '{shown}' is not empty and was not built by llmnotes (it has no {MARKER} file), so a build "
+            "would delete what is in it; choose another --out, or move those files away first"
+        )
 
 
 def default_workers() -> int:
@@ -118,6 +132,64 @@ def build_site(
         raise ConfigError(f"error: notes folder '{notes_dir}' not found")
     check_output_folder(config, out, notes_dir)
     cache_path = buildcache.cache_file(config.root, out)
+    with _one_build_at_a_time(cache_path.with_suffix(".lock"), out), _terminated_on_sigterm():
+        remove_stale(out)
+        return _build(config, notes_dir, out, cache_path, drafts, strict, cancelled, workers, no_cache, started)
+
+
+class Terminated(BaseException):
+    """SIGTERM (what CI sends when a job is cancelled) arrived during a build: like Ctrl-C, it
+    unwinds through the build, whose staging folder is removed on the way out."""
+
+
+@contextlib.contextmanager
+def _terminated_on_sigterm() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may handle signals (`serve` builds in a worker thread)
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _one_build_at_a_time(lock: Path, out: Path) -> Iterator[None]:
+    """Two builds into one folder at once would swap folders under each other: the second one
+    stops with a clear message instead."""
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        handle = lock.open("a+")
+    except OSError as exc:
+        raise ConfigError(f"error: cannot create the build lock {display_path(lock)}: {exc.strerror}") from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConfigError(f"error: another llmnotes build into '{display_path(out)}' is running; run this one when it is done") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _build(
+    config: Config,
+    notes_dir: Path,
+    out: Path,
+    cache_path: Path,
+    drafts: bool,
+    strict: bool,
+    cancelled: Callable[[], bool] | None,
+    workers: int,
+    no_cache: bool,
+    started: float,
+) -> BuildResult:
     key = buildcache.cache_key(config.allow_html)
     theme_templates, theme_static = theme.default_theme()
     template_dirs = (resolve(config, config.templates), theme_templates)

@@ -11,10 +11,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
-from llmnotes import __version__, serve
+from llmnotes import __version__, scaffold, serve
 from llmnotes.config import ConfigError, load_config, resolve
 from llmnotes.diagnostics import Diagnostic, Severity, display_path
 from llmnotes.exitcodes import ExitCode
+from llmnotes.importers import command as import_command
 from llmnotes.links import fix as link_fix
 from llmnotes.links import report as link_report
 from llmnotes.links import run as link_run
@@ -45,7 +46,7 @@ def print_diagnostics(diagnostics: list[Diagnostic], stream: TextIO = sys.stderr
 # `run` (a function of the parsed arguments returning an ExitCode) with `set_defaults(run=...)`.
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]  # argparse exports no public name for it
-COMMANDS: list[Callable[[Subparsers], None]] = [serve.add_parser]
+COMMANDS: list[Callable[[Subparsers], None]] = [serve.add_parser, scaffold.add_parser, import_command.add_parser]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -141,7 +142,7 @@ def _absolute(path: Path | None) -> Path | None:
 def run_build(args: argparse.Namespace) -> ExitCode:
     from jinja2 import TemplateError, TemplateSyntaxError
 
-    from llmnotes.build import build_site  # Jinja and the theme are only needed here
+    from llmnotes.build import Terminated, build_site  # Jinja and the theme are only needed here
     config = load_config(Path.cwd(), args.config).with_options(
         notes=_absolute(args.notes), out=_absolute(args.out), base_url=args.base_url
     )
@@ -156,6 +157,13 @@ def run_build(args: argparse.Namespace) -> ExitCode:
     except TemplateError as exc:
         print(f"error: template: {exc}", file=sys.stderr)
         return ExitCode.PROBLEMS
+    except Terminated:
+        print(f"terminated; {display_path(resolve(config, config.out))} left as it was", file=sys.stderr)
+        return ExitCode.TERMINATED
+    except OSError as exc:  # an unwritable folder, a full disk: nothing was changed
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: cannot write the site: {exc.strerror or exc}{where}; {display_path(resolve(config, config.out))} left as it was", file=sys.stderr)
+        return ExitCode.USAGE
     print_diagnostics(result.diagnostics)
     if not result.built:
         errors = sum(d.severity is Severity.ERROR for d in result.diagnostics)

@@ -10,3 +10,4 @@ class ExitCode(enum.IntEnum):
     PROBLEMS = 1  # problems found in the input: bad notes, broken links
     USAGE = 2  # bad command line or configuration
     INTERRUPTED = 130  # Ctrl-C, as shells expect
+    TERMINATED = 143  # SIGTERM (a cancelled CI job), as shells expect

@@ -1,9 +1,10 @@
-"""Memory management shared by the commands that load a whole notes folder."""
+"""Process state shared by the commands that load a whole notes folder: memory, and workers."""
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import signal
 from collections.abc import Iterator
 
 
@@ -23,3 +24,11 @@ def long_lived_heap() -> Iterator[None]:
         gc.freeze()
         if was_enabled:
             gc.enable()
+
+
+def worker_defaults() -> None:
+    """Run first in every worker process. A worker inherits the parent's signal handlers; the
+    build turns SIGTERM into an exception so it can clean up, but a worker must simply die on it
+    (that is how its pool stops it), or it may linger half-alive."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle

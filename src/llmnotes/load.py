@@ -16,6 +16,7 @@ from pathlib import Path
 
 from llmnotes import frontmatter, markdown, schema
 from llmnotes.diagnostics import Diagnostic, display_path
+from llmnotes.heap import worker_defaults
 from llmnotes.model import Asset, Body, Note, Place, ReadingPath, SourceFile, Topic
 
 NOTE_SUFFIXES = (".md", ".markdown")
@@ -244,7 +245,7 @@ def load_notes(sources: list[SourceFile], allow_html: bool, with_body: bool = Tr
     workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
     if workers > 1 and len(sources) >= PARALLEL_FROM:
         chunk = max(1, len(sources) // (workers * 4))
-        with concurrent.futures.ProcessPoolExecutor(workers) as pool:
+        with concurrent.futures.ProcessPoolExecutor(workers, initializer=worker_defaults) as pool:
             return list(pool.map(_load, sources, itertools.repeat(allow_html), itertools.repeat(with_body), chunksize=chunk))
     return [load_note(source, allow_html, with_body) for source in sources]
 

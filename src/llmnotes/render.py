@@ -13,6 +13,7 @@ import datetime as dt
 import multiprocessing
 import os
 from collections.abc import Iterable, Iterator
+from types import GeneratorType
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -22,6 +23,7 @@ from llmnotes import graphview, markdown, urls
 from llmnotes.buildcache import digest
 from llmnotes.emit import Context, Keep, Page
 from llmnotes.graph import Resource
+from llmnotes.heap import worker_defaults
 from llmnotes.model import Heading, Note, kind_label
 
 RECENT = 10
@@ -46,11 +48,15 @@ def pages(ctx: Context) -> Iterator[Page | Keep]:
     else:
         rendered = (renderer.item(item) for item, _ in todo)
     todo_set = {item for item, _ in todo}
-    for item, fp in planned:
-        if item in todo_set:
-            yield dataclasses.replace(next(rendered), fingerprint=fp)
-        else:
-            yield Keep(renderer.output_path(item))
+    try:
+        for item, fp in planned:
+            if item in todo_set:
+                yield dataclasses.replace(next(rendered), fingerprint=fp)
+            else:
+                yield Keep(renderer.output_path(item))
+    finally:
+        if isinstance(rendered, GeneratorType):
+            rendered.close()  # the worker processes end here, not whenever the generator is collected
 
 
 # The renderer a forked worker process inherits from its parent. Set only around the pool's life:
@@ -69,7 +75,7 @@ def _in_parallel(renderer: Renderer, items: list[tuple[str, str]], workers: int)
     global _FORKED
     _FORKED = renderer
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=worker_defaults) as pool:
             yield from pool.imap(_render_forked, items, chunksize=32)
     finally:
         _FORKED = None

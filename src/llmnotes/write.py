@@ -8,13 +8,62 @@ slug or a file name says.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
 
+MARKER = ".llmnotes-site"  # in every folder llmnotes builds: the proof that it may replace it
+_MARKER_TEXT = b"This folder was built by llmnotes. `llmnotes build` replaces it whole: keep nothing else here.\n"
+_TEMP = re.compile(r"^\.(?P<out>.+)-(?:new|old|update)-(?P<pid>\d+)-[^/]*$")
+
 
 class UnsafePath(ValueError):
     """A page or file would land outside the output folder."""
+
+
+def is_llmnotes_site(folder: Path) -> bool:
+    """Whether `folder` is a site llmnotes built: it holds the marker, or (built before the marker
+    existed) the search index only llmnotes writes."""
+    if (folder / MARKER).is_file():
+        return True
+    index = folder / "search-index" / "index.js"
+    try:
+        return index.is_file() and index.read_bytes().startswith(b"LLMNOTES_SEARCH.add(")
+    except OSError:
+        return False
+
+
+def remove_stale(out: Path) -> list[Path]:
+    """Remove the temporary folders of builds into `out` that were killed (their process is gone):
+    `kill -9` or a power cut leaves them, and nothing else would ever clean them up."""
+    removed: list[Path] = []
+    if not out.parent.is_dir():
+        return removed
+    for entry in out.parent.iterdir():
+        match = _TEMP.match(entry.name)
+        if not match or match.group("out") != out.name or not entry.is_dir() or entry.is_symlink():
+            continue
+        if _alive(int(match.group("pid"))):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        removed.append(entry)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: not ours to judge
+    return True
+
+
+def _temp_folder(out: Path, kind: str) -> Path:
+    """A temporary folder beside `out`, named for the process that made it (see `remove_stale`)."""
+    return Path(tempfile.mkdtemp(prefix=f".{out.name}-{kind}-{os.getpid()}-", dir=out.parent))
 
 
 def _plain(relpath: str) -> PurePosixPath:
@@ -54,10 +103,11 @@ class Staging:
     def __init__(self, out: Path) -> None:
         self.out = out
         out.parent.mkdir(parents=True, exist_ok=True)
-        self.root = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
+        self.root = _temp_folder(out, "new")
         os.chmod(self.root, 0o755)  # mkdtemp makes it private; a web server must read it
         self._folders: set[Path] = {self.root}
         self._resolved = self.root.resolve()
+        (self.root / MARKER).write_bytes(_MARKER_TEXT)
 
     def _target(self, relpath: str) -> Path:
         """Where a page goes: a plain relative path whose folder resolves inside the staging folder
@@ -84,7 +134,7 @@ class Staging:
         """Swap the new folder in: two renames, then the old site is removed."""
         old = None
         if self.out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{self.out.name}-old-", dir=self.out.parent))
+            old = _temp_folder(self.out, "old")
             os.rmdir(old)
             self.out.rename(old)
         self.root.rename(self.out)
@@ -107,7 +157,7 @@ class Update:
 
     def __init__(self, out: Path) -> None:
         self.out = out
-        self.root = Path(tempfile.mkdtemp(prefix=f".{out.name}-update-", dir=out.parent))
+        self.root = _temp_folder(out, "update")
         self._resolved = self.root.resolve()
         self._folders: set[Path] = {self.root}
         self.changed: list[str] = []
@@ -134,6 +184,8 @@ class Update:
 
     def commit(self, gone: list[str]) -> None:
         out_resolved = self.out.resolve()
+        if not (self.out / MARKER).is_file():  # a site built before the marker existed
+            (self.out / MARKER).write_bytes(_MARKER_TEXT)
         pages_last = sorted(self.changed, key=lambda rel: rel.endswith(".html"))
         for relpath in pages_last:
             target = self.out.joinpath(*_plain(relpath).parts)

@@ -1,0 +1,147 @@
+"""The output folder (issue 10): llmnotes replaces only what it built, and an interrupted or
+concurrent build leaves nothing behind and breaks nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import run_cli
+from llmnotes.write import MARKER, remove_stale
+
+
+def test_someone_elses_site_is_never_replaced(make_site, tmp_path: Path) -> None:
+    site = make_site()
+    www = tmp_path / "www"
+    www.mkdir()
+    (www / "index.html").write_text("<h1>My other site</h1>")  # an index.html proves nothing
+    (www / "about.html").write_text("about me")
+    result = run_cli("build", "--out", str(www), cwd=site)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "was not built by llmnotes" in result.stderr and "choose another --out" in result.stderr
+    assert sorted(p.name for p in www.iterdir()) == ["about.html", "index.html"]
+
+
+def test_a_folder_llmnotes_built_or_an_empty_one_is_replaced(make_site, tmp_path: Path) -> None:
+    site = make_site()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run_cli("build", "--out", str(empty), cwd=site).returncode == 0
+    assert (empty / MARKER).is_file() and (empty / "index.html").is_file()
+    (empty / "stale.html").write_text("from an older build")
+    assert run_cli("build", "--no-cache", "--out", str(empty), cwd=site).returncode == 0
+    assert not (empty / "stale.html").exists()
+
+
+def test_out_inside_the_notes_or_at_a_symlink_is_refused(make_site, tmp_path: Path) -> None:
+    site = make_site()
+    inside = run_cli("build", "--out", "notes/site", cwd=site)
+    assert inside.returncode == 2 and "is inside 'notes'" in inside.stderr
+    assert not (site / "notes" / "site").exists()
+    real = tmp_path / "real"
+    real.mkdir()
+    (site / "link").symlink_to(real)
+    linked = run_cli("build", "--out", "link", cwd=site)
+    assert linked.returncode == 2 and "is a symbolic link" in linked.stderr
+    assert list(real.iterdir()) == []
+
+
+def _big_site(tmp_path: Path) -> Path:
+    root = Path(__file__).resolve().parents[1]
+    corpus = tmp_path / "corpus"
+    subprocess.run([sys.executable, str(root / "benchmarks" / "generate.py"), "400", str(corpus)], check=True, capture_output=True)
+    return corpus
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".out-"))
+
+
+def test_sigterm_mid_build_removes_the_staging_folder(tmp_path: Path) -> None:
+    corpus = _big_site(tmp_path)
+    env = {**os.environ, "NO_COLOR": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "llmnotes", "build", "--out", "out"], cwd=corpus, env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not _leftovers(corpus) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)  # wait until the staging folder exists: the build is writing
+    assert proc.poll() is None, "the build ended before it could be interrupted"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert "terminated" in err and "Traceback" not in err
+    assert _leftovers(corpus) == [] and not (corpus / "out").exists()
+
+
+def test_a_killed_build_leaves_folders_the_next_build_removes(tmp_path: Path) -> None:
+    corpus = _big_site(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-m", "llmnotes", "build", "--out", "out"], cwd=corpus, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not _leftovers(corpus) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    proc.kill()
+    proc.wait()
+    assert _leftovers(corpus), "kill -9 leaves the staging folder behind"
+    result = run_cli("build", "--out", "out", cwd=corpus)
+    assert result.returncode == 0, result.stderr
+    assert _leftovers(corpus) == []
+
+
+def test_stale_folders_of_live_processes_are_kept(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    mine = tmp_path / f".out-new-{os.getpid()}-abc"
+    dead = tmp_path / ".out-new-999999999-abc"
+    other = tmp_path / ".else-new-999999999-abc"
+    for folder in (mine, dead, other):
+        folder.mkdir()
+    assert remove_stale(out) == [dead]
+    assert mine.exists() and other.exists()
+
+
+def test_two_builds_at_once_one_waits_its_turn_by_failing_clearly(tmp_path: Path) -> None:
+    corpus = _big_site(tmp_path)
+    first = subprocess.Popen([sys.executable, "-m", "llmnotes", "build", "--out", "out"], cwd=corpus, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list((corpus / ".llmnotes" / "build").glob("*.lock")) if (corpus / ".llmnotes" / "build").exists() else True:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    time.sleep(0.3)
+    second = run_cli("build", "--out", "out", cwd=corpus)
+    first.communicate(timeout=120)
+    assert first.returncode == 0
+    assert second.returncode in (0, 2) and "Traceback" not in second.stderr
+    if second.returncode == 2:
+        assert "another llmnotes build into 'out' is running" in second.stderr
+    assert _leftovers(corpus) == [] and (corpus / "out" / "index.html").is_file()
+
+
+def test_an_unwritable_output_parent_is_a_message_not_a_traceback(make_site, tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        parent = Path("/proc/llmnotes-cannot-write-here")  # root ignores permissions; /proc refuses everyone
+    else:
+        parent = tmp_path / "locked"
+        parent.mkdir()
+        parent.chmod(0o500)
+    site = make_site()
+    result = run_cli("build", "--out", str(parent / "out"), cwd=site)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "error: cannot write the site" in result.stderr
+
+
+def test_a_build_while_another_holds_the_lock_exits_2(make_site) -> None:
+    import fcntl
+
+    from llmnotes import buildcache
+
+    site = make_site()
+    lock = buildcache.cache_file(site, site / "build").with_suffix(".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        result = run_cli("build", cwd=site)
+    assert result.returncode == 2 and "another llmnotes build into 'build' is running" in result.stderr
+    assert run_cli("build", cwd=site).returncode == 0  # and once it is released, builds go on
