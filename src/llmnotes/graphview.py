@@ -127,11 +127,13 @@ def _fit(nodes: list[Node], edges: list[Edge], margin: float = 40.0) -> Layout:
 _RADIUS = {"topic": 9, "note": 6, "resource": 3}
 
 
-def svg(layout: Layout, href: Href, label: str, labels: tuple[str, ...] = ("topic", "note")) -> str:
+def svg(layout: Layout, href: Href, label: str, labels: tuple[str, ...] = ("topic", "note"), interactive: bool = True) -> str:
     """The layout as an SVG element: edges under nodes, every node a link to its page.
 
     Written in Python rather than a template: the whole-site graph of a large list has hundreds of
-    thousands of elements. Every text goes through `html.escape`.
+    thousands of elements. Every text goes through `html.escape`. `interactive` adds the ends of
+    each edge as data attributes, which `graph.js` highlights neighbours with; the small picture on
+    every note page has no script, so it goes without (a tenth of a note page on a large site).
     """
     where = {n.id: n for n in layout.nodes}
     out = [
@@ -140,10 +142,8 @@ def svg(layout: Layout, href: Href, label: str, labels: tuple[str, ...] = ("topi
     ]
     for e in layout.edges:
         a, b = where[e.source], where[e.target]
-        out.append(
-            f'<line class="edge edge-{e.kind}" data-a="{escape(e.source)}" data-b="{escape(e.target)}" '
-            f'x1="{a.x}" y1="{a.y}" x2="{b.x}" y2="{b.y}"/>'
-        )
+        ends = f'data-a="{escape(e.source)}" data-b="{escape(e.target)}" ' if interactive else ""
+        out.append(f'<line class="edge edge-{e.kind}" {ends}x1="{a.x}" y1="{a.y}" x2="{b.x}" y2="{b.y}"/>')
     out.append('</g><g class="nodes">')
     for n in layout.nodes:
         text = ""

@@ -19,7 +19,7 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from llmnotes import graphview, markdown, urls
+from llmnotes import bibliography, graphview, markdown, urls
 from llmnotes.buildcache import digest
 from llmnotes.emit import Context, Keep, Page
 from llmnotes.graph import Resource
@@ -132,6 +132,8 @@ class Renderer:
         self.env.globals.update(config=ctx.config, site=ctx.site, kind_label=kind_label, last_broken=ctx.last_broken)
         self._footers: dict[tuple[int, bool], Markup] = {}
         self._resource_digests: dict[str, str] = {}
+        self._bibtex: dict[str, str] | None = None
+        self.env.globals["bibtex"] = self.bibtex
 
     def _render(self, template: str, page: str, rooted: bool = False, **context: Any) -> Page:
         link = self.urls.for_page(page, rooted)
@@ -207,9 +209,17 @@ class Renderer:
         return digest("\x1f".join(parts).encode())
 
     def _resource_digest(self, rid: str) -> str:
+        """Also covers the resource's BibTeX (its Cite control), whose key and cited-in list
+        depend on other resources and notes."""
         if rid not in self._resource_digests:
-            self._resource_digests[rid] = digest(repr(self.site.resources[rid]).encode())
+            self._resource_digests[rid] = digest((repr(self.site.resources[rid]) + self.bibtex(rid)).encode())
         return self._resource_digests[rid]
+
+    def bibtex(self, rid: str) -> str:
+        """A resource's BibTeX entry, for its Cite control: all of them worked out once per build."""
+        if self._bibtex is None:
+            self._bibtex = bibliography.bibtex_by_id(self.site, self.ctx.config.base_url)
+        return self._bibtex[rid]
 
     def item(self, item: tuple[str, str]) -> Page:
         kind, key = item
@@ -270,7 +280,9 @@ class Renderer:
             (path.title if path else None, site.notes.get(before) if before else None, site.notes.get(after) if after else None)
             for path, before, after in site.neighbours_on_paths(note.slug)
         ]
-        picture = graphview.svg(graphview.neighbourhood(site, note.slug), link.to, f"{note.title} and its topics, linked notes and resources", ("topic", "note"))
+        picture = graphview.svg(
+            graphview.neighbourhood(site, note.slug), link.to, f"{note.title} and its topics, linked notes and resources", ("topic", "note"), interactive=False
+        )
         topics = site.topics_of(note)
         resources = [site.resources[r] for r in site.note_resources[note.slug]]
         crumbs: Crumbs = [("Home", link.home())]
