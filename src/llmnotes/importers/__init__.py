@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from llmnotes.normalize import slugify
 
@@ -62,7 +62,12 @@ class Parsed:
 
 def is_cut(url: str) -> bool:
     """A URL shortened for display ("https://arxiv.org/abs/23..."): importing it would import a dead link."""
-    return bool(_CUT.search(url))
+    return bool(_CUT.search(unquote(url)))
+
+
+def trim(url: str) -> str:
+    """A URL found in running text without the punctuation after it; an ellipsis stays (a cut URL)."""
+    return url if url.endswith(("...", "…")) else url.rstrip(".,;:!?*_")
 
 
 def guess_kind(url: str) -> str | None:

@@ -56,7 +56,7 @@ def link_yaml(r: Resource) -> str:
     if r.note:
         lines.append(f"    note: {quoted(r.note)}")
     if r.discussion:
-        lines.append(f"    discussion: [{', '.join(_scalar(d) for d in r.discussion)}]")
+        lines.append(f"    discussion: [{', '.join(quoted(d) for d in r.discussion)}]")  # quoted: some YAML readers stop at ':' in a flow list
     return "\n".join(lines) + "\n"
 
 

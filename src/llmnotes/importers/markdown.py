@@ -19,7 +19,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from llmnotes.importers import DISCUSSION_HOSTS, ImportedNote, Parsed, Problem, Resource, arxiv_year, clean, guess_kind, is_cut, note_slug
+from llmnotes.importers import DISCUSSION_HOSTS, ImportedNote, Parsed, Problem, Resource, arxiv_year, clean, guess_kind, is_cut, note_slug, trim
 from llmnotes.schema import url_problem
 
 _BARE_URL = re.compile(r"https?://[^\s<>\"'`)\]]+")
@@ -118,7 +118,7 @@ class _Reader:
         rest = "".join(outside)
         if not found:  # a bare URL in a list item: import it too
             for match in _BARE_URL.finditer(rest):
-                url = match.group().rstrip(".,;:!?*_")
+                url = trim(match.group())
                 self.parsed.links_seen += 1
                 self.accounted.add(url)
                 if is_cut(url):
@@ -160,6 +160,7 @@ class _Reader:
             return None
         if parent is not None:
             for link in links:
+                # A discussion link's words ("Discussed on …") frame the link; they are not annotation.
                 self.add_link(link, line, rest if link is links[0] else "", parent)
             return parent
         first = self.add_link(links[0], line, rest, None)
@@ -253,7 +254,7 @@ class _Reader:
         normalize = parser().normalizeLink
         for n, text in enumerate(self.text.split("\n"), 1):
             for match in _BARE_URL.finditer(text):
-                url = match.group().rstrip(".,;:!?*_")
+                url = trim(match.group())
                 if url in self.accounted or match.group() in self.accounted or normalize(url) in self.accounted:
                     continue
                 self.accounted.add(url)
