@@ -84,12 +84,15 @@ def read_bibtex(text: str, path: Path) -> Parsed:
     library = bibtexparser.parse_string(  # type: ignore[attr-defined]  # re-exported without __all__
         text, append_middleware=[middlewares.LatexDecodingMiddleware(), middlewares.SeparateCoAuthors(), middlewares.SplitNameParts()]
     )
+    # URLs, DOIs and identifiers are not LaTeX: decoding would eat `&`, `%` and `~`. They come from an undecoded parse.
+    raw_entries = bibtexparser.parse_string(text).entries  # type: ignore[attr-defined]
     parsed = Parsed()
     for block in library.failed_blocks:
         parsed.problems.append(Problem((block.start_line or 0) + 1, f"BibTeX entry could not be parsed: {str(block.error).splitlines()[0] if str(block.error) else 'syntax error'}"))
     resources = []
-    for entry in library.entries:
+    for entry, raw_entry in zip(library.entries, raw_entries, strict=True):
         fields = {k.lower(): v for k, v in entry.fields_dict.items()}
+        raw = {k.lower(): str(v.value).strip() for k, v in raw_entry.fields_dict.items()}
 
         def value(key: str, fields: dict[str, Any] = fields) -> str:
             field = fields.get(key)
@@ -100,10 +103,11 @@ def read_bibtex(text: str, path: Path) -> Parsed:
         for name in (raw_authors.value if raw_authors is not None and isinstance(raw_authors.value, list) else []):
             authors.append(" ".join(name.first + name.von + name.last + name.jr) if hasattr(name, "first") else str(name))
         eprint = value("eprint") if value("archiveprefix").lower() in ("", "arxiv") else ""
-        howpublished = re.sub(r"^\\url\{?|\}$", "", value("howpublished"))
-        url = value("url") or (howpublished if howpublished.startswith(("http://", "https://")) else "")
-        found = _resource(parsed, (entry.start_line or 0) + 1, f"entry '{entry.key}'", _url(url or None, value("doi") or None, eprint or None),
-                          value("title").replace("{", "").replace("}", ""), _BIB_KINDS.get(entry.entry_type.lower()), authors,
+        howpublished = re.sub(r"^\\url\{?|\}$", "", raw.get("howpublished", ""))
+        url = raw.get("url") or (howpublished if howpublished.startswith(("http://", "https://")) else "")
+        eprint = raw.get("eprint", "") if eprint else ""
+        found = _resource(parsed, (entry.start_line or 0) + 1, f"entry '{entry.key}'", _url(url or None, raw.get("doi") or None, eprint or None),
+                          value("title"), _BIB_KINDS.get(entry.entry_type.lower()), authors,
                           _year(value("year") or value("date")), value("annote") or value("note") or value("annotation"))
         if found:
             resources.append(found)
