@@ -97,22 +97,23 @@ def write_text_atomically(path: Path, text: str) -> None:
         raise
 
 
-class Staging:
-    """A temporary output folder that becomes the real one on `commit`, or vanishes on `discard`."""
+class _Folder:
+    """A temporary folder beside the output that files are written into: every path checked to
+    stay inside it, each folder made and resolved once, not once per file (a 10,000-note build
+    writes ~60,000 files into a few folders)."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, kind: str) -> None:
         self.out = out
         out.parent.mkdir(parents=True, exist_ok=True)
-        self.root = _temp_folder(out, "new")
+        self.root = _temp_folder(out, kind)
         os.chmod(self.root, 0o755)  # mkdtemp makes it private; a web server must read it
         self._folders: set[Path] = {self.root}
         self._resolved = self.root.resolve()
-        (self.root / MARKER).write_bytes(_MARKER_TEXT)
+        self.changed: list[str] = []  # what was written, in order
 
     def _target(self, relpath: str) -> Path:
-        """Where a page goes: a plain relative path whose folder resolves inside the staging folder
-        (no `..`, no planted symlink), each folder made and resolved once,
-        not once per file (a 10,000-note build writes ~60,000 files into a few folders)."""
+        """Where a file goes: a plain relative path (no `..`) whose folder resolves inside this one
+        (no planted symlink)."""
         target = self.root.joinpath(*_plain(relpath).parts)
         if target.parent not in self._folders:
             _inside(target.parent, self.root, self._resolved)
@@ -126,9 +127,22 @@ class Staging:
                 handle.write(content)
         except FileExistsError:
             raise UnsafePath(f"two pages would be written to '{relpath}'") from None
+        self.changed.append(relpath)
 
     def copy(self, relpath: str, source: Path) -> None:
         shutil.copyfile(source, _inside(self._target(relpath), self.root, self._resolved))
+        self.changed.append(relpath)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class Staging(_Folder):
+    """A whole new output folder that becomes the real one on `commit`, or vanishes on `discard`."""
+
+    def __init__(self, out: Path) -> None:
+        super().__init__(out, "new")
+        (self.root / MARKER).write_bytes(_MARKER_TEXT)
 
     def commit(self) -> None:
         """Swap the new folder in: two renames, then the old site is removed."""
@@ -141,11 +155,8 @@ class Staging:
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
 
-    def discard(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
 
-
-class Update:
+class Update(_Folder):
     """The changes of an incremental build, applied to the output folder only when all are known.
 
     Changed files are written into a temporary folder beside the output as they come; `commit`
@@ -156,31 +167,7 @@ class Update:
     """
 
     def __init__(self, out: Path) -> None:
-        self.out = out
-        self.root = _temp_folder(out, "update")
-        self._resolved = self.root.resolve()
-        self._folders: set[Path] = {self.root}
-        self.changed: list[str] = []
-
-    def _target(self, relpath: str) -> Path:
-        target = self.root.joinpath(*_plain(relpath).parts)
-        if target.parent not in self._folders:
-            _inside(target.parent, self.root, self._resolved)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._folders.add(target.parent)
-        return target
-
-    def write(self, relpath: str, content: bytes) -> None:
-        try:
-            with open(self._target(relpath), "xb") as handle:
-                handle.write(content)
-        except FileExistsError:
-            raise UnsafePath(f"two pages would be written to '{relpath}'") from None
-        self.changed.append(relpath)
-
-    def copy(self, relpath: str, source: Path) -> None:
-        shutil.copyfile(source, _inside(self._target(relpath), self.root, self._resolved))
-        self.changed.append(relpath)
+        super().__init__(out, "update")
 
     def commit(self, gone: list[str]) -> None:
         out_resolved = self.out.resolve()
@@ -198,9 +185,6 @@ class Update:
             _inside(target.parent, self.out, out_resolved)
             target.unlink(missing_ok=True)
             _remove_empty_folders(target.parent, self.out)
-        shutil.rmtree(self.root, ignore_errors=True)
-
-    def discard(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
