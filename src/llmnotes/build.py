@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from llmnotes import __version__, buildcache, graph, graphview, render, search, theme, urls
+from llmnotes import __version__, bibliography, buildcache, graph, graphview, render, search, theme, urls
 from llmnotes.config import Config, ConfigError, resolve
 from llmnotes.diagnostics import Diagnostic, Severity, display_path, has_errors, sort_diagnostics
 from llmnotes.emit import BrokenLink, Context, Copy, Emitter, Keep, LastBroken, Output, Page
@@ -40,6 +40,7 @@ EMITTERS: tuple[Emitter, ...] = (
     graph.emit_json,  # graph.json: the graph for other tools
     theme.emit_static,  # static/: the theme's files, the site's overrides, pygments.css
     emit_assets,  # assets/: the notes' own files
+    bibliography.emit,  # resources.bib, resources.json (CSL-JSON), resources.ris
 )
 
 

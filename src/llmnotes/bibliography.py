@@ -1,0 +1,246 @@
+"""The annotated bibliography as output: `resources.bib`, `resources.json` (CSL-JSON) and `resources.ris`.
+
+Reference managers read these three formats; writing them by hand keeps the build free of a runtime
+dependency (the tests prove the output with bibtexparser, citeproc-py and rispy). Every resource gets
+one entry with a citation key made from the resource alone (first author's family name, year, first
+significant title word), so a key does not move when unrelated resources come and go, and the same
+key names the entry in all three files.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from llmnotes import urls
+from llmnotes.emit import Context, Page
+from llmnotes.graph import Resource, Site
+
+ET_AL = {"et al.", "et al", "others"}
+_STOPWORDS = frozenset(
+    "a an the on of in for and or to with is are from towards toward via at by as into what how why when "
+    "do does can its it this that we you your our".split()
+)
+_ARXIV = re.compile(r"arxiv\.org/(?:abs|pdf)/([^?#]+?)(?:v\d+)?(?:\.pdf)?/?(?:[?#].*)?$", re.IGNORECASE)
+
+# kind → (BibTeX type, howpublished label, CSL type, RIS TY)
+_TYPES: dict[str, tuple[str, str, str, str]] = {
+    "paper": ("article", "", "article", "JOUR"),
+    "book": ("book", "", "book", "BOOK"),
+    "article": ("misc", "Article", "post-weblog", "ELEC"),
+    "site": ("misc", "Website", "webpage", "ELEC"),
+    "thread": ("misc", "Discussion thread", "webpage", "ELEC"),
+    "course": ("misc", "Course", "webpage", "ELEC"),
+    "repo": ("misc", "Code repository", "software", "COMP"),
+    "tool": ("misc", "Software", "software", "COMP"),
+    "video": ("misc", "Video", "motion_picture", "VIDEO"),
+    "talk": ("misc", "Talk", "speech", "VIDEO"),
+    "dataset": ("misc", "Dataset", "dataset", "DATA"),
+}
+_LINK = ("misc", "Web page", "webpage", "ELEC")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the three formats say about one resource, worked out once."""
+
+    key: str
+    resource: Resource
+    authors: tuple[str, ...]  # without the "et al." marker
+    others: bool  # the list ended with "et al."
+    annotation: str
+    cited_in: tuple[str, ...]  # URLs (or site paths) of the citing notes
+    arxiv: str | None
+
+
+def _ascii(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if c.isascii() and c.isalnum()).lower()
+
+
+def family_name(author: str) -> str:
+    """"Vaswani, Ashish" and "Ashish Vaswani" both give "Vaswani"."""
+    author = author.strip()
+    if "," in author:
+        return author.split(",", 1)[0].strip()
+    return author.split()[-1] if author.split() else author
+
+
+def split_name(author: str) -> tuple[str, str]:
+    """(family, given) as reference managers want them."""
+    author = author.strip()
+    if "," in author:
+        family, given = author.split(",", 1)
+        return family.strip(), given.strip()
+    parts = author.split()
+    return (parts[-1], " ".join(parts[:-1])) if parts else (author, "")
+
+
+def base_key(resource: Resource) -> str:
+    """The key before collisions: family name + year + first significant title word, ASCII lowercase."""
+    authors = [a for a in resource.authors if a.strip().lower() not in ET_AL]
+    who = _ascii(family_name(authors[0])) if authors else ""
+    words = [_ascii(w) for w in re.split(r"[\s\-–—/:]+", resource.title)]
+    significant = [w for w in words if w and w not in _STOPWORDS]
+    lettered = [w for w in significant if w[0].isalpha()]  # "2 OLMo 2 Furious" → "olmo"
+    word = (lettered or significant or [w for w in words if w] or [""])[0]
+    return (who or "anon") + (str(resource.year) if resource.year else "") + (word[:20] or "untitled")
+
+
+def citation_keys(site: Site) -> dict[str, str]:
+    """Resource id → citation key. Colliding resources are ordered by their URL key: the first keeps
+    the plain key, the next get b, c, …, so adding a resource with another key changes nothing."""
+    groups: dict[str, list[Resource]] = defaultdict(list)
+    for resource in site.resources.values():
+        groups[base_key(resource)].append(resource)
+    keys: dict[str, str] = {}
+    taken = set(groups)
+    for base in sorted(groups):
+        for n, resource in enumerate(sorted(groups[base], key=lambda r: (r.key, r.id))):
+            key = base
+            if n:
+                key = base + (chr(ord("a") + n) if n < 26 else str(n))
+                while key in taken:
+                    key += "x"
+                taken.add(key)
+            keys[resource.id] = key
+    return keys
+
+
+def _annotation(site: Site, resource: Resource) -> str:
+    said = [(site.notes[c.note].title if c.note in site.notes else c.note, c.annotation.strip()) for c in resource.citations]
+    said = [(title, text) for title, text in said if text]
+    if len(said) == 1:  # one note said something: its words alone
+        return said[0][1]
+    return "\n\n".join(f"{title}: {text}" for title, text in said)
+
+
+def entries(site: Site, base_url: str) -> list[Entry]:
+    """One entry per resource, in the site's resource order."""
+    keys = citation_keys(site)
+    links = urls.Urls(base_url)
+    absolute = base_url.startswith(("http://", "https://"))
+    found = []
+    for rid, resource in site.resources.items():
+        authors = tuple(a for a in resource.authors if a.strip().lower() not in ET_AL)
+        others = len(authors) < len(resource.authors)
+        match = _ARXIV.search(resource.url)
+        cited = tuple(
+            links.absolute(urls.note_path(c.note)) if absolute else urls.note_path(c.note) for c in resource.citations
+        )
+        found.append(Entry(keys[rid], resource, authors, others, _annotation(site, resource), cited, match.group(1) if match else None))
+    return found
+
+
+# -- BibTeX ------------------------------------------------------------------------------------
+
+_BIB_ESCAPES = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "%": r"\%",
+    "&": r"\&",
+    "#": r"\#",
+    "_": r"\_",
+    "$": r"\$",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+_BIB_SPECIAL = re.compile(r"[\\{}%&#_$~^]")
+
+
+def bib_escape(text: str) -> str:
+    """Text as a BibTeX field value between braces: every special character escaped, Unicode kept."""
+    return _BIB_SPECIAL.sub(lambda m: _BIB_ESCAPES[m.group()], text)
+
+
+def _bib_url(url: str) -> str:
+    """A URL in a `url` field: only the characters that would break the braces or start a comment."""
+    return re.sub(r"([{}%\\])", lambda m: "%" + format(ord(m.group()), "02X"), url)
+
+
+def bibtex_entry(entry: Entry) -> str:
+    r = entry.resource
+    bibtype, howpublished, _, _ = _TYPES.get(r.kind or "", _LINK)
+    fields: list[tuple[str, str]] = []
+    if entry.authors:
+        # a name with " and " in it (an organisation) is braced, so BibTeX reads it as one name
+        names = [f"{{{bib_escape(a)}}}" if " and " in f" {a.lower()} " else bib_escape(a) for a in entry.authors]
+        names += ["others"] if entry.others else []
+        fields.append(("author", " and ".join(names)))
+    fields.append(("title", "{" + bib_escape(r.title) + "}"))  # double braces: keep the author's capitals
+    if r.year:
+        fields.append(("year", str(r.year)))
+    if r.kind == "paper" and entry.arxiv:
+        bibtype = "misc"
+        fields += [("eprint", bib_escape(entry.arxiv)), ("archivePrefix", "arXiv")]
+    if howpublished:
+        fields.append(("howpublished", howpublished))
+    fields.append(("url", _bib_url(r.url)))
+    if entry.annotation:
+        fields.append(("annote", bib_escape(entry.annotation)))
+    if entry.cited_in:
+        fields.append(("citedin", bib_escape(", ".join(entry.cited_in))))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@{bibtype}{{{entry.key},\n{body}\n}}\n"
+
+
+# -- CSL-JSON ------------------------------------------------------------------------------------
+
+
+def csl_item(entry: Entry) -> dict[str, object]:
+    r = entry.resource
+    _, _, csltype, _ = _TYPES.get(r.kind or "", _LINK)
+    item: dict[str, object] = {"id": entry.key, "type": csltype, "title": r.title}
+    if entry.authors:
+        item["author"] = [{"family": f, "given": g} if g else {"literal": f} for f, g in map(split_name, entry.authors)]
+    if r.year:
+        item["issued"] = {"date-parts": [[r.year]]}
+    if entry.arxiv:
+        item["number"] = f"arXiv:{entry.arxiv}"
+        item["publisher"] = "arXiv"
+    item["URL"] = r.url
+    if entry.annotation:
+        item["note"] = entry.annotation
+    if entry.cited_in:
+        item["references"] = ", ".join(entry.cited_in)
+    return item
+
+
+# -- RIS ------------------------------------------------------------------------------------------
+
+
+def ris_entry(entry: Entry) -> str:
+    r = entry.resource
+    _, _, _, ty = _TYPES.get(r.kind or "", _LINK)
+    lines = [("TY", ty), ("ID", entry.key), ("TI", r.title)]
+    lines += [("AU", f"{f}, {g}" if g else f) for f, g in map(split_name, entry.authors)]
+    if r.year:
+        lines.append(("PY", str(r.year)))
+    lines.append(("UR", r.url))
+    if entry.annotation:
+        lines.append(("N1", entry.annotation))
+    lines += [("N1", f"Cited in: {url}") for url in entry.cited_in]
+    text = "".join(f"{tag}  - {' '.join(value.split())}\n" for tag, value in lines)  # one line per tag
+    return text + "ER  - \n"
+
+
+# -- the emitter ------------------------------------------------------------------------------------
+
+
+def bibtex_by_id(site: Site, base_url: str) -> dict[str, str]:
+    """Each resource's BibTeX entry, for its Cite control: the renderer asks once per build."""
+    return {e.resource.id: bibtex_entry(e) for e in entries(site, base_url)}
+
+
+def emit(ctx: Context) -> Iterator[Page]:
+    found = entries(ctx.site, ctx.config.base_url)
+    bib = "\n".join(bibtex_entry(e) for e in found)
+    csl = json.dumps([csl_item(e) for e in found], ensure_ascii=False, indent=2) + "\n"
+    ris = "\n".join(ris_entry(e) for e in found)
+    yield Page("resources.bib", bib.encode("utf-8"))
+    yield Page("resources.json", csl.encode("utf-8"))
+    yield Page("resources.ris", ris.encode("utf-8"))
