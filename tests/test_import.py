@@ -52,7 +52,7 @@ def test_awesome_list_becomes_notes_that_build(tmp_path: Path) -> None:
     assert ":3:1: warning: link in running text" in err
     assert ":34:1: warning: URL outside any Markdown link" in err and "html-link" in err
     assert "awesome.re" not in err and "shields.io" not in err and "#papers" not in err  # badges and TOC: ignored, not reported
-    assert "ignored 1 badges, 2 table-of-contents links" in result.stdout
+    assert "ignored 3 badges and image links, 2 table-of-contents links" in result.stdout
     built = run_cli("build", "--strict", cwd=root)
     assert built.returncode == 0, built.stderr
 

@@ -111,7 +111,7 @@ class _Reader:
             if tok.type == "image":
                 src = str(tok.attrs.get("src", ""))
                 self.accounted.add(src)
-                self.parsed.ignore("badges" if any(h in src for h in _BADGE_HOSTS) else "images")
+                self.parsed.ignore("badges and image links" if any(h in src for h in _BADGE_HOSTS) else "images")
             elif tok.type in ("text", "code_inline", "softbreak", "hardbreak"):
                 outside.append(_text([tok]))
             i += 1
@@ -203,7 +203,8 @@ class _Reader:
             if tok.type == "heading_open":
                 level = int(tok.tag[1])
                 title = clean(_text([c for c in tokens[i + 1].children or [] if c.type != "image"])) or clean(tokens[i + 1].content)
-                self.accounted.update(_BARE_URL.findall(tokens[i + 1].content))
+                for link in self.links(tokens[i + 1], line)[0]:  # badges in a heading are counted; a real link is reported
+                    self.parsed.problems.append(Problem(line, f"link in a heading, not imported: {link.href}"))
                 if level == note_level and note_level:
                     self.current = _Section(title, line)
                     self.sections.append(self.current)
