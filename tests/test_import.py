@@ -189,3 +189,9 @@ def test_cut_urls_in_text_and_links_are_reported_with_their_lines() -> None:
     parsed = read("## A\n\n- [x](https://e.org/abc…)\n- see https://e.org/def...\n")
     assert [(p.line, p.message.split(":")[0]) for p in parsed.problems] == [(3, "URL cut short, not imported"), (4, "URL cut short, not imported")]
     assert parsed.notes == []
+
+
+def test_details_summaries_become_sub_headings() -> None:
+    parsed = read("## Open models\n\n<details>\n<summary>DeepSeek</summary>\n\n  - [V3](https://e.org/v3)\n\n</details>\n")
+    assert parsed.notes[0].body == "### DeepSeek\n\n- V3"
+    assert read("## A\n\n### S\n\n- [[[x]] *y*](https://e.org/x)\n").notes[0].body == "### S\n\n- \\[\\[x\\]\\] y"

@@ -22,6 +22,7 @@ from markdown_it.token import Token
 from llmnotes.importers import DISCUSSION_HOSTS, ImportedNote, Parsed, Problem, Resource, arxiv_year, clean, guess_kind, is_cut, note_slug, trim
 from llmnotes.schema import url_problem
 
+_SUMMARY = re.compile(r"<summary>(.*?)</summary>", re.S | re.I)
 _BARE_URL = re.compile(r"https?://[^\s<>\"'`)\]]+")
 _SEPARATORS = " \t-–—:|,;"
 _BADGE_HOSTS = ("img.shields.io", "badgen.net", "badge.fury.io", "awesome.re", "cdn.rawgit.com/sindresorhus/awesome")
@@ -145,7 +146,7 @@ class _Reader:
         entry = _Entry(link.href, title, line, [note] if note else [])
         section = self.section()
         if parent is None and any(b.startswith("\n#") for b in section.body):
-            section.body.append(f"- {title}")  # under the sub-heading it was listed under
+            section.body.append(f"- {_escape(title)}")  # under the sub-heading it was listed under
         section.entries.append(entry)
         return entry
 
@@ -156,7 +157,7 @@ class _Reader:
             if parent is not None and rest:
                 parent.note.append(rest)
             elif rest and parent is None and seen == self.parsed.links_seen:  # a plain item, not one whose link was left out
-                self.section().body.append(f"- {rest}")
+                self.section().body.append(f"- {_escape(rest)}")
             return None
         if parent is not None:
             for link in links:
@@ -209,7 +210,10 @@ class _Reader:
                     self.current = _Section(title, line)
                     self.sections.append(self.current)
                 elif level > note_level and self.current is not None:
-                    self.current.body.append(f"\n{'#' * min(level, 6)} {title}\n")
+                    self.current.body.append(f"\n{'#' * min(level, 6)} {_escape(title)}\n")
+            elif tok.type == "html_block" and self.current is not None and (summary := _SUMMARY.search(tok.content)):
+                # `<details><summary>Label</summary>`: a collapsed group, kept as a sub-heading of the body
+                self.current.body.append(f"\n### {_escape(clean(re.sub(r'<[^>]*>', ' ', summary.group(1))))}\n")
             elif tok.type == "list_item_open":
                 items.append(None)
                 in_item_para.append(True)
@@ -297,6 +301,11 @@ def merge_duplicates(entries: list[_Entry], parsed: Parsed) -> list[_Entry]:
                 first.note.append(text)
         first.discussion += [d for d in entry.discussion if d not in first.discussion]
     return list(kept.values())
+
+
+def _escape(text: str) -> str:
+    """Plain text as Markdown that renders as that text: no `[[wikilink]]`, emphasis or HTML by accident."""
+    return re.sub(r"([\\`*_\[\]<>#|!])", r"\\\1", text)
 
 
 def _title_from(url: str) -> str:
