@@ -2,7 +2,9 @@
 // block (#cite); with it, Cite becomes a button that copies the BibTeX entry to the clipboard.
 (() => {
   "use strict";
-  const links = document.querySelectorAll("a.cite[data-bibtex]");
+  // A card carries its entry; the resource page's own link points at the entry already on the page.
+  const entry = (link) => link.dataset.bibtex ?? (link.getAttribute("href") === "#cite" ? document.querySelector("#cite pre")?.textContent : undefined);
+  const links = [...document.querySelectorAll("a.cite")].filter((link) => entry(link));
   if (!links.length || !navigator.clipboard?.writeText) return;
 
   // One polite live region for the page, so screen readers hear "copied" too.
@@ -18,7 +20,7 @@
     button.textContent = "Cite";
     const title = link.dataset.title;
     if (title) button.title = `Copy the BibTeX entry of ${title}`;
-    const text = link.dataset.bibtex;
+    const text = entry(link);
     let timer = 0;
     button.addEventListener("click", async () => {
       try {

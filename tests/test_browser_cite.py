@@ -68,3 +68,16 @@ def test_axe_finds_no_violations_on_a_resource_page_with_its_bibtex_open(page, s
     problems = [f"{v['id']}: {v['help']} — " + "; ".join(n["target"][0] for n in v["nodes"][:3]) for v in result["violations"]]
     assert problems == [], "\n".join(problems)
     assert page.errors == []
+
+
+def test_cite_button_on_a_resource_page_copies_the_entry_shown_there(browser, server) -> None:  # noqa: F811
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()  # noqa: F811
+    page.goto(server + "notes/transformer-explained/")
+    href = page.locator("li.resource .resource-links a[href*='resources/']").first.get_attribute("href")
+    page.goto(server + "notes/transformer-explained/" + href)
+    page.locator(".visit button.cite").click()
+    page.wait_for_function("document.querySelector('.visit button.cite').textContent === 'Copied'")
+    shown = page.locator("#cite pre").text_content()
+    assert shown.startswith("@") and page.evaluate("navigator.clipboard.readText()") == shown
+    context.close()
