@@ -50,3 +50,9 @@ def test_wheel_ships_the_theme_and_builds_a_site_outside_the_checkout(tmp_path: 
     assert result.returncode == 0, result.stderr
     assert 'class="site-header"' in (site / "build" / "notes" / "transformers" / "index.html").read_text()
     assert (site / "build" / "static" / "style.css").read_bytes() == (ROOT / "static" / "style.css").read_bytes()
+    # `init` from the installed wheel: the starter files ship in it, and the new site builds at once.
+    made = subprocess.run([str(venv / "bin" / "llmnotes"), "init", "fresh"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "fresh" / ".github" / "workflows" / "pages.yml").is_file()
+    fresh = subprocess.run([str(venv / "bin" / "llmnotes"), "build", "--strict"], cwd=tmp_path / "fresh", capture_output=True, text=True, timeout=120)
+    assert fresh.returncode == 0, fresh.stderr
