@@ -145,3 +145,44 @@ def test_a_build_while_another_holds_the_lock_exits_2(make_site) -> None:
         result = run_cli("build", cwd=site)
     assert result.returncode == 2 and "another llmnotes build into 'build' is running" in result.stderr
     assert run_cli("build", cwd=site).returncode == 0  # and once it is released, builds go on
+
+
+def test_only_files_a_note_links_are_published(make_site) -> None:
+    site = make_site({"notes/secrets.txt": "password=hunter2", "notes/drafts/plan.pdf": b"%PDF-1.4"})
+    result = run_cli("build", cwd=site)
+    assert result.returncode == 0, result.stderr
+    published = {p.relative_to(site / "build" / "assets").as_posix() for p in (site / "build" / "assets").rglob("*") if p.is_file()}
+    assert published == {"diagram.png"}  # the one the sample note shows
+
+
+SCRIPTED_SVG = '<svg xmlns="http://www.w3.org/2000/svg"><circle r="5" onload="alert(document.cookie)"/></svg>'
+PLAIN_SVG = '<svg xmlns="http://www.w3.org/2000/svg"><circle r="5"/></svg>'
+
+
+def test_script_bearing_files_are_refused_unless_raw_html_is_allowed(make_site) -> None:
+    note = "---\ntitle: Pictures\n---\n![a](a.svg) ![b](b.svg) and [a page](page.html)\n"
+    site = make_site({"notes/pics.md": note, "notes/a.svg": SCRIPTED_SVG, "notes/b.svg": PLAIN_SVG, "notes/page.html": "<script>alert(1)</script>"})
+    result = run_cli("build", cwd=site)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "notes/pics.md:4:6: error: 'a.svg' is an SVG image with script in it" in result.stderr
+    assert "'page.html' is an HTML file" in result.stderr and "'b.svg'" not in result.stderr
+    (site / "llmnotes.toml").write_text("allow_html = true\n")
+    assert run_cli("build", cwd=site).returncode == 0
+
+
+def test_links_out_of_static_and_a_topics_file_linked_from_elsewhere_are_refused(make_site, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "id_rsa").write_text("private key")
+    (outside / "topics.yaml").write_text("sneaky:\n  title: Sneaky\n")
+    site = make_site()
+    (site / "static").mkdir(exist_ok=True)
+    (site / "static" / "key.txt").symlink_to(outside / "id_rsa")
+    result = run_cli("build", cwd=site)
+    assert result.returncode == 1 and "static/key.txt:0:0: error: symbolic link pointing outside the static folder" in result.stderr
+    (site / "static" / "key.txt").unlink()
+    (site / "notes" / "topics.yaml").unlink()
+    (site / "notes" / "topics.yaml").symlink_to(outside / "topics.yaml")
+    result = run_cli("build", cwd=site)
+    assert "notes/topics.yaml:0:0: error: symbolic link pointing outside the notes folder: not used" in result.stderr
+    assert not (site / "build" / "topics" / "sneaky").exists()

@@ -21,7 +21,7 @@ from llmnotes.emit import BrokenLink, Context, Copy, Emitter, Keep, LastBroken, 
 from llmnotes.heap import long_lived_heap
 from llmnotes.links import cache as link_cache
 from llmnotes.links.result import Verdict
-from llmnotes.load import load_all
+from llmnotes.load import asset_problems, load_all
 from llmnotes.normalize import fetch_key
 from llmnotes.write import MARKER, Staging, Update, is_llmnotes_site, remove_stale
 
@@ -215,7 +215,8 @@ def _build(
     with long_lived_heap():
         loaded = load_all(notes_dir, drafts=drafts, allow_html=config.allow_html, workers=workers, cache=cache.notes)
         site, graph_problems = graph.build_graph(loaded)
-    diagnostics = list(loaded.diagnostics) + graph_problems
+    diagnostics = list(loaded.diagnostics) + graph_problems + asset_problems(tuple(site.notes.values()), site.assets, config.allow_html)
+    diagnostics += theme.outside_links(resolve(config, config.static))
     if strict:
         diagnostics = [d.as_error() if d.severity is Severity.WARNING else d for d in diagnostics]
     diagnostics = sort_diagnostics(diagnostics)

@@ -178,7 +178,7 @@ def build_graph(loaded: Loaded) -> tuple[Site, list[Diagnostic]]:
         related=_related(notes, note_resources, links_to, topic_notes),
         paths=paths,
         reading_paths=named,
-        assets=loaded.assets,
+        assets=_referenced(notes, loaded.assets),
     )
     return site, problems
 
@@ -283,6 +283,13 @@ def _note_links(notes: dict[str, Note], drafts: frozenset[str], problems: list[D
                 problems.append(_err(place, f"link to '#{heading}': no such heading in this note", Severity.WARNING))
         links_to[note.slug] = tuple(targets)
     return links_to
+
+
+def _referenced(notes: dict[str, Note], assets: tuple[Asset, ...]) -> tuple[Asset, ...]:
+    """Only the files a note links or shows are published: a `secrets.txt` that happens to sit
+    beside the notes stays private."""
+    used = {a.relpath for note in notes.values() for a in note.assets}
+    return tuple(a for a in assets if a.relpath in used)
 
 
 def _check_assets(notes: dict[str, Note], assets: tuple[Asset, ...], problems: list[Diagnostic]) -> None:

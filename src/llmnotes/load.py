@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import itertools
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,6 +124,35 @@ def load_note(source: SourceFile, allow_html: bool = False, with_body: bool = Tr
     return note, diagnostics
 
 
+_ACTIVE_TYPES = (".html", ".htm", ".xhtml", ".xht", ".shtml")
+_SVG_SCRIPT = re.compile(rb"<script|\son[a-z]+\s*=|javascript:|<foreignobject|<iframe|<embed|<object", re.IGNORECASE)
+
+
+def asset_problems(notes: tuple[Note, ...], assets: tuple[Asset, ...], allow_html: bool) -> list[Diagnostic]:
+    """Files that would run script on the site's own origin when opened: HTML pages, and SVG images
+    with scripts or event handlers. They get around `allow_html = false`, so they are refused
+    (at each place a note links them) unless the site allows raw HTML."""
+    if allow_html:
+        return []
+    unsafe: dict[str, str] = {}
+    for asset in assets:
+        suffix = asset.path.suffix.lower()
+        if suffix in _ACTIVE_TYPES:
+            unsafe[asset.relpath] = "an HTML file"
+        elif suffix in (".svg", ".svgz"):
+            try:
+                if _SVG_SCRIPT.search(asset.path.read_bytes()):
+                    unsafe[asset.relpath] = "an SVG image with script in it"
+            except OSError:
+                pass
+    return [
+        Diagnostic(link.place.path, link.place.line, link.place.col, f"'{link.relpath}' is {unsafe[link.relpath]}, which would run on the site; refused unless allow_html = true")
+        for note in notes
+        for link in note.assets
+        if link.relpath in unsafe
+    ]
+
+
 def load_paths(notes_dir: Path) -> tuple[tuple[ReadingPath, ...], list[Diagnostic]]:
     """Read `paths.yaml`: path slug → title, description, notes (in reading order). Optional:
     without it, the reading path is worked out from the notes' `after:` lists."""
@@ -167,6 +197,8 @@ def load_topics(notes_dir: Path) -> tuple[dict[str, Topic], list[Diagnostic]]:
     if not path.exists():
         return {}, []
     shown = display_path(path)
+    if path.is_symlink() and not path.resolve().is_relative_to(notes_dir.resolve()):
+        return {}, [Diagnostic(shown, 0, 0, "symbolic link pointing outside the notes folder: not used")]
     text, problems = read_text(path, shown)
     if text is None:
         return {}, problems

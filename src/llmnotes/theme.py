@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from llmnotes import markdown, urls
+from llmnotes.diagnostics import Diagnostic, display_path
 from llmnotes.emit import Context, Copy, Output, Page
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -30,11 +31,25 @@ def static_files(*folders: Path) -> dict[str, Path]:
     for folder in folders:
         if not folder.is_dir():
             continue
+        root = folder.resolve()
         for path in sorted(folder.rglob("*")):
             rel = path.relative_to(folder)
-            if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+            if path.is_file() and not any(part.startswith(".") for part in rel.parts) and path.resolve().is_relative_to(root):
                 files[rel.as_posix()] = path
     return files
+
+
+def outside_links(folder: Path) -> list[Diagnostic]:
+    """Symbolic links in a site's static folder that point outside it: refused, as in the notes
+    folder, so that no build publishes a file from elsewhere on the machine."""
+    if not folder.is_dir():
+        return []
+    root = folder.resolve()
+    return [
+        Diagnostic(display_path(path), 0, 0, "symbolic link pointing outside the static folder: not published")
+        for path in sorted(folder.rglob("*"))
+        if path.is_symlink() and not path.resolve().is_relative_to(root)
+    ]
 
 
 def emit_static(ctx: Context) -> Iterator[Output]:
