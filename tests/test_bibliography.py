@@ -107,7 +107,8 @@ def test_small_site_entries_annotations_and_notes(make_site, tmp_path: Path) -> 
     assert items[0]["author"] == [{"family": "Vaswani", "given": "Ashish"}, {"family": "Shazeer", "given": "Noam"}]
     assert items[0]["issued"] == {"date-parts": [[2017]]}
     assert ris[0]["type_of_reference"] == "JOUR" and ris[0]["authors"] == ["Vaswani, Ashish", "Shazeer, Noam"]
-    assert "The paper that introduced the transformer." in ris[0]["notes"]
+    assert ris[0]["notes"] == ["The paper that introduced the transformer."]
+    assert ris[0]["custom1"] == "Cited in: notes/scaling/, notes/transformers/"
     assert format_all(items)
 
 
@@ -131,6 +132,7 @@ def test_hostile_titles_are_escaped(make_site, tmp_path: Path) -> None:
     assert hostile.fields_dict["author"].value == "Zoë Ünïcode and {Acme Research and Development} and others"
     assert hostile.fields_dict["annote"].value == r"Braces \} unbalanced \{ and a \% comment"
     assert r"title = {{\}}}" in bib
+    assert hostile.fields_dict["url"].value == "https://example.org/a_b?x=1&y=%7B#frag"  # verbatim
     assert "Zoë" in bib  # Unicode kept as UTF-8
     # the other formats carry the raw text, and "et al." just ends the author list
     item = next(i for i in items if i["id"] == hostile.key)
@@ -192,3 +194,21 @@ def test_cite_control_in_pages(make_site, tmp_path: Path) -> None:
     note = (out / "notes" / "transformers" / "index.html").read_text(encoding="utf-8")
     assert 'class="cite" href="../../resources/' in note and '/#cite" data-bibtex="@misc{vaswani2017attention,' in note
     assert first.startswith("@misc{vaswani2017attention,")
+
+
+@pytest.mark.parametrize("name", ["resources.bib", "resources.json", "resources.ris"])
+def test_importing_the_export_gives_back_the_same_resources(flagship: Path, tmp_path: Path, name: str) -> None:
+    """`llmnotes import` of each exported file, built again: the same URLs, titles and years, and
+    the same annotation for every resource a single note annotates."""
+    site = tmp_path / "again"
+    site.mkdir()
+    result = run_cli("import", str(flagship / name), "--into", "notes", cwd=site)
+    assert result.returncode == 0, result.stderr
+    again = build(site, tmp_path / "out")
+    original = {i["URL"]: i for i in json.loads((flagship / "resources.json").read_text(encoding="utf-8"))}
+    imported = {i["URL"]: i for i in json.loads((again / "resources.json").read_text(encoding="utf-8"))}
+    assert set(imported) == set(original)
+    for url, item in original.items():
+        assert (imported[url]["title"], imported[url].get("issued")) == (item["title"], item.get("issued")), url
+        if "note" in item and "\n\n" not in item["note"]:
+            assert imported[url].get("note") == item["note"], url

@@ -158,8 +158,9 @@ def bib_escape(text: str) -> str:
 
 
 def _bib_url(url: str) -> str:
-    """A URL in a `url` field: only the characters that would break the braces or start a comment."""
-    return re.sub(r"([{}%\\])", lambda m: "%" + format(ord(m.group()), "02X"), url)
+    """A URL in a `url` field is read verbatim (`%`, `#`, `_` as they are, as Zotero writes them):
+    only the characters that would break the braces are percent-encoded, which means the same URL."""
+    return re.sub(r"[{}\\]", lambda m: "%" + format(ord(m.group()), "02X"), url)
 
 
 def bibtex_entry(entry: Entry) -> str:
@@ -223,7 +224,8 @@ def ris_entry(entry: Entry) -> str:
     lines.append(("UR", r.url))
     if entry.annotation:
         lines.append(("N1", entry.annotation))
-    lines += [("N1", f"Cited in: {url}") for url in entry.cited_in]
+    if entry.cited_in:  # a custom field, so N1 is the annotation alone
+        lines.append(("C1", "Cited in: " + ", ".join(entry.cited_in)))
     text = "".join(f"{tag}  - {' '.join(value.split())}\n" for tag, value in lines)  # one line per tag
     return text + "ER  - \n"
 
