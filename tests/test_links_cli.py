@@ -170,9 +170,50 @@ def test_bad_options_exit_2(make_site) -> None:
     site = make_site()
     for args in (["--timeout", "x"], ["--accept", "ok"], ["--format", "xml"], ["--cache", "a", "--no-cache"], ["--max-concurrency", "0"]):
         assert run_cli("check-links", *args, cwd=site).returncode == 2, args
+
+
+def test_a_corrupt_cache_is_a_warning_and_is_replaced(make_site) -> None:
+    site = make_site()
     (site / "bad.sqlite").write_text("not a database")
-    result = run_cli("check-links", "--cache", "bad.sqlite", cwd=site)
-    assert result.returncode == 2 and "cannot use as a link cache" in result.stderr
+    result = run_cli("check-links", "--offline", "--cache", "bad.sqlite", cwd=site)
+    assert result.returncode == 0 and "warning: link cache" in result.stderr and "Traceback" not in result.stderr
+    assert (site / "bad.sqlite").read_bytes().startswith(b"SQLite format 3")  # a new cache took its place
+    again = run_cli("check-links", "--offline", "--cache", "bad.sqlite", cwd=site)
+    assert again.returncode == 0 and "warning" not in again.stderr
+
+
+def test_a_read_only_cache_costs_a_warning_not_the_report(make_site, server) -> None:
+    import os
+
+    site = make_site({"notes/one.md": f"---\ntitle: One\nlinks:\n  - url: {server.url('/ok')}\n    title: OK\n    note: Fine.\n---\n"}, sample=False)
+    cache = site / "ro" / "links.sqlite"
+    cache.parent.mkdir()
+    assert run_cli("check-links", *FAST, "--cache", str(cache), "--format", "json", cwd=site).returncode == 0
+    if os.geteuid() == 0:
+        (site / "ro2").mkdir()
+        cache = site / "ro2" / "links.sqlite"
+        cache.mkdir()  # a folder where the file should be: unwritable even for root
+    else:
+        cache.chmod(0o444)
+        cache.parent.chmod(0o555)
+    result = run_cli("check-links", *FAST, "--cache", str(cache), "--format", "json", cwd=site)
+    assert result.returncode == 0, result.stderr
+    assert "warning: link cache" in result.stderr and "Traceback" not in result.stderr
+    assert '"ok": 1' in result.stdout.replace('"ok":1', '"ok": 1')  # the report is all there
+
+
+def test_a_cache_row_with_an_impossible_time_does_not_crash_the_build(make_site) -> None:
+    import sqlite3
+
+    site = make_site()
+    (site / ".llmnotes").mkdir()
+    db = sqlite3.connect(site / ".llmnotes" / "links.sqlite")
+    db.execute("CREATE TABLE results (key TEXT PRIMARY KEY, url TEXT NOT NULL, verdict TEXT NOT NULL, status INTEGER, final_url TEXT, error TEXT, permanent INTEGER NOT NULL DEFAULT 0, checked_at REAL NOT NULL)")
+    db.execute("INSERT INTO results VALUES ('https://arxiv.org/abs/1706.03762', 'https://arxiv.org/abs/1706.03762', 'broken', 404, NULL, 'gone', 0, 1e300)")
+    db.commit()
+    db.close()
+    result = run_cli("build", cwd=site)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
 
 
 def test_bad_notes_stop_the_check(make_site) -> None:
@@ -211,3 +252,19 @@ def test_progress_only_on_a_terminal(make_site, server) -> None:
     assert json.loads(proc.stdout)["summary"]["ok"] == 20  # machine output never mixed with progress
     piped = run_cli("check-links", "--no-cache", "--format", "json", *FAST, cwd=site)
     assert piped.stderr == ""
+
+
+def test_ftp_smb_and_protocol_relative_links_are_reported_as_excluded(make_site) -> None:
+    body = "Get [the data](ftp://files.example.org/d.csv), [the share](smb://nas/papers) or [this](//cdn.example.org/x.js); [mail](mailto:a@b.org).\n"
+    site = make_site({"notes/odd.md": "---\ntitle: Odd links\n---\n" + body}, sample=False)
+    result = run_cli("check-links", "--format", "json", *FAST, cwd=site)
+    data = json.loads(result.stdout)
+    excluded = {r["url"]: r["error"] for r in data["results"] if r["verdict"] == "excluded"}
+    assert excluded == {
+        "ftp://files.example.org/d.csv": "ftp: links are not checked",
+        "smb://nas/papers": "smb: links are not checked",
+        "//cdn.example.org/x.js": "protocol-relative URL, not checked: write it with https://",
+    }
+    assert result.returncode == 0 and not any("mailto" in r["url"] for r in data["results"])
+    text = run_cli("check-links", *FAST, cwd=site).stdout
+    assert "notes/odd.md" in text and "excluded" in text and "smb: links are not checked" in text

@@ -95,3 +95,21 @@ def test_render_dispatches_every_format() -> None:
     assert render(report, "json") == as_json(report)
     assert render(report, "text", color=True) == as_text(report, color=True)
     assert render(report, "markdown") == as_markdown(report)
+
+
+def test_what_servers_say_cannot_drive_the_terminal() -> None:
+    hostile = Finding(Result("https://e.org/\x1b]0;pwned\x07", Verdict.BROKEN, 500, error="bad \x1b[2J\x1b[31mred\x9b"), (Place("a.md", 1, 1),))
+    report = Report((hostile,), ())
+    for text in (as_text(report), as_github(report), as_markdown(report)):
+        assert "\x1b" not in text and "\x07" not in text and "\x9b" not in text
+        assert "\\x1b[2J" in text
+    assert "\x1b" in json.loads(as_json(report))["results"][0]["error"]  # data stays data in JSON
+
+
+def test_links_no_check_can_follow_are_listed_as_excluded_with_the_reason() -> None:
+    ftp = Finding(Result("ftp://files.example.org/a.pdf", Verdict.EXCLUDED, error="ftp: links are not checked"), (Place("a.md", 3, 1),))
+    chosen = Finding(Result("https://skip.org/", Verdict.EXCLUDED), (Place("a.md", 4, 1),))
+    report = Report((ftp, chosen), ())
+    text = as_text(report)
+    assert "ftp://files.example.org/a.pdf  (ftp: links are not checked)" in text and "skip.org" not in text
+    assert not report.failed()

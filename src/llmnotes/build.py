@@ -91,10 +91,7 @@ def last_broken(config: Config) -> LastBroken:
     An unreadable cache costs the flags, never the build."""
     results = {}
     if config.links.cache is not None:
-        try:
-            results = link_cache.load(resolve(config, config.links.cache), max_age=None, good_only=False)
-        except link_cache.CacheError:
-            pass
+        results = link_cache.load(resolve(config, config.links.cache), max_age=None, good_only=False)
 
     broken = {key: r for key, r in results.items() if r.verdict is Verdict.BROKEN}
 

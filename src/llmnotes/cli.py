@@ -19,7 +19,6 @@ from llmnotes.importers import command as import_command
 from llmnotes.links import fix as link_fix
 from llmnotes.links import report as link_report
 from llmnotes.links import run as link_run
-from llmnotes.links.cache import CacheError
 from llmnotes.links.report import FORMATS
 from llmnotes.links.result import Result, Verdict
 from llmnotes.links.settings import parse_codes, parse_duration
@@ -228,8 +227,6 @@ def run_check_links(args: argparse.Namespace) -> ExitCode:
         outcome = link_run.run(
             notes_dir, settings, allow_html=config.allow_html, offline=args.offline, on_start=progress.start, on_result=progress.result
         )
-    except CacheError as exc:
-        raise ConfigError(f"error: {exc}") from None
     finally:
         progress.close()
     if outcome.report is None:

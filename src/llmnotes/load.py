@@ -117,6 +117,7 @@ def load_note(source: SourceFile, allow_html: bool = False, with_body: bool = Tr
         assets=found.assets,
         headings=found.headings,
         fragment_links=found.fragment_links,
+        unchecked_links=found.unchecked,
         body=markdown.render_body(tokens, allow_html) if with_body else Body(),
         text=markdown.plain_text(tokens) if with_body else "",
         **fields,

@@ -31,6 +31,7 @@ from llmnotes.model import AssetLink, Body, BodyLink, Heading, NoteLink, Place, 
 
 _WIKILINK = re.compile(r"\[\[([^\[\]\n|#]+)(?:#([^\[\]\n|]+))?(?:\|([^\[\]\n]+))?\]\]")
 _NOTE_EXT = (".md", ".markdown")
+_NOT_CHECKED_QUIETLY = ("mailto", "tel", "sms", "data")  # not web pages: nothing to check, nothing to say
 
 
 def _highlight(code: str, lang: str, _attrs: str) -> str:
@@ -96,6 +97,7 @@ class Extracted:
     assets: tuple[AssetLink, ...]
     fragment_links: tuple[tuple[str, Place], ...]  # `[x](#heading)` within the note
     problems: tuple[tuple[Place, str], ...]
+    unchecked: tuple[tuple[str, Place, str], ...] = ()  # (URL, place, why): links no check can follow
 
 
 class _Locator:
@@ -146,6 +148,7 @@ def extract(tokens: list[Token], body: str, first_line: int, path: str, note_dir
     assets: list[AssetLink] = []
     fragments: list[tuple[str, Place]] = []
     problems: list[tuple[Place, str]] = []
+    unchecked: list[tuple[str, Place, str]] = []
     link_text: list[str] | None = None
     pending: tuple[str, Place] | None = None
 
@@ -176,7 +179,11 @@ def extract(tokens: list[Token], body: str, first_line: int, path: str, note_dir
                     body_links.append(BodyLink(href, child.content, place))
                 else:
                     link_text, pending = [], (href, place)
-            elif scheme or href.startswith(("/", "//")):
+            elif href.startswith("//") or (scheme and scheme not in _NOT_CHECKED_QUIETLY):
+                # ftp:, smb:, file:, //host…: live links the checker cannot follow; said so, not skipped unseen
+                reason = "protocol-relative URL, not checked: write it with https://" if href.startswith("//") else f"{scheme}: links are not checked"
+                unchecked.append((href, place, reason))
+            elif scheme or href.startswith("/"):
                 continue  # mailto:, tel:, site-absolute paths: left as written
             elif href.startswith("#"):
                 if not href.startswith(("#fn", "#fnref")):  # footnote anchors are not headings
@@ -188,7 +195,7 @@ def extract(tokens: list[Token], body: str, first_line: int, path: str, note_dir
             body_links.append(BodyLink(href, "".join(link_text or ()).strip(), place))
             link_text, pending = None, None
 
-    return Extracted(tuple(headings), tuple(body_links), tuple(note_links), tuple(assets), tuple(fragments), tuple(problems))
+    return Extracted(tuple(headings), tuple(body_links), tuple(note_links), tuple(assets), tuple(fragments), tuple(problems), tuple(unchecked))
 
 
 def _relative(

@@ -116,6 +116,7 @@ class Note:
     assets: tuple[AssetLink, ...] = ()
     headings: tuple[Heading, ...] = ()
     fragment_links: tuple[tuple[str, Place], ...] = ()
+    unchecked_links: tuple[tuple[str, Place, str], ...] = ()  # (URL, place, why) of links no check can follow
     body: Body = field(default=Body(), compare=False, repr=False)
     text: str = field(default="", compare=False, repr=False)  # the commentary's words, for search
     digest: str = field(default="", compare=False, repr=False)  # of the file's bytes: what a cached page was made from

@@ -100,7 +100,10 @@ class Checker:
         results: dict[str, Result] = {}
         queues: dict[str, deque[Target]] = defaultdict(deque)
         for target in targets:
-            if self.excluded(target.url):
+            if target.reason is not None:
+                results[target.key] = Result(target.url, Verdict.EXCLUDED, error=target.reason, checked_at=time.time())
+                self.on_result(results[target.key])
+            elif self.excluded(target.url):
                 results[target.key] = Result(target.url, Verdict.EXCLUDED, checked_at=time.time())
                 self.on_result(results[target.key])
             else:

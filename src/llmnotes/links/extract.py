@@ -24,6 +24,7 @@ class Target:
     key: str
     places: tuple[Place, ...]
     fragments: tuple[tuple[str, Place], ...] = ()
+    reason: str | None = None  # why it is not fetched at all (an ftp: link, say); reported as excluded
 
     @property
     def host(self) -> str:
@@ -35,6 +36,7 @@ def extract(loaded: Loaded) -> list[Target]:
     places: dict[str, list[Place]] = defaultdict(list)
     fragments: dict[str, list[tuple[str, Place]]] = defaultdict(list)
     first_url: dict[str, str] = {}
+    reasons: dict[str, str] = {}
 
     def add(url: str, place: Place) -> None:
         key = fetch_key(url)
@@ -51,8 +53,11 @@ def extract(loaded: Loaded) -> list[Target]:
                 add(url, place)
         for link in note.body_links:
             add(link.url, link.place)
+        for url, place, why in note.unchecked_links:
+            add(url, place)
+            reasons.setdefault(fetch_key(url), why)
     return [
-        Target(first_url[key], key, tuple(sorted(set(p), key=_order)), tuple(fragments.get(key, ())))
+        Target(first_url[key], key, tuple(sorted(set(p), key=_order)), tuple(fragments.get(key, ())), reasons.get(key))
         for key, p in sorted(places.items(), key=lambda kv: _order(min(kv[1], key=_order)))
     ]
 

@@ -7,6 +7,7 @@ them, add freely.
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable
@@ -52,8 +53,9 @@ class Report:
         return s[Verdict.BROKEN] > 0 or (strict and s[Verdict.BLOCKED] > 0)
 
     def problems(self) -> list[tuple[Place, Finding]]:
-        """Every place of every problem URL, in file order."""
-        rows = [(p, f) for f in self.findings if f.result.verdict.problem for p in f.places]
+        """Every place of every problem URL, and of every link left unchecked for a reason (an
+        ftp: link, say, not one the user excluded), in file order."""
+        rows = [(p, f) for f in self.findings if _listed(f) for p in f.places]
         return sorted(rows, key=lambda pf: (pf[0].path, pf[0].line, pf[0].col, pf[1].result.url))
 
 
@@ -69,25 +71,38 @@ def summary_line(report: Report) -> str:
     return f"{len(report.findings)} URLs: {parts}{extra} in {report.seconds:.1f} s"
 
 
-_PAINT = {Verdict.BROKEN: "31", Verdict.BLOCKED: "33", Verdict.REDIRECTED: "36"}
+def _listed(f: Finding) -> bool:
+    return f.result.verdict.problem or (f.result.verdict is Verdict.EXCLUDED and f.result.error is not None)
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(text: str) -> str:
+    """Text from a server or a note, safe to print on a terminal: control characters (an escape
+    sequence could recolour, retitle or clear the screen) shown as `\\xNN`."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+_PAINT = {Verdict.BROKEN: "31", Verdict.BLOCKED: "33", Verdict.REDIRECTED: "36", Verdict.EXCLUDED: "2"}
 
 
 def as_text(report: Report, color: bool = False) -> str:
     by_file: dict[str, list[tuple[int, int, str]]] = {}
     for d in report.internal:
-        by_file.setdefault(d.path, []).append((d.line, d.col, f"{f'{d.line}:{d.col}':<7} {'broken':<10}  {d.message}"))
+        by_file.setdefault(d.path, []).append((d.line, d.col, f"{f'{d.line}:{d.col}':<7} {'broken':<10}  {clean(d.message)}"))
     for place, f in report.problems():
         verdict = f"{f.result.verdict:<10}"
         if color:
             verdict = f"\033[{_PAINT[f.result.verdict]}m{verdict}\033[0m"
         where = f"{place.line}:{place.col}"
-        by_file.setdefault(place.path, []).append((place.line, place.col, f"{where:<7} {verdict}  {f.result.url}  ({f.why})"))
+        by_file.setdefault(place.path, []).append((place.line, place.col, f"{where:<7} {verdict}  {clean(f.result.url)}  ({clean(f.why)})"))
     lines = []
     for path in sorted(by_file):
         lines.append(path)
         lines += ["  " + text for _, _, text in sorted(by_file[path])]
     lines.append(summary_line(report))
-    return "\n".join(lines) + "\n"
+    return "\n".join(clean(line) if not color else line for line in lines) + "\n"
 
 
 def as_json(report: Report) -> str:
@@ -145,16 +160,16 @@ def _gh_prop(text: str) -> str:
     return _gh_escape(text).replace(":", "%3A").replace(",", "%2C")
 
 
-_GH_LEVEL = {Verdict.BROKEN: "error", Verdict.BLOCKED: "warning", Verdict.REDIRECTED: "notice"}
+_GH_LEVEL = {Verdict.BROKEN: "error", Verdict.BLOCKED: "warning", Verdict.REDIRECTED: "notice", Verdict.EXCLUDED: "notice"}
 
 
 def as_github(report: Report) -> str:
     """GitHub Actions workflow commands: errors for broken links, warnings for the rest."""
-    lines = [f"::error file={_gh_prop(d.path)},line={d.line},col={d.col}::{_gh_escape(d.message)}" for d in report.internal]
+    lines = [f"::error file={_gh_prop(d.path)},line={d.line},col={d.col}::{_gh_escape(clean(d.message))}" for d in report.internal]
     for place, f in report.problems():
         verdict = f.result.verdict
         title = _gh_prop(f"{verdict} link")
-        lines.append(f"::{_GH_LEVEL[verdict]} file={_gh_prop(place.path)},line={place.line},col={place.col},title={title}::{_gh_escape(f.result.url + ' — ' + f.why)}")
+        lines.append(f"::{_GH_LEVEL[verdict]} file={_gh_prop(place.path)},line={place.line},col={place.col},title={title}::{_gh_escape(clean(f.result.url + ' — ' + f.why))}")
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
 
@@ -165,9 +180,9 @@ def as_markdown(report: Report) -> str:
     if rows or report.internal:
         lines += ["| where | verdict | URL | why |", "|---|---|---|---|"]
         for d in report.internal:
-            lines.append(f"| `{d.path}:{d.line}:{d.col}` | broken | | {_md(d.message)} |")
+            lines.append(f"| `{d.path}:{d.line}:{d.col}` | broken | | {_md(clean(d.message))} |")
         for place, f in rows:
-            lines.append(f"| `{place.path}:{place.line}:{place.col}` | {f.result.verdict} | <{f.result.url}> | {_md(f.why)} |")
+            lines.append(f"| `{place.path}:{place.line}:{place.col}` | {f.result.verdict} | <{clean(f.result.url)}> | {_md(clean(f.why))} |")
     else:
         lines.append("No broken links.")
     return "\n".join(lines) + "\n"
