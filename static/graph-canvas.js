@@ -79,10 +79,28 @@
     colours = { bg: v("--bg"), fg: v("--fg"), line: v("--line"), muted: v("--muted"), accent: v("--accent"), kind: [v("--warn"), v("--accent"), v("--muted")] };
   };
 
+  // Topic labels are always drawn, in screen pixels right of their node: the fitted view leaves them room.
+  const topicLabels = (() => {
+    const c = document.createElement("canvas").getContext("2d");
+    if (!c) return [];
+    c.font = "600 12px system-ui, sans-serif";
+    const out = [];
+    for (let j = 0; j < n; j++) {
+      if (K[j] !== TOPIC) continue;
+      const text = data.t[j].length > 40 ? `${data.t[j].slice(0, 39)}…` : data.t[j];
+      out.push([X[j], c.measureText(text).width + RADIUS[TOPIC] * 2 + 3 + 4]);
+    }
+    return out;
+  })();
+
   const fit = () => {
-    view.s = Math.min(W / width, H / height);
-    view.x = (W - width * view.s) / 2;
-    view.y = (H - height * view.s) / 2;
+    let s = Math.min(W / width, H / height);
+    for (const [x, room] of topicLabels) if (x > 0 && x * s + room > W) s = Math.max((W - room) / x, 0.01);
+    let left = (W - width * s) / 2;
+    for (const [x, room] of topicLabels) left = Math.min(left, W - room - x * s);
+    view.s = s;
+    view.x = Math.max(0, left);
+    view.y = (H - height * s) / 2;
   };
 
   const resize = () => {

@@ -309,6 +309,23 @@ def test_graph_shows_nodes_and_a_click_opens_a_note(page, server) -> None:
     assert page.errors == []
 
 
+CLIPPED_LABELS = """() => {
+  const svg = document.querySelector('svg.graph'), box = svg.getBoundingClientRect();
+  return [...svg.querySelectorAll('text')].filter((t) => {
+    const r = t.getBoundingClientRect();
+    return r.right > box.right + 0.5 || r.left < box.left - 0.5 || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5;
+  }).map((t) => t.textContent);
+}"""
+
+
+def test_graph_labels_stay_inside_the_picture_at_1280(page, server) -> None:
+    page.goto(server + "graph/")  # the page fixture is 1280 px wide
+    assert page.locator("svg.graph text").count() > 3
+    assert page.evaluate(CLIPPED_LABELS) == []
+    page.goto(server + "notes/tokenization/")  # the neighbourhood picture on a note page
+    assert page.evaluate(CLIPPED_LABELS) == []
+
+
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
@@ -345,6 +362,29 @@ def zoom_in_on(page, kind: str, id: str, scale: float) -> None:
         page.wait_for_timeout(30)
     assert view(page)[0] >= scale
     page.wait_for_timeout(300)  # the zoom settles, the full picture is drawn
+
+
+# The right end of every topic label (always drawn, 600 12px, right of its node) at the fitted view.
+TOPIC_LABEL_ENDS = """() => {
+  const data = window.LLMNOTES_GRAPH, frame = document.querySelector('.graph-large');
+  const [s, x] = frame.dataset.view.split(' ').map(Number);
+  const c = document.createElement('canvas').getContext('2d');
+  c.font = '600 12px system-ui, sans-serif';
+  const width = frame.querySelector('canvas').getBoundingClientRect().width, over = [];
+  data.k.forEach((k, j) => {
+    if (data.kinds[k] !== 'topic') return;
+    const text = data.t[j].length > 40 ? `${data.t[j].slice(0, 39)}…` : data.t[j];
+    const end = data.x[j] * s + x + Math.min(data.r[k] * s, data.r[k] * 2) + 3 + c.measureText(text).width;
+    if (end > width) over.push(data.t[j]);
+  });
+  return over;
+}"""
+
+
+def test_canvas_topic_labels_fit_inside_the_canvas_at_1280(page, large_site: Path) -> None:
+    page.goto((large_site / "graph" / "index.html").as_uri())
+    page.wait_for_function(GRAPH + ".dataset.drawn")
+    assert page.evaluate(TOPIC_LABEL_ENDS) == []
 
 
 def test_a_large_graph_is_drawn_on_a_canvas_and_a_click_opens_a_note(page, large_site: Path) -> None:

@@ -95,6 +95,18 @@ def test_related_notes_prefer_shared_resources(tmp_path: Path) -> None:
     assert "a" not in site.related["a"]
 
 
+def test_related_notes_leave_out_what_linked_from_lists(tmp_path: Path) -> None:
+    shared = link("https://example.org/shared")
+    site, _ = site_of(tmp_path, {
+        "a": note("A", topics="[a]", links=shared),
+        "b": note("B", topics="[a]", links=shared, body="[[a]]"),  # links to a: shown under "Linked from"
+        "c": note("C", topics="[a]", links=shared),
+    })
+    assert site.backlinks["a"] == ("b",)
+    assert site.related["a"] == ("c",)
+    assert "a" in site.related["b"]  # b does not appear on a's "Linked from", but a is still related to b
+
+
 def test_graph_json_lists_nodes_and_edges(tmp_path: Path) -> None:
     site, _ = site_of(tmp_path, {"a": note("A", topics="[a]", links=link("https://e.org/"), body="[[b]]"), "b": note("B", after="[a]")})
     data = graph_json(site)

@@ -411,6 +411,10 @@ def _related(
         for rid in rids:
             citing[rid].append(slug)
     index_in_topic = {t: {s: i for i, s in enumerate(m)} for t, m in topic_notes.items()}
+    linked_from: dict[str, set[str]] = defaultdict(set)  # the note page lists these under "Linked from"
+    for source, targets in links_to.items():
+        for target in targets:
+            linked_from[target].add(source)
     related: dict[str, tuple[str, ...]] = {}
     for slug, note in notes.items():
         score: dict[str, int] = defaultdict(int)
@@ -426,6 +430,8 @@ def _related(
             for other in members[max(0, i - RELATED_LIMIT) : i + RELATED_LIMIT + 1]:
                 score[other] += 1
         score.pop(slug, None)
+        for other in linked_from[slug]:  # already listed under "Linked from": not repeated as related
+            score.pop(other, None)
         best = sorted(score.items(), key=lambda kv: (-kv[1], kv[0]))[:RELATED_LIMIT]
         related[slug] = tuple(s for s, _ in best)
     return related

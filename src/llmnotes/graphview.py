@@ -119,12 +119,24 @@ def _fit(nodes: list[Node], edges: list[Edge], margin: float = 40.0) -> Layout:
     min_x = min(n.x for n in nodes) - margin
     min_y = min(n.y for n in nodes) - margin
     shifted = tuple(Node(n.id, n.kind, n.title, n.path, round(n.x - min_x, 1), round(n.y - min_y, 1)) for n in nodes)
-    width = max(n.x for n in shifted) + margin
+    # Labels run right of their node: the right margin covers the widest one, so none is clipped.
+    width = max(n.x + max(margin, _label_width(n)) for n in shifted)
     height = max(n.y for n in shifted) + margin
     return Layout(shifted, tuple(edges), round(width, 1), round(height, 1))
 
 
 _RADIUS = {"topic": 9, "note": 6, "resource": 3}
+_LABEL_EM = 0.62 * 11  # widest average glyph of the 11px label font (style.css `.graph text`), in user units
+
+
+def _short(title: str) -> str:
+    """A label as drawn: long titles cut at 40 characters."""
+    return title if len(title) <= 40 else title[:39] + "…"
+
+
+def _label_width(n: Node) -> float:
+    """How far right of its node a node's label reaches (offset, text, halo), 0 for unlabelled kinds."""
+    return 10 + len(_short(n.title)) * _LABEL_EM + 6 if n.kind in ("topic", "note") else 0.0
 
 
 def svg(layout: Layout, href: Href, label: str, labels: tuple[str, ...] = ("topic", "note"), interactive: bool = True) -> str:
@@ -148,8 +160,7 @@ def svg(layout: Layout, href: Href, label: str, labels: tuple[str, ...] = ("topi
     for n in layout.nodes:
         text = ""
         if n.kind in labels:
-            short = n.title if len(n.title) <= 40 else n.title[:39] + "…"
-            text = f'<text x="{round(n.x + 10, 1)}" y="{round(n.y + 4, 1)}">{escape(short)}</text>'
+            text = f'<text x="{round(n.x + 10, 1)}" y="{round(n.y + 4, 1)}">{escape(_short(n.title))}</text>'
         out.append(
             f'<a class="node node-{n.kind}" href="{escape(href(n.path))}" data-id="{escape(n.id)}">'
             f'<title>{escape(n.title)}</title><circle cx="{n.x}" cy="{n.y}" r="{_RADIUS[n.kind]}"/>{text}</a>'
