@@ -177,3 +177,16 @@ def test_any_set_of_notes_builds_or_exits_1_never_a_traceback(tmp_path: Path, no
     assert code in (0, 1)
     assert (site / "out").is_dir() == (code == 0)
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_paragraph_of_many_autolinks_places_each_where_it_is_written(tmp_path: Path) -> None:
+    """Each www. autolink is found where it is written (not at its paragraph's start), scanning
+    forward from the last one: 64,000 of them took 36 s when every search ran to the line's end."""
+    links = [f"www.e{i}.org" for i in range(3000)]
+    line = " ".join(links)
+    note, problems = load(tmp_path, "---\ntitle: Q\n---\n" + line + "\n")
+    assert note is not None and problems == []
+    assert len(note.body_links) == 3000
+    for i in (0, 1234, 2999):
+        place = note.body_links[i].place
+        assert (place.line, line[place.col - 1 :].split(" ", 1)[0]) == (4, links[i])
