@@ -1,4 +1,4 @@
-// llmnotes: filter the resource index by kind, topic and year, and sort it. The list works without it.
+// llmnotes: filter the resource index by kind, topic, status and year, and sort it. The list works without it.
 (() => {
   "use strict";
   const form = document.querySelector(".resource-filters");
@@ -15,10 +15,11 @@
   };
 
   const apply = () => {
-    const { kind, topic, year, sort } = form;
+    const { kind, topic, year, sort, status } = form;
     let shown = 0;
     for (const li of items) {
       const ok = (!kind.value || li.dataset.kind === kind.value) && (!year.value || li.dataset.year === year.value) &&
+        (!status.value || li.dataset.status === status.value) &&
         (!topic.value || li.dataset.topics.includes(` ${topic.value} `));
       li.hidden = !ok;
       if (ok) shown++;

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, write_files
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -515,3 +515,43 @@ def test_search_finds_words_that_are_names_of_object_properties(browser, tmp_pat
         page.wait_for_function("document.querySelector('#search-status').textContent.includes('result')")
         assert page.locator("#search-results li a").first.inner_text() == "Prototype chains", word
     context.close()
+
+
+@pytest.fixture(scope="module")
+def status_site(tmp_path_factory) -> Path:
+    """Two notes citing three resources with reading statuses, one resource with two different ones."""
+    folder = tmp_path_factory.mktemp("status")
+
+    def cite(url: str, title: str, status: str) -> str:
+        return f"  - url: {url}\n    title: {title}\n    note: Why.\n    status: {status}\n"
+
+    write_files(folder, {
+        "notes/topics.yaml": "basics:\n  title: Basics\n",
+        "notes/a.md": "---\ntitle: A\ntopics: [basics]\nlinks:\n"
+        + cite("https://example.org/x", "Paper X", "to-read") + cite("https://example.org/y", "Paper Y", "to-read") + "---\nA.\n",
+        "notes/b.md": "---\ntitle: B\ntopics: [basics]\nlinks:\n"
+        + cite("https://example.org/x", "Paper X", "read") + cite("https://example.org/z", "Paper Z", "reading") + "---\nB.\n",
+    })
+    result = run_cli("build", "--out", str(folder / "build"), cwd=folder)
+    assert result.returncode == 0, result.stderr
+    return folder / "build"
+
+
+def test_status_badges_filter_and_counts(page, status_site: Path) -> None:
+    page.goto((status_site / "resources" / "index.html").as_uri())
+    badges = {
+        li.locator(".resource-title").inner_text(): li.locator(".status").inner_text()
+        for li in page.locator(".resource-index > li").all()
+    }
+    assert badges == {"Paper X": "read", "Paper Y": "to read", "Paper Z": "reading"}  # X: the most advanced wins
+    page.select_option("select[name=status]", "to-read")
+    assert page.locator(".resource-index > li:not([hidden]) .resource-title").all_inner_texts() == ["Paper Y"]
+    page.select_option("select[name=status]", "read")
+    assert page.locator(".resource-index > li:not([hidden]) .resource-title").all_inner_texts() == ["Paper X"]
+    page.goto((status_site / "index.html").as_uri())
+    assert page.locator(".reading-status").inner_text() == "Resources: 1 read · 1 reading · 1 to read"
+    page.goto((status_site / "topics" / "basics" / "index.html").as_uri())
+    assert page.locator(".reading-status").inner_text() == "Resources: 1 read · 1 reading · 1 to read"
+    page.goto((status_site / "notes" / "a" / "index.html").as_uri())
+    assert page.locator(".resource .status").all_inner_texts() == ["to read", "to read"]  # the note's own status
+    assert page.errors == []

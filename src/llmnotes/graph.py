@@ -61,6 +61,31 @@ class Resource:
     def citation_by(self, slug: str) -> Citation:
         return next(c for c in self.citations if c.note == slug)
 
+    @property
+    def status(self) -> str | None:
+        """The author's reading status across the notes citing it: the most advanced one wins
+        (a paper read for one note and listed to-read in another has been read)."""
+        given = {c.status for c in self.citations if c.status}
+        return next((s for s in STATUS_ORDER if s in given), None)
+
+
+STATUS_ORDER = ("read", "reading", "to-read")  # most advanced first
+
+
+def status_counts(resources: Iterable[Resource]) -> dict[str, int]:
+    """How many resources the author has read, is reading and means to read, for the home and topic pages."""
+    counts = dict.fromkeys(STATUS_ORDER, 0)
+    for r in resources:
+        if r.status:
+            counts[r.status] += 1
+    return counts
+
+
+def status_summary(resources: Iterable[Resource]) -> str:
+    """The counts as a reader sees them, "12 read · 3 reading · 40 to read"; empty when no status is set."""
+    counts = status_counts(resources)
+    return " · ".join(f"{n} {s.replace('-', ' ')}" for s, n in counts.items() if n)
+
 
 @dataclass(frozen=True)
 class Site:

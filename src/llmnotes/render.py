@@ -22,7 +22,7 @@ from markupsafe import Markup
 from llmnotes import bibliography, graphview, markdown, urls
 from llmnotes.buildcache import digest
 from llmnotes.emit import Context, Keep, Page
-from llmnotes.graph import Resource
+from llmnotes.graph import Resource, status_summary
 from llmnotes.heap import worker_defaults
 from llmnotes.model import Heading, Note, kind_label
 
@@ -256,7 +256,10 @@ class Renderer:
         site = self.site
         start = site.paths[0] if site.paths and not site.reading_paths else ()
         named = [(path, [site.notes[s] for s in path.slugs]) for path in site.reading_paths]
-        return self._render("home.html", urls.HOME, recent=site.by_date[:RECENT], start=[site.notes[s] for s in start], reading_paths=named)
+        return self._render(
+            "home.html", urls.HOME, recent=site.by_date[:RECENT], start=[site.notes[s] for s in start], reading_paths=named,
+            reading_status=status_summary(site.resources.values()),
+        )
 
     def topic_index(self) -> Page:
         link = self.urls.for_page(urls.TOPICS)
@@ -269,7 +272,11 @@ class Renderer:
         notes = sorted((self.site.notes[s] for s in self.site.topic_notes.get(slug, ())), key=lambda n: n.title.lower())
         crumbs: Crumbs = [("Home", link.home()), ("Topics", link.topics())]
         crumbs += self._topic_crumbs(link, topic.parent) + [(topic.title, None)]
-        return self._render("topic.html", page, topic=topic, crumbs=crumbs, notes=notes, children=self.site.topic_children.get(slug, ()))
+        cited = {rid for n in notes for rid in self.site.note_resources[n.slug]}
+        return self._render(
+            "topic.html", page, topic=topic, crumbs=crumbs, notes=notes, children=self.site.topic_children.get(slug, ()),
+            reading_status=status_summary(self.site.resources[rid] for rid in cited),
+        )
 
     def note(self, note: Note) -> Page:
         page = urls.note_path(note.slug)
