@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 from llmnotes.diagnostics import display_path
 from llmnotes.links.settings import LinkSettings
 from llmnotes.links.settings import from_table as links_from_table
+from llmnotes.sources.settings import SourceSettings
+from llmnotes.sources.settings import from_table as sources_from_table
 
 CONFIG_FILE = "llmnotes.toml"
 
@@ -34,6 +36,7 @@ KEYS: dict[str, type] = {
     "static": str,
     "allow_html": bool,
     "links": dict,
+    "sources": dict,
 }
 
 
@@ -55,6 +58,7 @@ class Config:
     static: Path = field(default=Path("static"))
     allow_html: bool = False
     links: LinkSettings = field(default_factory=LinkSettings)
+    sources: SourceSettings = field(default_factory=SourceSettings)
     source: str | None = None  # the file the settings came from, for messages
 
     def with_options(self, **options: Any) -> Config:
@@ -157,6 +161,12 @@ def _from_table(settings: dict[str, Any], path: Path, text: str, table: str | No
         values["links"], link_problems = links_from_table(values["links"], path.parent.resolve())
         for key, problem in link_problems:
             line, col = _key_position(text, key, link_table)
+            problems.append(f"{shown}:{line}:{col}: error: {problem}")
+    if "sources" in values:
+        source_table = f"{table}.sources" if table else "sources"
+        values["sources"], source_problems = sources_from_table(values["sources"])
+        for key, problem in source_problems:
+            line, col = _key_position(text, key, source_table)
             problems.append(f"{shown}:{line}:{col}: error: {problem}")
     if "base_url" in values:
         line, col = _key_position(text, "base_url", table)
