@@ -32,6 +32,7 @@ headers without the body, except on the /head-* routes):
     /429-date            429 Retry-After: <HTTP date 1 to 2 s ahead> the first time, then 200
     /429-always          429 Retry-After: 1, always
     /301 /302 /308       that status, Location: /ok
+    /moved-to?to=X       301, Location: X exactly as given (for --fix against hostile servers)
     /chain/1 .. /chain/5 302 to the next one, /chain/5 -> /ok (five hops from /chain/1)
     /loop/a <-> /loop/b  302 to each other, forever
     /redirect-404        302 -> /404
@@ -259,6 +260,8 @@ class _Handler(BaseHTTPRequestHandler):
         simple = _SIMPLE_ROUTES.get(path)
         if simple is not None:
             simple(self)
+        elif path == "/moved-to":  # 301 to whatever ?to= says, as a hostile or careless server might
+            self._redirect(301, self.query.get("to", ["/ok"])[0])
         elif path.startswith("/page/"):
             self._send(200, _page("Page", f"<h1 id=\"page\">Page {path[len('/page/'):]}</h1>"))
         elif path.startswith("/chain/"):

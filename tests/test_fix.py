@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from llmnotes.links.extract import extract
 from llmnotes.links.fix import apply
 from llmnotes.links.report import Finding, Report
 from llmnotes.links.result import Result, Verdict
-from llmnotes.load import load_for_links
-from llmnotes.model import Place
+from llmnotes.load import load_for_links, load_note
+from llmnotes.model import Place, SourceFile
 from llmnotes.normalize import fetch_key
+from llmnotes.schema import url_problem
 
 NOTE = """---
 title: "A note"   # a comment that stays
@@ -40,7 +45,8 @@ def test_rewrites_each_place_and_keeps_the_rest_byte_for_byte(tmp_path: Path) ->
     (tmp_path / "a.md").write_text(NOTE)
     places = _places(tmp_path, "http://old.org/page")
     assert [p.line for p in places] == [4, 7, 9]
-    changes = apply(_moved(*places), tmp_path)
+    changes, refused = apply(_moved(*places), tmp_path)
+    assert refused == []
     assert [(c.place.line, c.old, c.new) for c in changes] == [
         (4, "http://old.org/page", "https://new.org/page"),
         (7, "http://old.org/page#talk", "https://new.org/page#talk"),  # the fragment is kept
@@ -53,7 +59,7 @@ def test_rewrites_each_place_and_keeps_the_rest_byte_for_byte(tmp_path: Path) ->
 
 def test_a_place_whose_text_changed_is_left_alone(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_text(NOTE)
-    assert apply(_moved(Place("a.md", 5, 12)), tmp_path) == []  # line 5 holds the title, not the URL
+    assert apply(_moved(Place("a.md", 5, 12)), tmp_path) == ([], [])  # line 5 holds the title, not the URL
     assert (tmp_path / "a.md").read_text() == NOTE
 
 
@@ -69,5 +75,64 @@ def test_only_permanent_redirects_are_written(tmp_path: Path) -> None:
     temporary = Result("http://old.org/page", Verdict.OK, 200, final_url="https://new.org/page")
     broken = Result("http://old.org/page", Verdict.BROKEN, 404)
     report = Report((Finding(temporary, (Place("a.md", 4, 10),)), Finding(broken, (Place("a.md", 9, 5),))), ())
-    assert apply(report, tmp_path) == []
+    assert apply(report, tmp_path) == ([], [])
     assert (tmp_path / "a.md").read_text() == NOTE
+
+
+HOSTILE = [
+    ("http://old.org/a: b", "https://old.org/a:%20b"),
+    ("http://old.org/x) <img src=x onerror=alert(1)> [y](/z", "https://old.org/x%29%20%3Cimg%20src=x%20onerror=alert%281%29%3E%20%5By%5D%28/z"),
+    ("http://old.org/a b", "https://old.org/a%20b"),
+    ("http://old.org/esc\x1b[31m", "https://old.org/esc%1B%5B31m"),
+]
+
+
+@pytest.mark.parametrize(("location", "written"), [(loc.replace("http://", "https://"), w) for loc, w in HOSTILE])
+def test_a_hostile_location_is_written_encoded_and_the_note_still_loads(tmp_path: Path, location: str, written: str) -> None:
+    (tmp_path / "a.md").write_text(NOTE)
+    places = _places(tmp_path, "http://old.org/page")
+    changes, refused = apply(_moved(*places, new=location), tmp_path)
+    assert refused == [] and {c.new.strip('"').split("#")[0] for c in changes} == {written}
+    text = (tmp_path / "a.md").read_text()
+    assert "<img" not in text and "\x1b" not in text
+    note, problems = load_note(SourceFile(tmp_path / "a.md", "a.md", "a"))
+    assert note is not None and [str(p) for p in problems] == []
+    assert note.links[0].url == written and note.body_links[0].url == written
+
+
+@pytest.mark.parametrize(
+    ("location", "why"),
+    [
+        ("javascript:alert(1)", "not a web page"),
+        ("https://user:secret@old.org/page", "credentials"),
+        ("http://old.org/plain", "downgrade"),
+        ("ftp://old.org/file", "not a web page"),
+    ],
+)
+def test_a_redirect_that_cannot_be_written_safely_is_reported_and_the_file_untouched(tmp_path: Path, location: str, why: str) -> None:
+    secure = NOTE.replace("http://old.org/page", "https://old.org/page")
+    (tmp_path / "a.md").write_text(secure)
+    places = _places(tmp_path, "https://old.org/page")
+    changes, refused = apply(_moved(*places, old="https://old.org/page", new=location), tmp_path)
+    assert changes == [] and len(refused) == len(places) and all(why in r.reason for r in refused)
+    assert (tmp_path / "a.md").read_text() == secure
+
+
+def test_only_the_destination_that_was_checked_changes(tmp_path: Path) -> None:
+    body = "Code `http://old.org/page` stays, and [http://old.org/page](http://old.org/page) moves.\n"
+    (tmp_path / "a.md").write_text("---\ntitle: T\n---\n" + body)
+    places = _places(tmp_path, "http://old.org/page")
+    assert len(places) == 1
+    apply(_moved(*places), tmp_path)
+    assert (tmp_path / "a.md").read_text().endswith("Code `http://old.org/page` stays, and [http://old.org/page](https://new.org/page) moves.\n")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tail=st.text(max_size=40))
+def test_any_location_leaves_a_note_that_loads_with_a_valid_url(tmp_path: Path, tail: str) -> None:
+    (tmp_path / "a.md").write_text(NOTE)
+    places = _places(tmp_path, "http://old.org/page")
+    apply(_moved(*places, new="https://new.org/" + tail), tmp_path)
+    note, problems = load_note(SourceFile(tmp_path / "a.md", "a.md", "a"))
+    assert note is not None and [str(p) for p in problems if p.severity.value == "error"] == []
+    assert url_problem(note.links[0].url) is None

@@ -268,3 +268,36 @@ def test_ftp_smb_and_protocol_relative_links_are_reported_as_excluded(make_site)
     assert result.returncode == 0 and not any("mailto" in r["url"] for r in data["results"])
     text = run_cli("check-links", *FAST, cwd=site).stdout
     assert "notes/odd.md" in text and "excluded" in text and "smb: links are not checked" in text
+
+
+@pytest.mark.parametrize(
+    ("location", "expect"),
+    [
+        ("/page/a: b", "/page/a:%20b"),
+        ("/page/x) <img src=x onerror=alert(1)> [y](/z", "/page/x%29%20%3Cimg%20src=x%20onerror=alert%281%29%3E%20%5By%5D%28/z"),
+        ("/page/sp ace", "/page/sp%20ace"),
+        ("/page/esc\x1b[1m", "/page/esc%1B%5B1m"),
+    ],
+)
+def test_fix_writes_a_hostile_redirect_only_encoded_and_the_note_still_builds(make_site, server, location: str, expect: str) -> None:
+    from urllib.parse import quote
+
+    url = server.url("/moved-to?to=" + quote(location, safe=""))
+    note = f"---\ntitle: One\nlinks:\n  - url: {url}\n    title: Moved\n    note: It moved.\n---\nSee [it]({url}).\n"
+    site = make_site({"notes/one.md": note}, sample=False)
+    result = run_cli("check-links", *FAST, "--no-cache", "--fix", cwd=site)
+    assert "Traceback" not in result.stderr, result.stderr
+    text = (site / "notes" / "one.md").read_text()
+    assert text.count(server.url(expect)) == 2 and "<img" not in text and "\x1b" not in text
+    built = run_cli("build", "--strict", cwd=site)
+    assert built.returncode == 0, built.stderr
+
+
+def test_fix_refuses_a_redirect_to_a_url_with_credentials(make_site, server) -> None:
+    target = server.url("/page/x").replace("http://", "http://user:secret@")
+    url = server.url("/moved-to?to=" + target)
+    note = f"---\ntitle: One\nlinks:\n  - url: {url}\n    title: Moved\n    note: It moved.\n---\n"
+    site = make_site({"notes/one.md": note}, sample=False)
+    result = run_cli("check-links", *FAST, "--no-cache", "--fix", cwd=site)
+    assert "warning: not fixed" in result.stderr and "credentials" in result.stderr
+    assert (site / "notes" / "one.md").read_text() == note

@@ -241,9 +241,13 @@ def run_check_links(args: argparse.Namespace) -> ExitCode:
     else:
         sys.stdout.write(text)
     if args.fix:
-        for change in link_fix.apply(report):
+        changes, refusals = link_fix.apply(report)
+        for change in changes:
             p = change.place
             print(f"{p.path}:{p.line}:{p.col}: fixed: {change.old} → {change.new}", file=sys.stderr)
+        for refusal in refusals:
+            p = refusal.place
+            print(f"{p.path}:{p.line}:{p.col}: warning: not fixed: {refusal.old} {link_report.clean(refusal.reason)}: {link_report.clean(refusal.new)}", file=sys.stderr)
     return ExitCode.PROBLEMS if report.failed(args.strict) else ExitCode.OK
 
 

@@ -142,21 +142,36 @@ class _Locator:
             self.block = (block_map[0], max(block_map[1], block_map[0] + 1))
             self.cursor = (block_map[0], 0)
 
-    def find(self, *needles: str) -> tuple[int, int]:
-        """The next place one of `needles` is written. Each line is searched only a window ahead of
-        the cursor, so a paragraph of many links costs linear time even when a link is not written
-        as any needle says (it is then placed at its block)."""
+    def find(self, *needles: str | tuple[str, int]) -> tuple[int, int]:
+        """The next place one of `needles` is written; a needle `(text, skip)` places what follows
+        its first `skip` characters (`("](" + url, 2)` finds a link's destination, not its label or
+        a code span holding the same URL). Each line is searched only a window ahead of the cursor,
+        so a paragraph of many links costs linear time even when a link is not written as any
+        needle says (it is then placed at its block)."""
+        wanted = [(n, 0) if isinstance(n, str) else n for n in needles]
         start_line, start_col = self.cursor
         for i in range(start_line, min(self.block[1], len(self.lines))):
             line = self.lines[i]
             from_col = start_col if i == start_line else 0
             until = from_col + _FIND_WINDOW
-            hits = [c for c in (line.find(n, from_col, until + len(n)) for n in needles if n) if c >= 0]
+            hits = [(c, c + skip) for c, skip in ((line.find(n, from_col, until + len(n)), skip) for n, skip in wanted if n) if c >= 0]
             if hits:
-                col = min(hits)
+                _, col = min(hits)
                 self.cursor = (i, col + 1)
                 return i + self.first_line, col + 1
         return self.block[0] + self.first_line, 1
+
+
+def _destination_needles(token: Token, href: str) -> list[str | tuple[str, int]]:
+    """How a link's destination may be written in the source, most precise first."""
+    if token.markup == "autolink":
+        if token.info == "auto":  # a bare www. or http link in the text; www. gets http:// added
+            written = href.removeprefix("http://")  # found at the same column as the whole URL if written so
+            return [href, written, unquote(written)]
+        return [("<" + href, 1), ("<" + unquote(href), 1), href]  # <https://…>
+    # [text](url), [text](<url>); a reference definition `[d]: url` is found by its own line's search
+    needles: list[str | tuple[str, int]] = [(f"]({u}", 2) for u in (href, unquote(href))]
+    return needles + [(f"](<{u}", 3) for u in (href, unquote(href))]
 
 
 def _walk(tokens: list[Token]) -> Iterator[tuple[int, Token, Token | None]]:
@@ -203,8 +218,7 @@ def extract(tokens: list[Token], body: str, first_line: int, path: str, note_dir
             href = str(child.attrGet("href" if child.type == "link_open" else "src") or "")
             if child.attrGet("class") == "header-anchor":
                 continue
-            written = href.removeprefix("http://") if child.markup == "autolink" and child.info == "auto" else href
-            line, col = locator.find(written, unquote(written), href)
+            line, col = locator.find(*_destination_needles(child, href))
             place = Place(path, line, col)
             scheme = urlsplit(href).scheme.lower()
             if scheme in ("http", "https"):

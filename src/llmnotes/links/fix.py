@@ -11,12 +11,13 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from llmnotes.links.report import Report
 from llmnotes.links.result import Verdict
 from llmnotes.model import Place
 from llmnotes.normalize import fetch_key
+from llmnotes.schema import url_problem
 from llmnotes.write import write_text_atomically
 
 _URL_TOKEN = re.compile(r"""[^\s"'<>()\[\],]+""")
@@ -29,35 +30,110 @@ class Change:
     new: str
 
 
-def apply(report: Report, root: Path = Path(".")) -> list[Change]:
-    """Rewrite every place of every permanently redirected URL; the changes made, in file order."""
+@dataclass(frozen=True)
+class Refusal:
+    """A permanent redirect `--fix` will not write, and why; reported, the file left alone."""
+
+    place: Place
+    old: str
+    new: str
+    reason: str
+
+
+# Characters a URL written into a note never holds raw: they would end a Markdown destination,
+# start YAML syntax, or be invisible. Everything else is kept as the server gave it.
+_SAFE = "-._~:/?@!$&'*+,;=%"
+
+
+def safe_url(old: str, new: str) -> tuple[str | None, str]:
+    """The URL to write in place of `old`, or None and why not. A redirect target comes from a
+    server (or a cache file): it must be an absolute http(s) URL without credentials, never a move
+    from https to http, and it passes the same validation as a URL written in front-matter."""
+    try:
+        parts = urlsplit(new)
+    except ValueError:
+        return None, "not a valid URL"
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        return None, f"redirects to a {scheme or 'relative'} URL, not a web page"
+    if urlsplit(old).scheme.lower() == "https" and scheme == "http":
+        return None, "redirects from https to http (a downgrade)"
+    if parts.username is not None or parts.password is not None:
+        return None, "redirects to a URL with credentials in it"
+    if any(not (c.isascii() and (c.isalnum() or c in ".-:[]")) for c in parts.netloc):
+        return None, "redirects to a URL with an unusual host"
+    path, query, fragment = (quote(part, safe=_SAFE) for part in (parts.path, parts.query, parts.fragment))
+    encoded = urlunsplit((scheme, parts.netloc, path, query, fragment))  # ( ) [ ] < > " spaces, controls: %-encoded
+    problem = url_problem(encoded)
+    if problem:
+        return None, problem
+    return encoded, ""
+
+
+def _yaml_scalar(url: str, quoted: bool) -> str:
+    """A URL as a YAML value: double-quoted when it was, or when a plain scalar could mean
+    something else (a `,` or bracket inside a flow list, `: ` or ` #`, a quote)."""
+    if quoted or any(c in url for c in ",[]{}'\"") or ": " in url or " #" in url:
+        return '"' + url.replace("\\", "%5C").replace('"', "%22") + '"'
+    return url
+
+
+def _front_matter_end(lines: list[str]) -> int:
+    """Index of the line that closes the front-matter (0 when there is none)."""
+    if not lines or lines[0].rstrip("\r") != "---":
+        return 0
+    for i in range(1, len(lines)):
+        if lines[i].rstrip("\r") in ("---", "..."):
+            return i
+    return 0
+
+
+def apply(report: Report, root: Path = Path(".")) -> tuple[list[Change], list[Refusal]]:
+    """Rewrite every place of every permanently redirected URL that is safe to write; the changes
+    made and the redirects refused, in file order. Only the destination that was checked changes."""
     by_file: dict[str, list[tuple[Place, str, str]]] = defaultdict(list)
     for finding in report.findings:
         result = finding.result
         if result.verdict is Verdict.REDIRECTED and result.final_url:
             for place in finding.places:
-                by_file[place.path].append((place, fetch_key(result.url), result.final_url))
+                by_file[place.path].append((place, result.url, result.final_url))
     changes: list[Change] = []
+    refusals: list[Refusal] = []
     for path, edits in sorted(by_file.items()):
         file = root / path
-        text = file.read_bytes().decode("utf-8")  # keep CRLF line ends as they are
+        try:
+            text = file.read_bytes().decode("utf-8")  # keep CRLF line ends as they are
+        except (OSError, UnicodeDecodeError):
+            continue
         lines = text.split("\n")
+        fence = _front_matter_end(lines)
         # right to left, so earlier columns on the same line stay valid
-        for place, key, new in sorted(edits, key=lambda e: (e[0].line, e[0].col), reverse=True):
+        for place, checked, new in sorted(edits, key=lambda e: (e[0].line, e[0].col), reverse=True):
+            if not 1 <= place.line <= len(lines):
+                continue
             line = lines[place.line - 1]
             start = place.col - 1
-            if start < len(line) and line[start] in "\"'":
+            quoted = start < len(line) and line[start] in "\"'"
+            if quoted:
                 start += 1
             match = _URL_TOKEN.match(line, start)
-            if not match or fetch_key(match.group(0)) != key:
-                continue  # the file changed since it was read: leave it alone
+            if not match or fetch_key(match.group(0)) != fetch_key(checked):
+                continue  # the file changed since it was read, or this is not the URL checked
             old = match.group(0)
             fragment = urlsplit(old).fragment
-            replacement = new + (f"#{fragment}" if fragment and "#" not in new else "")
-            lines[place.line - 1] = line[:start] + replacement + line[match.end():]
-            changes.append(Change(place, old, replacement))
+            target = new + (f"#{fragment}" if fragment and "#" not in new else "")
+            replacement, reason = safe_url(old, target)
+            if replacement is None:
+                refusals.append(Refusal(place, old, target, reason))
+                continue
+            if place.line - 1 < fence:  # front-matter: a YAML value
+                written = _yaml_scalar(replacement, False) if not quoted else replacement.replace('"', "%22")
+            else:  # a Markdown destination
+                written = replacement
+            lines[place.line - 1] = line[:start] + written + line[match.end():]
+            changes.append(Change(place, old, written))
         new_text = "\n".join(lines)
         if new_text != text:
             write_text_atomically(file, new_text)
-    return sorted(changes, key=lambda c: (c.place.path, c.place.line, c.place.col))
-
+    order = lambda c: (c.place.path, c.place.line, c.place.col)  # noqa: E731
+    return sorted(changes, key=order), sorted(refusals, key=order)
