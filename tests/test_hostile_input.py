@@ -190,3 +190,13 @@ def test_a_paragraph_of_many_autolinks_places_each_where_it_is_written(tmp_path:
     for i in (0, 1234, 2999):
         place = note.body_links[i].place
         assert (place.line, line[place.col - 1 :].split(" ", 1)[0]) == (4, links[i])
+
+
+def test_an_alias_bomb_end_to_end_is_exit_1_in_build_and_check_links(tmp_path: Path) -> None:
+    write_files(tmp_path, {"notes/bomb.md": "---\ntitle: x\n" + _bomb() + "\n---\n"})
+    for command in (["build"], ["check-links", "--offline"]):
+        started = time.perf_counter()
+        result = run_cli(*command, cwd=tmp_path)
+        assert time.perf_counter() - started < 20  # seconds, interpreter start included; unbounded it never ends
+        assert result.returncode == 1 and "Traceback" not in result.stderr and "MemoryError" not in result.stderr
+        assert "notes/bomb.md:" in result.stderr and "front-matter too large" in result.stderr
