@@ -1,0 +1,53 @@
+"""A local server answering in each metadata service's real format, and their failure modes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from aiohttp import web
+
+from tests.test_sources_arxiv import FEED
+from tests.test_sources_parse import CROSSREF, DATACITE, REPO
+
+SEEN: list[tuple[str, dict[str, str]]] = []
+
+
+async def _handle(request: web.Request) -> web.StreamResponse:
+    SEEN.append((str(request.rel_url), dict(request.headers)))
+    path, query = request.path, request.query
+    if path == "/arxiv":
+        ident = query.get("id_list", "")
+        if ident == "1706.03762":
+            return web.Response(text=FEED, content_type="application/atom+xml")
+        if ident == "2001.00001":
+            return web.Response(text="<feed><entry>", content_type="application/atom+xml")
+        return web.Response(text='<feed xmlns="http://www.w3.org/2005/Atom"><title>q</title></feed>',
+                            content_type="application/atom+xml")
+    if path == "/crossref/10.1038/nature14539":
+        return web.json_response(CROSSREF)
+    if path == "/datacite/10.48550/arXiv.1706.03762":
+        return web.json_response(DATACITE)
+    if path == "/github/repos/karpathy/nanoGPT":
+        return web.json_response(REPO)
+    if path == "/github/repos/busy/repo":
+        return web.Response(status=429, headers={"Retry-After": "60"}, text="{}")
+    if path == "/github/repos/broken/repo":
+        return web.Response(status=500, text="oops")
+    if path == "/oembed":
+        return web.json_response({"title": "Let's build GPT", "author_name": "Andrej Karpathy", "type": "video"})
+    if path == "/slow":
+        await asyncio.sleep(1.5)
+        return web.Response(text="<title>late</title>", content_type="text/html")
+    if path == "/page":
+        return web.Response(text='<meta name="citation_title" content="A page"><meta name="citation_year" content="2021">',
+                            content_type="text/html")
+    if path == "/badjson/10.1/x":
+        return web.Response(text="{nope", content_type="application/json")
+    return web.Response(status=404, text=json.dumps({"status": "error"}))
+
+
+def app() -> web.Application:
+    application = web.Application()
+    application.router.add_route("GET", "/{tail:.*}", _handle)
+    return application
