@@ -529,7 +529,7 @@ def status_site(tmp_path_factory) -> Path:
         "notes/topics.yaml": "basics:\n  title: Basics\n",
         "notes/a.md": "---\ntitle: A\ntopics: [basics]\nlinks:\n"
         + cite("https://example.org/x", "Paper X", "to-read") + cite("https://example.org/y", "Paper Y", "to-read") + "---\nA.\n",
-        "notes/b.md": "---\ntitle: B\ntopics: [basics]\nlinks:\n"
+        "notes/b.md": "---\ntitle: B\ntopics: [basics]\nafter: [a]\nlinks:\n"
         + cite("https://example.org/x", "Paper X", "read") + cite("https://example.org/z", "Paper Z", "reading") + "---\nB.\n",
     })
     result = run_cli("build", "--out", str(folder / "build"), cwd=folder)
@@ -555,3 +555,50 @@ def test_status_badges_filter_and_counts(page, status_site: Path) -> None:
     page.goto((status_site / "notes" / "a" / "index.html").as_uri())
     assert page.locator(".resource .status").all_inner_texts() == ["to read", "to read"]  # the note's own status
     assert page.errors == []
+
+
+def test_mark_as_read_persists_and_fills_the_home_progress_bar(page, status_site: Path) -> None:
+    home = (status_site / "index.html").as_uri()  # from disk: localStorage works from file:// too
+    page.goto(home)
+    bars = page.locator(".path-progress:not([data-pending]) progress")
+    assert bars.count() == 1  # the reading path a → b
+    total = int(bars.first.get_attribute("max"))
+    assert page.locator(".path-progress-text").first.inner_text() == f"0 of {total} read"
+    first = page.locator(".reading-path li[data-note]").first
+    slug = first.get_attribute("data-note")
+    page.goto((status_site / "notes" / slug / "index.html").as_uri())
+    button = page.get_by_role("button", name="Mark as read")
+    assert button.get_attribute("aria-pressed") == "false"
+    button.click()
+    assert button.get_attribute("aria-pressed") == "true"
+    page.reload()
+    assert page.get_by_role("button", name="Mark as read").get_attribute("aria-pressed") == "true"
+    page.goto(home)
+    assert page.locator(".path-progress-text").first.inner_text() == f"1 of {total} read"
+    assert page.locator("progress").first.evaluate("p => p.value") == 1
+    assert "is-read" in (first.get_attribute("class") or "")
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_reading_progress_is_axe_clean_and_does_not_shift_the_layout(browser, status_site: Path, theme: str) -> None:
+    if not AXE.exists():
+        _missing("axe-core is not installed (npm install)")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=theme)
+    page = context.new_page()
+    page.add_init_script(
+        "window.__shift = 0; new PerformanceObserver(l => { for (const e of l.getEntries()) if (!e.hadRecentInput) window.__shift += e.value; })"
+        ".observe({type: 'layout-shift', buffered: true});"
+    )
+    note = (status_site / "notes" / "a" / "index.html").as_uri()
+    page.goto(note)
+    page.get_by_role("button", name="Mark as read").click()  # a read note: the pressed state and a part-filled bar
+    for url in (note, (status_site / "index.html").as_uri()):
+        page.goto(url, wait_until="load")
+        page.wait_for_timeout(300)
+        assert page.evaluate("window.__shift") < 0.01, url
+        assert page.locator("[data-pending]").count() == 0
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        assert [f"{v['id']}: {v['nodes'][0]['target']}" for v in result["violations"]] == [], url
+    context.close()
