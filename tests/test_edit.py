@@ -39,3 +39,8 @@ text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max
 def test_any_title_reloads_as_itself(title: str, authors: list[str], year: int) -> None:
     entry = {"url": "https://c.org/", "title": title, "authors": authors, "year": year}
     assert _front(append_link(NOTE, entry))["links"][1] == entry
+
+
+def test_empty_flow_list_from_new() -> None:
+    out = append_link("---\ntitle: X\nlinks: []\n---\n", {"url": "https://b.org/"})
+    assert out == "---\ntitle: X\nlinks:\n  - url: https://b.org/\n---\n"

@@ -47,6 +47,9 @@ def append_link(text: str, entry: dict[str, Any]) -> str:
         raise EditError("the front-matter is not closed by '---'")
     start = next((i for i in range(1, end) if _LINKS.match(lines[i])), None)
     if start is None:
+        empty = next((i for i in range(1, end) if re.match(r"^links:[ \t]*\[[ \t]*\][ \t]*$", lines[i])), None)
+        if empty is not None:  # `llmnotes new` writes `links: []`: it becomes a block list
+            return newline.join(lines[:empty] + ["links:", *entry_lines(entry, "  ")] + lines[empty + 1:])
         if any(line.startswith("links:") for line in lines[1:end]):
             raise EditError("'links:' is written inline (e.g. 'links: []'); make it a block list first")
         return newline.join(lines[:end] + ["links:", *entry_lines(entry, "  ")] + lines[end:])
