@@ -10,6 +10,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests stay fast in CI: a few dozen examples each, no per-example deadline (a slow CI
+# machine is not a bug). HYPOTHESIS_PROFILE=thorough runs many more.
+settings.register_profile("ci", max_examples=50, deadline=None)
+settings.register_profile("thorough", max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 TOPICS = """\
 foundations:
@@ -58,8 +65,10 @@ links:
     title: Training Compute-Optimal Large Language Models
     kind: paper
     year: 2022
+    note: Chinchilla.
   - url: https://arxiv.org/pdf/1706.03762v5.pdf
     title: Attention Is All You Need
+    note: Cited again.
 ---
 ## Chinchilla
 

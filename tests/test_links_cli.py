@@ -293,11 +293,58 @@ def test_fix_writes_a_hostile_redirect_only_encoded_and_the_note_still_builds(ma
     assert built.returncode == 0, built.stderr
 
 
-def test_fix_refuses_a_redirect_to_a_url_with_credentials(make_site, server) -> None:
-    target = server.url("/page/x").replace("http://", "http://user:secret@")
-    url = server.url("/moved-to?to=" + target)
-    note = f"---\ntitle: One\nlinks:\n  - url: {url}\n    title: Moved\n    note: It moved.\n---\n"
+@pytest.mark.parametrize(
+    ("target", "why"),
+    [
+        ("http://user:secret@{host}/page/x", "warning: not fixed"),  # followed, reported, not written
+        ("javascript:alert(1)", "broken"),  # never followed: the link is broken and nothing is written
+    ],
+)
+def test_fix_refuses_a_redirect_it_cannot_write_safely(make_site, server, target: str, why: str) -> None:
+    from urllib.parse import quote
+
+    url = server.url("/moved-to?to=" + quote(target.format(host=server.url("/").split("/")[2]), safe=""))
+    note = f"---\ntitle: One\nlinks:\n  - url: {url}\n    title: Moved\n    note: It moved.\n---\nSee [it]({url}).\n"
     site = make_site({"notes/one.md": note}, sample=False)
     result = run_cli("check-links", *FAST, "--no-cache", "--fix", cwd=site)
-    assert "warning: not fixed" in result.stderr and "credentials" in result.stderr
+    said = result.stdout + result.stderr
+    assert why in said and "Traceback" not in said and ("credentials" in said or "non-web URL" in said), said
     assert (site / "notes" / "one.md").read_text() == note
+
+
+@pytest.mark.parametrize(
+    ("old", "final", "why"),
+    [
+        ("https://moved.invalid/page", "javascript:alert(1)", "not a web page"),
+        ("https://moved.invalid/page", "http://moved.invalid/page", "downgrade"),
+        ("https://moved.invalid/page", "https://user:secret@moved.invalid/page", "credentials"),
+    ],
+)
+def test_fix_never_writes_a_tampered_cache_row(make_site, old: str, final: str, why: str) -> None:
+    # the cache is a file anyone with the repository can edit: its redirect targets are checked like a server's
+    import time
+
+    from llmnotes.links.cache import store
+    from llmnotes.links.result import Result, Verdict
+    from llmnotes.normalize import fetch_key
+
+    note = f"---\ntitle: One\nlinks:\n  - url: {old}\n    title: Moved\n---\nSee [it]({old}).\n"
+    site = make_site({"notes/one.md": note}, sample=False)
+    store(site / "c.sqlite", {fetch_key(old): Result(old, Verdict.REDIRECTED, 301, final_url=final, permanent=True, checked_at=time.time())})
+    result = run_cli("check-links", *FAST, "--cache", "c.sqlite", "--fix", "--format", "json", cwd=site)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    data = json.loads(result.stdout)
+    places = data["results"][0]["places"]
+    assert data["results"][0]["verdict"] == "redirected" and [why in p["fix"]["refused"] for p in places] == [True, True]
+    assert result.stderr.count("warning: not fixed") == 2
+    assert (site / "notes" / "one.md").read_text() == note
+
+
+def test_fix_json_says_what_was_written(make_site, server) -> None:
+    url = server.url("/301")
+    note = f"---\ntitle: One\n---\nCode `{url}` stays; [{url}]({url}) moves.\n"
+    site = make_site({"notes/one.md": note}, sample=False)
+    result = run_cli("check-links", *FAST, "--no-cache", "--fix", "--format", "json", cwd=site)
+    places = next(r for r in json.loads(result.stdout)["results"] if r["url"] == url)["places"]
+    assert [p["fix"] for p in places] == [{"written": server.url("/ok")}]
+    assert (site / "notes" / "one.md").read_text() == f"---\ntitle: One\n---\nCode `{url}` stays; [{url}]({server.url('/ok')}) moves.\n"

@@ -234,20 +234,25 @@ def run_check_links(args: argparse.Namespace) -> ExitCode:
         print("check-links: the notes have errors; fix them first (llmnotes build shows the same)", file=sys.stderr)
         return ExitCode.PROBLEMS
     report = outcome.report
+    changes: list[link_fix.Change] = []
+    refusals: list[link_fix.Refusal] = []
+    if args.fix:  # before the report, so that the JSON report says what was written and what was not
+        changes, refusals = link_fix.apply(report)
+        fixes = [(c.place, "written", c.new) for c in changes] + [(r.place, "refused", r.reason) for r in refusals]
+        report = replace(report, fixes=tuple(fixes))
     text = link_report.render(report, args.format, color=args.format == "text" and args.output is None and _color(sys.stdout))
     if args.output:
         write_text_atomically(args.output, text)
         print(link_report.summary_line(report), file=sys.stderr)
     else:
         sys.stdout.write(text)
-    if args.fix:
-        changes, refusals = link_fix.apply(report)
-        for change in changes:
-            p = change.place
-            print(f"{p.path}:{p.line}:{p.col}: fixed: {change.old} → {change.new}", file=sys.stderr)
-        for refusal in refusals:
-            p = refusal.place
-            print(f"{p.path}:{p.line}:{p.col}: warning: not fixed: {refusal.old} {link_report.clean(refusal.reason)}: {link_report.clean(refusal.new)}", file=sys.stderr)
+    clean = link_report.clean
+    for change in changes:
+        p = change.place
+        print(f"{p.path}:{p.line}:{p.col}: fixed: {clean(change.old)} → {clean(change.new)}", file=sys.stderr)
+    for refusal in refusals:  # the redirect stays reported; the file keeps what it had
+        p = refusal.place
+        print(f"{p.path}:{p.line}:{p.col}: warning: not fixed: {clean(refusal.old)} {clean(refusal.reason)}: {clean(refusal.new)}", file=sys.stderr)
     return ExitCode.PROBLEMS if report.failed(args.strict) else ExitCode.OK
 
 

@@ -143,11 +143,15 @@ class _Locator:
             self.cursor = (block_map[0], 0)
 
     def find(self, *needles: str | tuple[str, int]) -> tuple[int, int]:
+        """The next place one of `needles` is written, or the block's first line when none is."""
+        return self.locate(*needles) or (self.block[0] + self.first_line, 1)
+
+    def locate(self, *needles: str | tuple[str, int]) -> tuple[int, int] | None:
         """The next place one of `needles` is written; a needle `(text, skip)` places what follows
         its first `skip` characters (`("](" + url, 2)` finds a link's destination, not its label or
         a code span holding the same URL). Each line is searched only a window ahead of the cursor,
         so a paragraph of many links costs linear time even when a link is not written as any
-        needle says (it is then placed at its block)."""
+        needle says (it is then None)."""
         wanted = [(n, 0) if isinstance(n, str) else n for n in needles]
         start_line, start_col = self.cursor
         for i in range(start_line, min(self.block[1], len(self.lines))):
@@ -159,7 +163,27 @@ class _Locator:
                 _, col = min(hits)
                 self.cursor = (i, col + 1)
                 return i + self.first_line, col + 1
-        return self.block[0] + self.first_line, 1
+        return None
+
+
+_DEFINITION = re.compile(r" {0,3}\[(?:[^\]\\]|\\.)+\]:[ \t]*(<?)([^\s<>]+)")
+
+
+def _definitions(tokens: list[Token], lines: list[str], first_line: int) -> dict[str, tuple[int, int]]:
+    """Where each reference definition `[label]: url` writes its destination, by destination (the
+    first definition of a URL wins); lines inside code and HTML blocks hold none."""
+    code: set[int] = set()
+    for token in tokens:
+        if token.type in ("fence", "code_block", "html_block") and token.map:
+            code.update(range(token.map[0], token.map[1]))
+    found: dict[str, tuple[int, int]] = {}
+    for i, line in enumerate(lines):
+        if i in code or "]:" not in line:
+            continue
+        match = _DEFINITION.match(line)
+        if match:
+            found.setdefault(match.group(2), (i + first_line, match.start(2) + 1))
+    return found
 
 
 def _destination_needles(token: Token, href: str) -> list[str | tuple[str, int]]:
@@ -169,7 +193,7 @@ def _destination_needles(token: Token, href: str) -> list[str | tuple[str, int]]
             written = href.removeprefix("http://")  # found at the same column as the whole URL if written so
             return [href, written, unquote(written)]
         return [("<" + href, 1), ("<" + unquote(href), 1), href]  # <https://…>
-    # [text](url), [text](<url>); a reference definition `[d]: url` is found by its own line's search
+    # [text](url), [text](<url>); [text][label] is placed at its definition `[label]: url` by extract
     needles: list[str | tuple[str, int]] = [(f"]({u}", 2) for u in (href, unquote(href))]
     return needles + [(f"](<{u}", 3) for u in (href, unquote(href))]
 
@@ -188,7 +212,9 @@ def extract(tokens: list[Token], body: str, first_line: int, path: str, note_dir
     `note_dir` is the note's folder under the notes root ("" for the root), used to resolve relative
     links. Internal links are annotated in `token.meta` so rendering needs no second resolution.
     """
-    locator = _Locator(body.split("\n"), first_line)
+    lines = body.split("\n")
+    locator = _Locator(lines, first_line)
+    definitions: dict[str, tuple[int, int]] | None = None  # made when a link is not written inline
     headings: list[Heading] = []
     body_links: list[BodyLink] = []
     note_links: list[NoteLink] = []
@@ -218,7 +244,12 @@ def extract(tokens: list[Token], body: str, first_line: int, path: str, note_dir
             href = str(child.attrGet("href" if child.type == "link_open" else "src") or "")
             if child.attrGet("class") == "header-anchor":
                 continue
-            line, col = locator.find(*_destination_needles(child, href))
+            found = locator.locate(*_destination_needles(child, href))
+            if found is None and child.markup != "autolink":  # [text][label]: at its definition
+                if definitions is None:
+                    definitions = _definitions(tokens, lines, first_line)
+                found = definitions.get(href) or definitions.get(unquote(href))
+            line, col = found or locator.find()
             place = Place(path, line, col)
             scheme = urlsplit(href).scheme.lower()
             if scheme in ("http", "https"):

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from llmnotes import frontmatter, markdown, schema
 from llmnotes.links.report import Report
 from llmnotes.links.result import Verdict
-from llmnotes.model import Place
+from llmnotes.model import LinkEntry, Place
 from llmnotes.normalize import fetch_key
 from llmnotes.schema import url_problem
 from llmnotes.write import write_text_atomically
@@ -42,7 +44,7 @@ class Refusal:
 
 # Characters a URL written into a note never holds raw: they would end a Markdown destination,
 # start YAML syntax, or be invisible. Everything else is kept as the server gave it.
-_SAFE = "-._~:/?@!$&'*+,;=%"
+_SAFE = "-._~:/?@!$&*+,;=%"  # and not ' either: it would end a single-quoted YAML value
 
 
 def safe_url(old: str, new: str) -> tuple[str | None, str]:
@@ -52,7 +54,7 @@ def safe_url(old: str, new: str) -> tuple[str | None, str]:
     try:
         parts = urlsplit(new)
     except ValueError:
-        return None, "not a valid URL"
+        return None, "redirects to something that is not a URL"
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         return None, f"redirects to a {scheme or 'relative'} URL, not a web page"
@@ -78,9 +80,45 @@ def _yaml_scalar(url: str, quoted: bool) -> str:
     return url
 
 
+_PLACE = re.compile(r"Place\(path='[^']*', line=-?\d+, col=-?\d+\)")
+
+
+def _reading(text: str) -> tuple[list[tuple[int, int, str]], str] | None:
+    """What a note says, as its loader reads it: every http(s) URL with its position, and the rest
+    (fields, link texts, other links, diagnostics) without positions; None when it does not load."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    try:
+        parts = frontmatter.split(text)
+        doc = frontmatter.parse(parts.yaml_text, parts.yaml_first_line)
+        fields, diagnostics = schema.validate(doc, "note")
+    except (frontmatter.FrontMatterError, RecursionError, ValueError):
+        return None
+    found = markdown.extract(markdown.parser(True).parse(parts.body), parts.body, parts.body_first_line, "note", "")
+    links: tuple[LinkEntry, ...] = fields.pop("links")
+    urls = [(e.place.line, e.place.col, e.url) for e in links]
+    urls += [(p.line, p.col, u) for e in links for u, p in e.discussion]
+    urls += [(b.place.line, b.place.col, b.url) for b in found.body_links]
+    rest: list[Any] = [fields, [replace(e, url="", discussion=()) for e in links], [b.text for b in found.body_links]]
+    rest += [found.note_links, found.assets, found.headings, found.fragment_links, found.problems, found.unchecked]
+    rest.append(sorted(f"{d.severity}: {d.message}" for d in diagnostics))
+    return sorted(urls), _PLACE.sub("", repr(rest))
+
+
+def _reads_back(before: tuple[list[tuple[int, int, str]], str], text: str, place: Place, url: str) -> bool:
+    """Whether `text` reads as `before` with only the URL at `place` changed, to `url`."""
+    after = _reading(text)
+    if after is None or after[1] != before[1] or len(after[0]) != len(before[0]):
+        return False
+    for (line, col, old), (new_line, _, new) in zip(before[0], after[0], strict=True):
+        expected = url if (line, col) == (place.line, place.col) else old
+        if new_line != line or new != expected:
+            return False
+    return True
+
+
 def _front_matter_end(lines: list[str]) -> int:
     """Index of the line that closes the front-matter (0 when there is none)."""
-    if not lines or lines[0].rstrip("\r") != "---":
+    if not lines or lines[0].removeprefix("\ufeff").rstrip("\r") != "---":
         return 0
     for i in range(1, len(lines)):
         if lines[i].rstrip("\r") in ("---", "..."):
@@ -107,6 +145,7 @@ def apply(report: Report, root: Path = Path(".")) -> tuple[list[Change], list[Re
             continue
         lines = text.split("\n")
         fence = _front_matter_end(lines)
+        reading = _reading(text)
         # right to left, so earlier columns on the same line stay valid
         for place, checked, new in sorted(edits, key=lambda e: (e[0].line, e[0].col), reverse=True):
             if not 1 <= place.line <= len(lines):
@@ -130,7 +169,12 @@ def apply(report: Report, root: Path = Path(".")) -> tuple[list[Change], list[Re
                 written = _yaml_scalar(replacement, False) if not quoted else replacement.replace('"', "%22")
             else:  # a Markdown destination
                 written = replacement
-            lines[place.line - 1] = line[:start] + written + line[match.end():]
+            edited = line[:start] + written + line[match.end():]
+            if reading is None or not _reads_back(reading, "\n".join(lines[: place.line - 1] + [edited] + lines[place.line :]), place, replacement):
+                refusals.append(Refusal(place, old, target, "would not read back as that one link changed"))
+                continue
+            lines[place.line - 1] = edited
+            reading = _reading("\n".join(lines))
             changes.append(Change(place, old, written))
         new_text = "\n".join(lines)
         if new_text != text:

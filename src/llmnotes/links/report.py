@@ -41,6 +41,7 @@ class Report:
     findings: tuple[Finding, ...]
     internal: tuple[Diagnostic, ...]  # links between notes, headings and files that lead nowhere
     seconds: float = 0.0
+    fixes: tuple[tuple[Place, str, str], ...] = ()  # with --fix: (place, "written" | "refused", URL written | why not)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -106,6 +107,14 @@ def as_text(report: Report, color: bool = False) -> str:
 
 
 def as_json(report: Report) -> str:
+    fixes = {place: {kind: detail} for place, kind, detail in report.fixes}
+
+    def place(p: Place) -> dict[str, object]:
+        row: dict[str, object] = {"path": p.path, "line": p.line, "col": p.col}
+        if p in fixes:
+            row["fix"] = fixes[p]
+        return row
+
     data = {
         "summary": report.summary,
         "results": [
@@ -116,7 +125,7 @@ def as_json(report: Report) -> str:
                 "final_url": f.result.final_url,
                 "error": f.result.error,
                 "cached": f.result.from_cache,
-                "places": [{"path": p.path, "line": p.line, "col": p.col} for p in f.places],
+                "places": [place(p) for p in f.places],
             }
             for f in report.findings
         ],
