@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
-from llmnotes import __version__, add, scaffold, serve
+from llmnotes import __version__, add, enrich, scaffold, serve
 from llmnotes.config import ConfigError, load_config, resolve
 from llmnotes.diagnostics import Diagnostic, Severity, display_path
 from llmnotes.exitcodes import ExitCode
@@ -45,7 +45,7 @@ def print_diagnostics(diagnostics: list[Diagnostic], stream: TextIO = sys.stderr
 # `run` (a function of the parsed arguments returning an ExitCode) with `set_defaults(run=...)`.
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]  # argparse exports no public name for it
-COMMANDS: list[Callable[[Subparsers], None]] = [serve.add_parser, scaffold.add_parser, import_command.add_parser, add.add_parser]
+COMMANDS: list[Callable[[Subparsers], None]] = [serve.add_parser, scaffold.add_parser, import_command.add_parser, add.add_parser, enrich.add_parser]
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -1,0 +1,93 @@
+"""`llmnotes enrich` end to end against the local source server: fills only what is missing."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from aiohttp import web
+
+from tests import sourceserver
+
+NOTE = (
+    "---\r\n"
+    "title: N\r\n"
+    "links:\r\n"
+    "  - url: https://github.com/karpathy/nanoGPT\r\n"
+    "    title: \"karpathy/nanoGPT\"  # the author's own title, kept\r\n"
+    "    note: Kept.\r\n"
+    "  - url: https://arxiv.org/abs/1706.03762\r\n"
+    "    title: Attention\r\n"
+    "    authors: [Someone Else]\r\n"
+    "    note: Kept too.\r\n"
+    "  - url: https://github.com/broken/repo\r\n"
+    "    title: Broken\r\n"
+    "    year: 2020\r\n"
+    "---\r\n"
+    "Body.\r\n"
+)
+
+
+@pytest.fixture(scope="module")
+def base() -> Iterator[str]:
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(sourceserver.app())
+    loop.run_until_complete(runner.setup())
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    loop.run_until_complete(site.start())
+    port = runner.addresses[0][1]
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(5)
+
+
+def _site(tmp_path: Path, base: str) -> Path:
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "n.md").write_bytes(NOTE.encode())
+    (tmp_path / "llmnotes.toml").write_text(
+        f'[sources]\narxiv = "{base}/arxiv"\ncrossref = "{base}/crossref"\ndatacite = "{base}/datacite"\n'
+        f'github = "{base}/github"\nyoutube_oembed = "{base}/oembed"\ntimeout = 2\n'
+    )
+    return tmp_path
+
+
+def _cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "llmnotes", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+def test_enrich_shows_a_diff_and_writes_only_with_write(tmp_path: Path, base: str) -> None:
+    site = _site(tmp_path, base)
+    shown = _cli(site, "enrich")
+    assert shown.returncode == 1  # one lookup failed (the server answers 500), the rest still shown
+    assert "+    year: 2022" in shown.stdout and "+    year: 2017" in shown.stdout
+    assert "could not get" in shown.stderr and "notes/n.md:11:5: warning" in shown.stderr
+    assert (site / "notes" / "n.md").read_bytes() == NOTE.encode()  # nothing written without --write
+
+    written = _cli(site, "enrich", "--write")
+    assert written.returncode == 1 and "enrich: filled 2 resources; 1 lookup failed" in written.stderr
+    after = (site / "notes" / "n.md").read_bytes().decode()
+    expected = NOTE.replace(
+        "  - url: https://github.com/karpathy/nanoGPT\r\n", "  - url: https://github.com/karpathy/nanoGPT\r\n    authors: [karpathy]\r\n    year: 2022\r\n"
+    ).replace("  - url: https://arxiv.org/abs/1706.03762\r\n", "  - url: https://arxiv.org/abs/1706.03762\r\n    year: 2017\r\n")
+    assert after == expected  # the author's title, comment and authors untouched; CRLF kept
+    links = yaml.safe_load(after.replace("\r\n", "\n").split("---\n")[1])["links"]
+    assert links[1]["authors"] == ["Someone Else"] and links[1]["year"] == 2017
+
+    again = _cli(site, "enrich", "--write")
+    assert (site / "notes" / "n.md").read_bytes().decode() == after  # nothing left to fill but the broken one
+    assert again.returncode == 1
+
+
+def test_enrich_with_nothing_missing_says_so(tmp_path: Path) -> None:
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "n.md").write_text("---\ntitle: N\nlinks:\n  - url: https://a.org/\n    title: A\n    authors: [X]\n    year: 2020\n---\n")
+    result = _cli(tmp_path, "enrich")
+    assert result.returncode == 0 and "every resource has its authors and year" in result.stderr
