@@ -151,16 +151,23 @@ class _Locator:
         its first `skip` characters (`("](" + url, 2)` finds a link's destination, not its label or
         a code span holding the same URL). Each line is searched only a window ahead of the cursor,
         so a paragraph of many links costs linear time even when a link is not written as any
-        needle says (it is then None)."""
-        wanted = [(n, 0) if isinstance(n, str) else n for n in needles]
+        needle says (it is then None). Once one needle is found, the others are looked for only
+        up to it: put the likeliest first, and a needle not written costs a short search."""
+        wanted = list(dict.fromkeys((n, 0) if isinstance(n, str) else n for n in needles))
         start_line, start_col = self.cursor
         for i in range(start_line, min(self.block[1], len(self.lines))):
             line = self.lines[i]
             from_col = start_col if i == start_line else 0
-            until = from_col + _FIND_WINDOW
-            hits = [(c, c + skip) for c, skip in ((line.find(n, from_col, until + len(n)), skip) for n, skip in wanted if n) if c >= 0]
-            if hits:
-                _, col = min(hits)
+            best: tuple[int, int] | None = None  # (where the needle starts, where its place is)
+            for needle, skip in wanted:
+                if not needle:
+                    continue
+                end = (best[0] if best else from_col + _FIND_WINDOW) + len(needle)
+                c = line.find(needle, from_col, end)
+                if c >= 0 and (best is None or (c, c + skip) < best):
+                    best = (c, c + skip)
+            if best is not None:
+                col = best[1]
                 self.cursor = (i, col + 1)
                 return i + self.first_line, col + 1
         return None
@@ -191,7 +198,7 @@ def _destination_needles(token: Token, href: str) -> list[str | tuple[str, int]]
     if token.markup == "autolink":
         if token.info == "auto":  # a bare www. or http link in the text; www. gets http:// added
             written = href.removeprefix("http://")  # found at the same column as the whole URL if written so
-            return [href, written, unquote(written)]
+            return [written, href, unquote(written)]  # the likeliest first: see _Locator.locate
         return [("<" + href, 1), ("<" + unquote(href), 1), href]  # <https://…>
     # [text](url), [text](<url>); [text][label] is placed at its definition `[label]: url` by extract
     needles: list[str | tuple[str, int]] = [(f"]({u}", 2) for u in (href, unquote(href))]
