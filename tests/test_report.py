@@ -112,4 +112,6 @@ def test_links_no_check_can_follow_are_listed_as_excluded_with_the_reason() -> N
     report = Report((ftp, chosen), ())
     text = as_text(report)
     assert "ftp://files.example.org/a.pdf  (ftp: links are not checked)" in text and "skip.org" not in text
+    for fmt in ("json", "junit", "github", "markdown"):  # every format says why
+        assert "ftp: links are not checked" in render(report, fmt), fmt
     assert not report.failed()

@@ -153,7 +153,9 @@ def as_junit(report: Report) -> str:
             failure = ET.SubElement(case, "failure", message=f.why)
             failure.text = "\n".join(f"{p.path}:{p.line}:{p.col}" for p in f.places)
         elif f.result.verdict is Verdict.EXCLUDED:
-            ET.SubElement(case, "skipped")
+            skipped = ET.SubElement(case, "skipped")
+            if f.result.error:  # left unchecked for a reason (an ftp: link), not by the user's choice
+                skipped.set("message", f.why)
     for d in report.internal:
         case = ET.SubElement(suite, "testcase", classname=d.path, name=f"{d.path}:{d.line}:{d.col}")
         ET.SubElement(case, "failure", message=d.message)
