@@ -65,10 +65,8 @@ links:
     title: Training Compute-Optimal Large Language Models
     kind: paper
     year: 2022
-    note: Chinchilla.
   - url: https://arxiv.org/pdf/1706.03762v5.pdf
     title: Attention Is All You Need
-    note: Cited again.
 ---
 ## Chinchilla
 
