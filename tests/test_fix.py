@@ -59,7 +59,8 @@ def test_rewrites_each_place_and_keeps_the_rest_byte_for_byte(tmp_path: Path) ->
 
 def test_a_place_whose_text_changed_is_left_alone(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_text(NOTE)
-    assert apply(_moved(Place("a.md", 5, 12)), tmp_path) == ([], [])  # line 5 holds the title, not the URL
+    changes, refused = apply(_moved(Place("a.md", 5, 12), Place("a.md", 99, 1)), tmp_path)  # line 5 holds the title
+    assert changes == [] and [r.reason.split(" (")[0] for r in refused] == ["is not written at this place as it was checked"] * 2
     assert (tmp_path / "a.md").read_text() == NOTE
 
 

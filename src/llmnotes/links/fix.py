@@ -126,6 +126,9 @@ def _front_matter_end(lines: list[str]) -> int:
     return 0
 
 
+_NOT_THERE = "is not written at this place as it was checked (the file changed, or a form --fix does not edit)"
+
+
 def apply(report: Report, root: Path = Path(".")) -> tuple[list[Change], list[Refusal]]:
     """Rewrite every place of every permanently redirected URL that is safe to write; the changes
     made and the redirects refused, in file order. Only the destination that was checked changes."""
@@ -149,6 +152,7 @@ def apply(report: Report, root: Path = Path(".")) -> tuple[list[Change], list[Re
         # right to left, so earlier columns on the same line stay valid
         for place, checked, new in sorted(edits, key=lambda e: (e[0].line, e[0].col), reverse=True):
             if not 1 <= place.line <= len(lines):
+                refusals.append(Refusal(place, checked, new, _NOT_THERE))
                 continue
             line = lines[place.line - 1]
             start = place.col - 1
@@ -157,7 +161,8 @@ def apply(report: Report, root: Path = Path(".")) -> tuple[list[Change], list[Re
                 start += 1
             match = _URL_TOKEN.match(line, start)
             if not match or fetch_key(match.group(0)) != fetch_key(checked):
-                continue  # the file changed since it was read, or this is not the URL checked
+                refusals.append(Refusal(place, checked, new, _NOT_THERE))  # said, never skipped unseen
+                continue
             old = match.group(0)
             fragment = urlsplit(old).fragment
             target = new + (f"#{fragment}" if fragment and "#" not in new else "")
