@@ -55,6 +55,7 @@ class BuildResult:
     topics: int = 0
     seconds: float = 0.0
     changed: int = 0  # files written (all of them, unless the last build could be updated)
+    unannotated: tuple[str, ...] = ()  # `path:line:col` of resources whose note: the author has yet to write
 
 
 def check_output_folder(config: Config, out: Path, notes: Path) -> None:
@@ -264,12 +265,13 @@ def _build(
         topics=len(site.topics),
         seconds=time.perf_counter() - started,
         changed=len(writer.changed) if isinstance(writer, Update) else len(written),
+        unannotated=tuple(f"{e.place.path}:{e.place.line}:{e.place.col}" for n in site.notes.values() for e in n.links if not e.note),
     )
     # the inputs as they are now (the index page just written included), for the next build's shortcut
     sources, newest = inputs_now()
     trusted = newest < time.time_ns() - buildcache.RACY_NS
     kept = tuple((d.path, d.line, d.col, d.message, d.severity.value) for d in loaded.diagnostics + tuple(graph_problems))
-    snapshot = buildcache.Snapshot(sources, trusted, result.pages, result.notes, result.resources, result.topics, kept)
+    snapshot = buildcache.Snapshot(sources, trusted, result.pages, result.notes, result.resources, result.topics, kept, result.unannotated)
     buildcache.save_snapshot(snapshot_path, key, snapshot)
     return result
 
@@ -284,7 +286,9 @@ def _unchanged(snapshot: buildcache.Snapshot, out: Path, strict: bool, started: 
     if has_errors(diagnostics):
         return BuildResult(diagnostics, built=False, out=out)
     seconds = time.perf_counter() - started
-    return BuildResult(diagnostics, True, out, snapshot.pages, snapshot.notes, snapshot.resources, snapshot.topics, seconds, changed=0)
+    return BuildResult(
+        diagnostics, True, out, snapshot.pages, snapshot.notes, snapshot.resources, snapshot.topics, seconds, changed=0, unannotated=snapshot.unannotated
+    )
 
 
 def _inputs(config: Config, drafts: bool, site: graph.Site, template_dirs: tuple[Path, ...]) -> str:

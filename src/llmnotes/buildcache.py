@@ -140,6 +140,7 @@ class Snapshot:
     resources: int
     topics: int
     diagnostics: tuple[tuple[str, int, int, str, str], ...]  # (path, line, col, message, severity)
+    unannotated: tuple[str, ...] = ()  # places of resources without a note: yet
 
 
 def sources_digest(settings: str, folders: list[Path], files: list[Path]) -> tuple[str, int]:
@@ -172,6 +173,7 @@ def load_snapshot(path: Path, key: str) -> Snapshot | None:
             return None
         fields_ = data["snapshot"]
         fields_["diagnostics"] = tuple(tuple(d) for d in fields_["diagnostics"])
+        fields_["unannotated"] = tuple(fields_.get("unannotated", ()))
         return Snapshot(**fields_)
     except Exception:  # missing, truncated, from another version: no shortcut, a normal build
         return None

@@ -174,6 +174,12 @@ def run_build(args: argparse.Namespace) -> ExitCode:
             f"{result.topics} topics) into {display_path(result.out)}/ in {result.seconds:.2f} s; "
             f"{result.changed} file{'s' if result.changed != 1 else ''} written"
         )
+    if result.unannotated and not args.quiet:
+        # a reminder, not a diagnostic: a resource added with `llmnotes add` waits for its annotation,
+        # and --strict builds in CI should not fail on the author's to-do list
+        first = ", ".join(result.unannotated[:3]) + (", …" if len(result.unannotated) > 3 else "")
+        count = len(result.unannotated)
+        print(f"note: {count} resource{'s' if count != 1 else ''} without an annotation yet (say in 'note:' what it is and why to read it): {first}", file=sys.stderr)
     return ExitCode.OK
 
 
