@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from llmnotes import markdown
@@ -35,22 +33,3 @@ def test_a_link_is_placed_at_its_destination(body: str, column_of: str) -> None:
 def test_a_reference_link_is_placed_at_its_definition_outside_code() -> None:
     body = "See [it][d].\n\n    [d]: https://e.org/\n\n[d]: https://e.org/\n"
     assert _places(body) == [("https://e.org/", 5, 6)]
-
-
-def _extract_seconds(n: int) -> float:
-    body = " ".join(f"www.e{i}.org" for i in range(n)) + "\n"
-    tokens = markdown.parser(False).parse(body)
-    best = float("inf")
-    for _ in range(3):
-        started = time.perf_counter()
-        found = markdown.extract(tokens, body, 1, "a.md", "")
-        best = min(best, time.perf_counter() - started)
-    assert len(found.body_links) == n
-    return best
-
-
-def test_placing_autolinks_is_linear_in_their_number() -> None:
-    # one paragraph of www. autolinks: 4x the links must cost about 4x the time (it was 14x, and
-    # 64,000 of them took 36 s in check-links --offline)
-    small, large = _extract_seconds(4_000), _extract_seconds(16_000)
-    assert large / small < 8, (small, large)
