@@ -91,3 +91,19 @@ def test_enrich_with_nothing_missing_says_so(tmp_path: Path) -> None:
     (tmp_path / "notes" / "n.md").write_text("---\ntitle: N\nlinks:\n  - url: https://a.org/\n    title: A\n    authors: [X]\n    year: 2020\n---\n")
     result = _cli(tmp_path, "enrich")
     assert result.returncode == 0 and "every resource has its authors and year" in result.stderr
+
+
+def test_add_looks_a_paper_up_and_appends_a_valid_resource(tmp_path: Path, base: str) -> None:
+    site = _site(tmp_path, base)
+    (site / "notes" / "n.md").unlink()
+    result = _cli(site, "add", "arXiv:1706.03762", "--note", "fresh")
+    assert result.returncode == 0, result.stderr
+    added = (site / "notes" / "fresh.md").read_text()
+    links = yaml.safe_load(added.split("---\n")[1])["links"]
+    assert links[-1]["title"] and links[-1]["year"] == 2017 and links[-1]["authors"][:2] == ["Ashish Vaswani", "Noam Shazeer"]
+    assert links[-1]["kind"] == "paper" and "note" not in links[-1] and links[-1]["url"] == "https://arxiv.org/abs/1706.03762"
+    again = _cli(site, "add", "https://arxiv.org/pdf/1706.03762v5.pdf", "--note", "fresh")
+    assert again.returncode == 1 and "notes/fresh.md:" in again.stderr and "already cite" in again.stderr  # one paper, any form
+    built = _cli(site, "build", "--strict")
+    assert built.returncode == 0, built.stderr
+    assert "without an annotation yet" in built.stderr and "notes/fresh.md" in built.stderr

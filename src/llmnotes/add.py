@@ -14,14 +14,15 @@ from typing import Any
 import aiohttp
 
 from llmnotes.config import load_config, resolve
-from llmnotes.diagnostics import display_path
+from llmnotes.diagnostics import Severity, display_path
 from llmnotes.edit import EditError, append_link, entry_lines
 from llmnotes.exitcodes import ExitCode
 from llmnotes.frontmatter import FrontMatterError, parse, split
 from llmnotes.model import KINDS, STATUSES
 from llmnotes.normalize import url_key
-from llmnotes.schema import control_problem, url_problem
+from llmnotes.schema import control_problem, url_problem, validate
 from llmnotes.sources import LookupFailure
+from llmnotes.sources.arxiv import arxiv_id
 from llmnotes.sources.fetch import Fetcher
 from llmnotes.sources.lookup import Found, lookup
 
@@ -44,6 +45,17 @@ def _cited(notes: Path, key: str) -> str | None:
     return None
 
 
+def _errors(path: Path, text: str) -> set[str]:
+    """The errors `llmnotes build` would report in this note's front-matter."""
+    try:
+        parts = split(text.replace("\r\n", "\n"))
+        doc = parse(parts.yaml_text, parts.yaml_first_line)
+    except FrontMatterError as exc:
+        return {exc.message}
+    _, problems = validate(doc, display_path(path))
+    return {p.message for p in problems if p.severity is Severity.ERROR}
+
+
 async def _lookup(url: str, fetcher_args: tuple[Any, Path]) -> Found | LookupFailure:
     async with aiohttp.ClientSession() as session:
         return await lookup(url, Fetcher(fetcher_args[0], fetcher_args[1], session))
@@ -52,6 +64,8 @@ async def _lookup(url: str, fetcher_args: tuple[Any, Path]) -> Found | LookupFai
 def run_add(args: argparse.Namespace) -> ExitCode:
     config = load_config(Path.cwd())
     notes = resolve(config, config.notes)
+    if args.url.lower().startswith("arxiv:") and arxiv_id(args.url):  # `arXiv:1706.03762`: the paper's page
+        args.url = f"https://arxiv.org/abs/{arxiv_id(args.url)}"
     problem = url_problem(args.url)
     if problem:
         print(f"error: {args.url}: {problem}", file=sys.stderr)
@@ -94,6 +108,11 @@ def run_add(args: argparse.Namespace) -> ExitCode:
         after = append_link(before, entry)
     except (OSError, UnicodeDecodeError, EditError) as error:
         print(f"{display_path(path)}: error: {error}; nothing written", file=sys.stderr)
+        return ExitCode.PROBLEMS
+    new_errors = _errors(path, after) - _errors(path, before)
+    if new_errors:  # the same validation as a hand-written note: what would not build is never written
+        for message in sorted(new_errors):
+            print(f"{display_path(path)}: error: {message}; nothing written", file=sys.stderr)
         return ExitCode.PROBLEMS
     if args.dry_run:
         print("\n".join(entry_lines(entry, "  ")))
