@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,11 +19,12 @@ from llmnotes.exitcodes import ExitCode
 from llmnotes.frontmatter import FrontMatterError, parse, split
 from llmnotes.model import KINDS, STATUSES
 from llmnotes.normalize import url_key
-from llmnotes.schema import control_problem, url_problem, validate
+from llmnotes.schema import control_problem, problems_in, url_problem
 from llmnotes.sources import LookupFailure
 from llmnotes.sources.arxiv import arxiv_id
 from llmnotes.sources.fetch import Fetcher
 from llmnotes.sources.lookup import Found, lookup
+from llmnotes.write import write_text_atomically
 
 INBOX = "---\ntitle: Inbox\n---\nResources added with `llmnotes add` and not sorted yet.\n"
 
@@ -47,13 +47,7 @@ def _cited(notes: Path, key: str) -> str | None:
 
 def _errors(path: Path, text: str) -> set[str]:
     """The errors `llmnotes build` would report in this note's front-matter."""
-    try:
-        parts = split(text.replace("\r\n", "\n"))
-        doc = parse(parts.yaml_text, parts.yaml_first_line)
-    except FrontMatterError as exc:
-        return {exc.message}
-    _, problems = validate(doc, display_path(path))
-    return {p.message for p in problems if p.severity is Severity.ERROR}
+    return {p.message for p in problems_in(text, display_path(path)) if p.severity is Severity.ERROR}
 
 
 async def _lookup(url: str, fetcher_args: tuple[Any, Path]) -> Found | LookupFailure:
@@ -117,10 +111,7 @@ def run_add(args: argparse.Namespace) -> ExitCode:
     if args.dry_run:
         print("\n".join(entry_lines(entry, "  ")))
         return ExitCode.OK
-    tmp = path.with_name(path.name + ".llmnotes-tmp")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp.write_bytes(after.encode("utf-8"))
-    os.replace(tmp, path)
+    write_text_atomically(path, after)
     print(f"{display_path(path)}: added {entry['title']!r}")
     return ExitCode.OK
 

@@ -309,20 +309,10 @@ def _write(writer: Staging | Update, output: Output, previous: dict[str, buildca
     if isinstance(output, Page):
         content_digest, size = buildcache.digest(output.content), len(output.content)
         entry = buildcache.Written(output.fingerprint, content_digest, size)
-        if not _same(previous, out, output.path, entry):
+        if not buildcache.same_bytes(previous, out, output.path, entry):
             writer.write(output.path, output.content)
         return entry
     entry = buildcache.Written("", buildcache.file_digest(output.source), output.source.stat().st_size)
-    if not _same(previous, out, output.path, entry):
+    if not buildcache.same_bytes(previous, out, output.path, entry):
         writer.copy(output.path, output.source)
     return entry
-
-
-def _same(previous: dict[str, buildcache.Written], out: Path, path: str, entry: buildcache.Written) -> bool:
-    """Whether the last build wrote these very bytes at `path`, and they are still there."""
-    if not isinstance(previous.get(path), buildcache.Written) or previous[path].digest != entry.digest:
-        return False
-    try:
-        return (out / path).stat().st_size == entry.size
-    except OSError:
-        return False

@@ -21,12 +21,12 @@ import json
 import os
 import pickle
 import sys
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from llmnotes import __version__, diagnostics, model
 from llmnotes.load import NoteCache
+from llmnotes.write import write_bytes_atomically
 
 CACHE_DIR = Path(".llmnotes") / "build"
 _CACHED = (model.Note, model.Body, model.Ref, model.LinkEntry, model.BodyLink, model.NoteLink, model.AssetLink, model.Heading, model.Place, diagnostics.Diagnostic)
@@ -82,14 +82,9 @@ def load(path: Path, key: str) -> BuildCache:
 def save(path: Path, cache: BuildCache) -> None:
     """Write the cache whole (a temporary file renamed over the old one); a failure is a warning."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".cache-", dir=path.parent)
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump(cache, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        write_bytes_atomically(path, pickle.dumps(cache, protocol=pickle.HIGHEST_PROTOCOL))
     except OSError as exc:
         print(f"warning: could not write the build cache {path}: {exc.strerror or exc}", file=sys.stderr)
-        Path(locals().get("tmp", path.parent / ".none")).unlink(missing_ok=True)
 
 
 def digest(content: bytes) -> str:
@@ -115,6 +110,16 @@ def unchanged(previous: dict[str, Written], out: Path, path: str, fingerprint: s
     written = previous.get(path)
     if written is None or not fingerprint or written.fingerprint != fingerprint:
         return False
+    return _still_there(out, path, written)
+
+
+def same_bytes(previous: dict[str, Written], out: Path, path: str, entry: Written) -> bool:
+    """Whether the last build wrote these very bytes at `path`, and they are still there."""
+    written = previous.get(path)
+    return written is not None and written.digest == entry.digest and _still_there(out, path, entry)
+
+
+def _still_there(out: Path, path: str, written: Written) -> bool:
     try:
         return (out / path).stat().st_size == written.size
     except OSError:
@@ -185,10 +190,6 @@ def save_snapshot(path: Path, key: str, snapshot: Snapshot | None) -> None:
         if snapshot is None:
             path.unlink(missing_ok=True)
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".snapshot-", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump({"key": key, "snapshot": asdict(snapshot)}, handle)
-        os.replace(tmp, path)
+        write_bytes_atomically(path, json.dumps({"key": key, "snapshot": asdict(snapshot)}).encode())
     except OSError as exc:
         print(f"warning: could not write the build cache {path}: {exc.strerror or exc}", file=sys.stderr)

@@ -23,7 +23,7 @@ from llmnotes.diagnostics import Severity, display_path
 from llmnotes.edit import EditError, scalar
 from llmnotes.exitcodes import ExitCode
 from llmnotes.frontmatter import FrontMatterError, parse, split
-from llmnotes.schema import control_problem, validate
+from llmnotes.schema import control_problem, problems_in
 from llmnotes.sources import LookupFailure
 from llmnotes.sources.fetch import Fetcher
 from llmnotes.sources.lookup import lookup
@@ -74,17 +74,10 @@ def fill(text: str, gap: Gap, values: dict[str, Any]) -> str:
 
 def _still_valid(path: Path, before: str, after: str) -> bool:
     """The edited note reads as before plus the new values, with no new error."""
-    def errors(text: str) -> list[str] | None:
-        try:
-            parts = split(text.replace("\r\n", "\n"))
-            doc = parse(parts.yaml_text, parts.yaml_first_line)
-        except FrontMatterError:
-            return None
-        _, problems = validate(doc, display_path(path))
-        return sorted(p.message for p in problems if p.severity is Severity.ERROR)
+    def errors(text: str) -> list[str]:
+        return sorted(p.message for p in problems_in(text, display_path(path)) if p.severity is Severity.ERROR)
 
-    old, new = errors(before), errors(after)
-    return new is not None and new == old
+    return errors(after) == errors(before)
 
 
 async def _look_up_all(urls: list[str], config: Config) -> dict[str, Any]:

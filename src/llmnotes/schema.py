@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from llmnotes.diagnostics import Diagnostic, Severity
-from llmnotes.frontmatter import Document, Path_
+from llmnotes.frontmatter import Document, FrontMatterError, Path_, parse, split
 from llmnotes.model import KINDS, STATUSES, LinkEntry, Place
 
 SLUG_SEGMENT = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -222,6 +222,17 @@ class Validator:
             discussion=tuple(discussion),
             status=status,
         )
+
+
+def problems_in(text: str, path: str) -> list[Diagnostic]:
+    """What `llmnotes build` would say about a note's front-matter, for commands that write a note
+    (add, enrich, import) and must not write one that would not build."""
+    try:
+        parts = split(text.replace("\r\n", "\n"))
+        doc = parse(parts.yaml_text, parts.yaml_first_line)
+    except FrontMatterError as exc:
+        return [Diagnostic(path, exc.line, exc.col, exc.message)]
+    return validate(doc, path)[1]
 
 
 def validate(doc: Document, path: str) -> tuple[dict[str, Any], list[Diagnostic]]:

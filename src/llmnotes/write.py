@@ -82,11 +82,16 @@ def _inside(path: Path, root: Path, resolved_root: Path | None = None) -> Path:
 def write_text_atomically(path: Path, text: str) -> None:
     """Replace one file whole (a report, a note rewritten by --fix): readers never see half of it,
     and the file keeps its permissions and its line endings as given."""
+    write_bytes_atomically(path, text.encode("utf-8"))
+
+
+def write_bytes_atomically(path: Path, data: bytes) -> None:
+    """`write_text_atomically` for bytes (the build cache)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         if path.exists():
             os.chmod(tmp, path.stat().st_mode & 0o777)
         else:

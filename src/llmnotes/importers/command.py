@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from llmnotes import frontmatter, schema
+from llmnotes import schema
 from llmnotes.config import ConfigError, load_config, resolve
 from llmnotes.diagnostics import display_path
 from llmnotes.exitcodes import ExitCode
@@ -88,13 +88,7 @@ def append_links(text: str, resources: list[Resource]) -> str | None:
 
 def _check(path: Path, text: str) -> list[str]:
     """The same validation as a hand-written note: a value that would not build is never written."""
-    try:
-        parts = frontmatter.split(text)
-        doc = frontmatter.parse(parts.yaml_text, parts.yaml_first_line)
-    except frontmatter.FrontMatterError as exc:
-        return [f"{display_path(path)}:{exc.line}:{exc.col}: error: {exc.message}"]
-    _, problems = schema.validate(doc, display_path(path))
-    return [str(p) for p in problems]
+    return [str(p) for p in schema.problems_in(text, display_path(path))]
 
 
 def plan(notes_dir: Path, parsed: Parsed, source: str) -> tuple[Plan, list[str]]:
