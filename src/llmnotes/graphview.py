@@ -144,25 +144,34 @@ def svg(layout: Layout, href: Href, label: str, labels: tuple[str, ...] = ("topi
 
     Written in Python rather than a template: the whole-site graph of a large list has hundreds of
     thousands of elements. Every text goes through `html.escape`. `interactive` adds the ends of
-    each edge as data attributes, which `graph.js` highlights neighbours with; the small picture on
-    every note page has no script, so it goes without (a tenth of a note page on a large site).
+    each edge and the id of each node as data attributes, which `graph.js` highlights neighbours with;
+    the small picture on every note page has no script, so it goes without (a tenth of a note page on a
+    large site).
     """
     where = {n.id: n for n in layout.nodes}
     out = [
         f'<svg class="graph" viewBox="0 0 {layout.width} {layout.height}" role="group" aria-label="{escape(label)}">',
         '<g class="edges">',
     ]
-    for e in layout.edges:
-        a, b = where[e.source], where[e.target]
-        ends = f'data-a="{escape(e.source)}" data-b="{escape(e.target)}" ' if interactive else ""
-        out.append(f'<line class="edge edge-{e.kind}" {ends}x1="{a.x}" y1="{a.y}" x2="{b.x}" y2="{b.y}"/>')
+    if interactive:
+        for e in layout.edges:
+            a, b = where[e.source], where[e.target]
+            ends = f'data-a="{escape(e.source)}" data-b="{escape(e.target)}" '
+            out.append(f'<line class="edge edge-{e.kind}" {ends}x1="{a.x}" y1="{a.y}" x2="{b.x}" y2="{b.y}"/>')
+    else:  # nothing to highlight: the edges of a kind are one path, a quarter of the bytes
+        strokes: dict[str, list[str]] = {}
+        for e in layout.edges:
+            a, b = where[e.source], where[e.target]
+            strokes.setdefault(e.kind, []).append(f"M{a.x} {a.y}L{b.x} {b.y}")
+        out += [f'<path class="edge edge-{kind}" d="{"".join(d)}"/>' for kind, d in strokes.items()]
     out.append('</g><g class="nodes">')
     for n in layout.nodes:
         text = ""
         if n.kind in labels:
             text = f'<text x="{round(n.x + 10, 1)}" y="{round(n.y + 4, 1)}">{escape(_short(n.title))}</text>'
+        node_id = f' data-id="{escape(n.id)}"' if interactive else ""
         out.append(
-            f'<a class="node node-{n.kind}" href="{escape(href(n.path))}" data-id="{escape(n.id)}">'
+            f'<a class="node node-{n.kind}" href="{escape(href(n.path))}"{node_id}>'
             f'<title>{escape(n.title)}</title><circle cx="{n.x}" cy="{n.y}" r="{_RADIUS[n.kind]}"/>{text}</a>'
         )
     out.append("</g></svg>")

@@ -198,7 +198,7 @@ class Renderer:
                 parts += [self._resource_digest(rid), repr(broken(site.resources[rid].url))]
         elif kind == "resource":
             resource = site.resources[key]
-            parts += [self._resource_digest(key), repr(broken(resource.url))]
+            parts += [self._resource_digest(key), self.bibtex(key), repr(broken(resource.url))]
             notes(c.note for c in resource.citations)
         else:
             topics([key, *site.topic_trail(site.topics[key].parent)])
@@ -209,14 +209,15 @@ class Renderer:
         return digest("\x1f".join(parts).encode())
 
     def _resource_digest(self, rid: str) -> str:
-        """Also covers the resource's BibTeX (its Cite control), whose key and cited-in list
-        depend on other resources and notes."""
+        """A resource as the cards that show it see it. Its BibTeX entry (whose key and cited-in
+        list depend on other resources and notes) is shown on its own page only, so only that page's
+        fingerprint adds it."""
         if rid not in self._resource_digests:
-            self._resource_digests[rid] = digest((repr(self.site.resources[rid]) + self.bibtex(rid)).encode())
+            self._resource_digests[rid] = digest(repr(self.site.resources[rid]).encode())
         return self._resource_digests[rid]
 
     def bibtex(self, rid: str) -> str:
-        """A resource's BibTeX entry, for its Cite control: all of them worked out once per build."""
+        """A resource's BibTeX entry, for its page's Cite block: all of them worked out once per build."""
         if self._bibtex is None:
             self._bibtex = bibliography.bibtex_by_id(self.site, self.ctx.config.base_url)
         return self._bibtex[rid]
