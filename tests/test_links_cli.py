@@ -78,7 +78,7 @@ def test_json_report_shape(make_site, server, tmp_path: Path) -> None:
     assert set(by_url[server.url("/ok")]) >= {"url", "verdict", "status", "final_url", "error", "places"}
     ok = by_url[server.url("/ok")]
     assert ok["verdict"] == "ok" and ok["status"] == 200 and len(ok["places"]) == 3
-    assert {"path": "notes/alpha.md", "line": 11, "col": 30} in ok["places"]
+    assert {"path": "notes/alpha.md", "line": 11, "col": 30, "fragment": "section", "verdict": "ok"} in ok["places"]
     moved = by_url[server.url("/301")]
     assert (moved["verdict"], moved["final_url"]) == ("redirected", server.url("/ok"))
     assert data["internal"] == [{"path": "notes/alpha.md", "line": 12, "col": 47, "message": "unknown note [[ghost]]"}]
@@ -348,3 +348,32 @@ def test_fix_json_says_what_was_written(make_site, server) -> None:
     places = next(r for r in json.loads(result.stdout)["results"] if r["url"] == url)["places"]
     assert [p["fix"] for p in places] == [{"written": server.url("/ok")}]
     assert (site / "notes" / "one.md").read_text() == f"---\ntitle: One\n---\nCode `{url}` stays; [{url}]({server.url('/ok')}) moves.\n"
+
+
+def test_each_place_gets_the_verdict_of_its_own_fragment(make_site, server) -> None:
+    """One page cited for a fragment it has and one it has not: fetched once, one place broken."""
+    page = server.url("/fragments")
+    site = make_site({
+        "notes/topics.yaml": TOPICS,
+        "notes/a.md": f"---\ntitle: A\n---\nSee [the part]({page}#present).\n",
+        "notes/b.md": f"---\ntitle: B\n---\nSee [the other part]({page}#absent).\n",
+        "notes/c.md": f"---\ntitle: C\n---\nSee [the page]({page}) and [a name]({page}#named).\n",
+    }, sample=False)
+    server.reset()
+    result = run_cli("check-links", "--no-cache", "--fragments", "--format", "json", *FAST, cwd=site)
+    assert result.returncode == 1, result.stderr
+    assert server.hits("/fragments") == 1
+    [row] = [r for r in json.loads(result.stdout)["results"] if r["url"] == page]
+    assert row["verdict"] == "broken" and row["error"] == "missing fragment #absent"
+    places = {p["path"]: p for p in row["places"]}
+    assert places["notes/a.md"]["fragment"] == "present" and places["notes/a.md"]["verdict"] == "ok"
+    assert places["notes/b.md"]["fragment"] == "absent" and places["notes/b.md"]["verdict"] == "broken"
+    assert places["notes/b.md"]["error"] == "missing fragment #absent"
+    assert "fragment" not in places["notes/c.md"] or places["notes/c.md"]["verdict"] == "ok"
+
+    text = run_cli("check-links", "--no-cache", "--fragments", *FAST, cwd=site)
+    assert text.returncode == 1
+    assert f"notes/b.md\n  4:22    broken      {page}#absent  (missing fragment #absent)" in text.stdout
+    assert "notes/a.md" not in text.stdout and "notes/c.md" not in text.stdout  # their fragments are there
+    github = run_cli("check-links", "--no-cache", "--fragments", "--format", "github", *FAST, cwd=site)
+    assert github.stdout.count("::error ") == 1 and "file=notes/b.md" in github.stdout

@@ -23,17 +23,50 @@ FORMATS = ("text", "json", "junit", "github", "markdown")
 
 @dataclass(frozen=True)
 class Finding:
-    """One URL's result and every place the notes write it."""
+    """One URL's result and every place the notes write it, with the fragment each place asks for."""
 
     result: Result
     places: tuple[Place, ...]
+    fragments: tuple[tuple[str, Place], ...] = ()
+
+    def fragment_at(self, place: Place) -> str | None:
+        return next((f for f, p in self.fragments if p == place), None)
+
+    def _missing_at(self, place: Place) -> str | None:
+        """The fragment this place asks for, when the page does not have it."""
+        if not self.result.missing_fragments:
+            return None
+        fragment = self.fragment_at(place)
+        return fragment if fragment in self.result.missing_fragments else None
+
+    def url_at(self, place: Place) -> str:
+        """The URL as this place writes it, fragment included."""
+        fragment = self.fragment_at(place) if self.fragments else None
+        return self.result.url if fragment is None else f"{self.result.url}#{fragment}"
+
+    def verdict_at(self, place: Place) -> Verdict:
+        """A place's own verdict: the page's, or broken when its fragment is not on the page."""
+        return Verdict.BROKEN if self._missing_at(place) is not None else self.result.verdict
+
+    def why_at(self, place: Place) -> str:
+        missing = self._missing_at(place)
+        return f"missing fragment #{missing}" if missing is not None else self.why
+
+    @property
+    def verdict(self) -> Verdict:
+        """The URL's verdict: broken when any place is, so summaries and exit codes count it."""
+        return Verdict.BROKEN if any(self._missing_at(p) is not None for p in self.places) else self.result.verdict
 
     @property
     def why(self) -> str:
         r = self.result
         if r.verdict is Verdict.REDIRECTED:
             return f"moved permanently to {r.final_url}"
-        return r.error or (f"HTTP {r.status}" if r.status else str(r.verdict))
+        if r.error:
+            return r.error
+        if self.verdict is not r.verdict:  # a page that is there, without some place's fragment
+            return "missing fragment #" + ", #".join(sorted({f for p in self.places if (f := self._missing_at(p))}))
+        return f"HTTP {r.status}" if r.status else str(r.verdict)
 
 
 @dataclass(frozen=True)
@@ -45,7 +78,7 @@ class Report:
 
     @property
     def summary(self) -> dict[str, int]:
-        counts = Counter(f.result.verdict for f in self.findings)
+        counts = Counter(f.verdict for f in self.findings)
         counts[Verdict.BROKEN] += len(self.internal)
         return {str(v): counts.get(v, 0) for v in Verdict}
 
@@ -56,12 +89,12 @@ class Report:
     def problems(self) -> list[tuple[Place, Finding]]:
         """Every place of every problem URL, and of every link left unchecked for a reason (an
         ftp: link, say, not one the user excluded), in file order."""
-        rows = [(p, f) for f in self.findings if _listed(f) for p in f.places]
+        rows = [(p, f) for f in self.findings if _listed(f) for p in f.places if _listed_at(f, p)]
         return sorted(rows, key=lambda pf: (pf[0].path, pf[0].line, pf[0].col, pf[1].result.url))
 
 
 def make_report(targets: list[Target], results: dict[str, Result], internal: list[Diagnostic], seconds: float = 0.0) -> Report:
-    findings = tuple(Finding(results[t.key], t.places) for t in targets)
+    findings = tuple(Finding(results[t.key], t.places, t.fragments) for t in targets)
     return Report(findings, tuple(internal), seconds)
 
 
@@ -73,7 +106,13 @@ def summary_line(report: Report) -> str:
 
 
 def _listed(f: Finding) -> bool:
-    return f.result.verdict.problem or (f.result.verdict is Verdict.EXCLUDED and f.result.error is not None)
+    return f.verdict.problem or (f.verdict is Verdict.EXCLUDED and f.result.error is not None)
+
+
+def _listed_at(f: Finding, place: Place) -> bool:
+    """Of a URL with problems, the places that have one: not those whose fragment is there."""
+    verdict = f.verdict_at(place)
+    return verdict.problem or (verdict is Verdict.EXCLUDED and f.result.error is not None)
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -93,11 +132,12 @@ def as_text(report: Report, color: bool = False) -> str:
     for d in report.internal:
         by_file.setdefault(d.path, []).append((d.line, d.col, f"{f'{d.line}:{d.col}':<7} {'broken':<10}  {clean(d.message)}"))
     for place, f in report.problems():
-        verdict = f"{f.result.verdict:<10}"
+        verdict_at = f.verdict_at(place)
+        verdict = f"{verdict_at:<10}"
         if color:
-            verdict = f"\033[{_PAINT[f.result.verdict]}m{verdict}\033[0m"
+            verdict = f"\033[{_PAINT[verdict_at]}m{verdict}\033[0m"
         where = f"{place.line}:{place.col}"
-        by_file.setdefault(place.path, []).append((place.line, place.col, f"{where:<7} {verdict}  {clean(f.result.url)}  ({clean(f.why)})"))
+        by_file.setdefault(place.path, []).append((place.line, place.col, f"{where:<7} {verdict}  {clean(f.url_at(place))}  ({clean(f.why_at(place))})"))
     lines = []
     for path in sorted(by_file):
         lines.append(path)
@@ -109,8 +149,14 @@ def as_text(report: Report, color: bool = False) -> str:
 def as_json(report: Report) -> str:
     fixes = {place: {kind: detail} for place, kind, detail in report.fixes}
 
-    def place(p: Place) -> dict[str, object]:
+    def place(f: Finding, p: Place) -> dict[str, object]:
         row: dict[str, object] = {"path": p.path, "line": p.line, "col": p.col}
+        fragment = f.fragment_at(p) if f.fragments else None
+        if fragment is not None:  # a place asking for a fragment has its own verdict
+            row["fragment"] = fragment
+            row["verdict"] = f.verdict_at(p)
+            if f.verdict_at(p) is not f.result.verdict:
+                row["error"] = f.why_at(p)
         if p in fixes:
             row["fix"] = fixes[p]
         return row
@@ -120,12 +166,12 @@ def as_json(report: Report) -> str:
         "results": [
             {
                 "url": f.result.url,
-                "verdict": f.result.verdict,
+                "verdict": f.verdict,
                 "status": f.result.status,
                 "final_url": f.result.final_url,
-                "error": f.result.error,
+                "error": f.why if f.verdict is not f.result.verdict else f.result.error,
                 "cached": f.result.from_cache,
-                "places": [place(p) for p in f.places],
+                "places": [place(f, p) for p in f.places],
             }
             for f in report.findings
         ],
@@ -149,10 +195,10 @@ def as_junit(report: Report) -> str:
     )
     for f in report.findings:
         case = ET.SubElement(suite, "testcase", classname=f.places[0].path, name=f.result.url)
-        if f.result.verdict is Verdict.BROKEN:
+        if f.verdict is Verdict.BROKEN:
             failure = ET.SubElement(case, "failure", message=f.why)
-            failure.text = "\n".join(f"{p.path}:{p.line}:{p.col}" for p in f.places)
-        elif f.result.verdict is Verdict.EXCLUDED:
+            failure.text = "\n".join(f"{p.path}:{p.line}:{p.col}" for p in f.places if f.verdict_at(p) is Verdict.BROKEN)
+        elif f.verdict is Verdict.EXCLUDED:
             skipped = ET.SubElement(case, "skipped")
             if f.result.error:  # left unchecked for a reason (an ftp: link), not by the user's choice
                 skipped.set("message", f.why)
@@ -178,9 +224,9 @@ def as_github(report: Report) -> str:
     """GitHub Actions workflow commands: errors for broken links, warnings for the rest."""
     lines = [f"::error file={_gh_prop(d.path)},line={d.line},col={d.col}::{_gh_escape(clean(d.message))}" for d in report.internal]
     for place, f in report.problems():
-        verdict = f.result.verdict
+        verdict = f.verdict_at(place)
         title = _gh_prop(f"{verdict} link")
-        lines.append(f"::{_GH_LEVEL[verdict]} file={_gh_prop(place.path)},line={place.line},col={place.col},title={title}::{_gh_escape(clean(f.result.url + ' — ' + f.why))}")
+        lines.append(f"::{_GH_LEVEL[verdict]} file={_gh_prop(place.path)},line={place.line},col={place.col},title={title}::{_gh_escape(clean(f.url_at(place) + ' — ' + f.why_at(place)))}")
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
 
@@ -193,7 +239,7 @@ def as_markdown(report: Report) -> str:
         for d in report.internal:
             lines.append(f"| `{d.path}:{d.line}:{d.col}` | broken | | {_md(clean(d.message))} |")
         for place, f in rows:
-            lines.append(f"| `{place.path}:{place.line}:{place.col}` | {f.result.verdict} | <{clean(f.result.url)}> | {_md(clean(f.why))} |")
+            lines.append(f"| `{place.path}:{place.line}:{place.col}` | {f.verdict_at(place)} | <{clean(f.url_at(place))}> | {_md(clean(f.why_at(place)))} |")
     else:
         lines.append("No broken links.")
     return "\n".join(lines) + "\n"

@@ -38,3 +38,7 @@ class Result:
     checked_at: float = 0.0
     permanent: bool = False  # the redirect chain was permanent: `--fix` may rewrite the URL
     from_cache: bool = False
+    # Fragments the page was asked for and does not have. The verdict is the page's own; each place
+    # that asks for a missing fragment is broken on its own (`report.Finding.verdict_at`), so a page
+    # cited as `#present` in one note and `#absent` in another is fetched once and judged twice.
+    missing_fragments: tuple[str, ...] = ()

@@ -38,11 +38,9 @@ def judge(response: Response, fragments: tuple[str, ...], accept: frozenset[int]
     moved = r.final_url if r.hops else None
     if r.status in accept:
         missing = _missing_fragments(r.body, fragments)
-        if missing:
-            return Result(r.url, Verdict.BROKEN, r.status, moved, f"missing fragment #{', #'.join(missing)}", now)
         if r.hops and r.permanent:
-            return Result(r.url, Verdict.REDIRECTED, r.status, r.final_url, None, now, permanent=True)
-        return Result(r.url, Verdict.OK, r.status, moved, None, now)
+            return Result(r.url, Verdict.REDIRECTED, r.status, r.final_url, None, now, permanent=True, missing_fragments=missing)
+        return Result(r.url, Verdict.OK, r.status, moved, None, now, missing_fragments=missing)
     if _is_challenge(r.status, r.headers):
         return Result(r.url, Verdict.BLOCKED, r.status, None, "bot challenge (Cloudflare)", now)
     if r.status == 429:
