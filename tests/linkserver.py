@@ -46,6 +46,8 @@ headers without the body, except on the /head-* routes):
     /reset               connection reset (SO_LINGER 0) without any response
     /cookie-set          302 -> /cookie-check with Set-Cookie: token=abc; Path=/
     /cookie-check        200 if the request carries the cookie token=abc, else 403
+    /cookie-self         302 to itself with Set-Cookie: consent=yes, 200 once that cookie comes back
+    /cookie-churn        302 to itself with a new cookie value n=1, 2, 3… every time
     /fragments           200 page with id="present" and <a name="named">, no "absent" anywhere
     /ua                  200 if User-Agent contains "llmnotes-test", else 403
     /html-big            200, a 2 MiB page whose id="deep" element is at the very end
@@ -379,18 +381,33 @@ class _Handler(BaseHTTPRequestHandler):
     def r_cookie_set(self) -> None:
         self._redirect(302, "/cookie-check", [("Set-Cookie", "token=abc; Path=/")])
 
-    def r_cookie_check(self) -> None:
-        cookie = SimpleCookie()
+    def _cookie(self, name: str) -> str | None:
+        cookie: SimpleCookie = SimpleCookie()
         for header in self.headers.get_all("Cookie") or []:
             try:
                 cookie.load(header)
             except CookieError:
                 pass
-        morsel = cookie.get("token")
-        if morsel is not None and morsel.value == "abc":
+        morsel = cookie.get(name)
+        return None if morsel is None else morsel.value
+
+    def r_cookie_check(self) -> None:
+        if self._cookie("token") == "abc":
             self._send(200, _OK_PAGE)
         else:
             self._status(403)
+
+    def r_cookie_self(self) -> None:
+        """A paywall's consent dance: 302 to itself with a cookie, 200 once the cookie comes back."""
+        if self._cookie("consent") == "yes":
+            self._send(200, _OK_PAGE)
+        else:
+            self._redirect(302, "/cookie-self", [("Set-Cookie", "consent=yes; Path=/")])
+
+    def r_cookie_churn(self) -> None:
+        """302 to itself with a new cookie every time: never the same state twice, so only the hop limit ends it."""
+        n = int(self._cookie("n") or "0") + 1
+        self._redirect(302, "/cookie-churn", [("Set-Cookie", f"n={n}; Path=/")])
 
     def r_fragments(self) -> None:
         self._send(200, _FRAGMENTS_PAGE)
@@ -448,6 +465,8 @@ _SIMPLE_ROUTES: dict[str, Any] = {
     "/reset": _Handler.r_reset,
     "/cookie-set": _Handler.r_cookie_set,
     "/cookie-check": _Handler.r_cookie_check,
+    "/cookie-self": _Handler.r_cookie_self,
+    "/cookie-churn": _Handler.r_cookie_churn,
     "/fragments": _Handler.r_fragments,
     "/ua": _Handler.r_ua,
     "/html-big": _Handler.r_html_big,

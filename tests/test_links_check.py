@@ -7,6 +7,7 @@ test then asserts the verdict of one route and how many requests the server saw 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -126,6 +127,19 @@ def test_reset_connections_are_retried_then_broken(run, server) -> None:
 def test_cookie_set_during_a_redirect_is_sent_along_the_chain(run, server) -> None:
     result = run[0]["/cookie-set"]
     assert result.verdict == "ok" and result.final_url == server.url("/cookie-check")
+
+
+def test_a_redirect_to_itself_that_sets_a_cookie_is_not_a_loop(server) -> None:
+    """A loop is the same URL with the same cookies: the consent redirect loads as in a browser,
+    a server that keeps changing the cookie is stopped by the hop limit, and a true loop stays one."""
+    server.reset()
+    urls = [server.url(p) for p in ("/cookie-self", "/cookie-churn", "/loop/a")]
+    results = check([target(u) for u in urls], replace(FAST, retries=0, max_redirects=5))
+    consent, churn, loop = (results[fetch_key(u)] for u in urls)
+    assert (consent.verdict, consent.status) == ("ok", 200)
+    assert server.hits("/cookie-self") == 2  # HEAD: 302 and a cookie; HEAD again with it: 200
+    assert churn.verdict == "broken" and churn.error == "too many redirects (more than 5)"
+    assert loop.verdict == "broken" and loop.error.startswith("redirect loop: ")
 
 
 def test_refused_and_unresolvable_hosts_are_broken_without_retrying() -> None:

@@ -189,7 +189,9 @@ class Checker:
         wants_body = settings.fragments and bool(target.fragments)
         cookies: dict[str, dict[str, str]] = {}  # by host, for this chain only
         url = target.url
-        seen = [target.key]
+        # A loop is the same URL asked for with the same cookies: a page that redirects to itself
+        # to set a cookie (news sites, paywalls) answers differently once the cookie comes back.
+        seen = [(target.key, "")]
         permanent = True
         hops = 0
         while True:
@@ -201,13 +203,13 @@ class Checker:
                 url = urljoin(url, location.strip())
                 if urlsplit(url).scheme not in ("http", "https"):
                     raise Failure(f"redirected to a non-web URL: {url}", retry=False, status=status)
-                key = fetch_key(url)
-                if key in seen:
-                    loop = " → ".join(seen[seen.index(key):] + [key])
+                state = (fetch_key(url), _cookie_state(cookies, url))
+                if state in seen:
+                    loop = " → ".join([key for key, _ in seen[seen.index(state):]] + [state[0]])
                     raise Failure(f"redirect loop: {loop}", retry=False, status=status)
                 if hops > settings.max_redirects:
                     raise Failure(f"too many redirects (more than {settings.max_redirects})", retry=False, status=status)
-                seen.append(key)
+                seen.append(state)
                 continue
             response = Response(target.url, status, headers, body, url, hops, permanent)
             return judge(response, tuple(f for f, _ in target.fragments), settings.accept, self.policy)
@@ -259,6 +261,12 @@ class Checker:
             chunks.append(chunk)
             size += len(chunk)
         return b"".join(chunks)
+
+
+def _cookie_state(cookies: dict[str, dict[str, str]], url: str) -> str:
+    """The cookies the next request to `url` will carry, as one comparable string."""
+    jar = cookies.get((urlsplit(url).hostname or "").lower())
+    return "; ".join(f"{k}={v}" for k, v in sorted(jar.items())) if jar else ""
 
 
 def check(targets: list[Target], settings: LinkSettings, on_result: Callable[[Result], None] | None = None) -> dict[str, Result]:
