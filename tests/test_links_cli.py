@@ -377,3 +377,20 @@ def test_each_place_gets_the_verdict_of_its_own_fragment(make_site, server) -> N
     assert "notes/a.md" not in text.stdout and "notes/c.md" not in text.stdout  # their fragments are there
     github = run_cli("check-links", "--no-cache", "--fragments", "--format", "github", *FAST, cwd=site)
     assert github.stdout.count("::error ") == 1 and "file=notes/b.md" in github.stdout
+
+
+def test_reference_definitions_are_reported_and_fixed_where_the_url_is_written(make_site, server) -> None:
+    """`[text][d]` uses the URL written at `[d]: URL` further down: reported there, rewritten there,
+    even when the redirect leads to a URL another definition already holds."""
+    u = server.url
+    body = f"See [the paper][p], [good][g] and [the paper again][p].\n\nText.\n\n[p]: {u('/301')}\n[g]: {u('/ok')}\n[t]: {u('/ok')}\n\nAnd [this][t].\n"
+    site = make_site({"notes/topics.yaml": TOPICS, "notes/a.md": f"---\ntitle: A\n---\n{body}"}, sample=False)
+    result = run_cli("check-links", "--no-cache", *FAST, cwd=site)
+    assert result.returncode == 0, result.stderr
+    assert f"notes/a.md\n  8:6     redirected  {u('/301')}" in result.stdout  # the definition, not line 4
+    fixed = run_cli("check-links", "--no-cache", "--fix", "--format", "json", *FAST, cwd=site)
+    assert f"notes/a.md:8:6: fixed: {u('/301')} → {u('/ok')}" in fixed.stderr, fixed.stderr
+    after = (site / "notes" / "a.md").read_text()
+    assert after == f"---\ntitle: A\n---\n{body}".replace(f"[p]: {u('/301')}", f"[p]: {u('/ok')}")
+    places = [(p["line"], p["col"]) for r in json.loads(run_cli("check-links", "--no-cache", "--format", "json", *FAST, cwd=site).stdout)["results"] for p in r["places"]]
+    assert sorted(places) == [(8, 6), (9, 6), (10, 6)]  # three definitions of one URL, each its own place

@@ -176,20 +176,22 @@ class _Locator:
 _DEFINITION = re.compile(r" {0,3}\[(?:[^\]\\]|\\.)+\]:[ \t]*(<?)([^\s<>]+)")
 
 
-def _definitions(tokens: list[Token], lines: list[str], first_line: int) -> dict[str, tuple[int, int]]:
-    """Where each reference definition `[label]: url` writes its destination, by destination (the
-    first definition of a URL wins); lines inside code and HTML blocks hold none."""
+def _definitions(tokens: list[Token], lines: list[str], first_line: int) -> dict[str, list[tuple[int, int]]]:
+    """Where each reference definition `[label]: url` writes its destination, by destination, in
+    file order; lines inside code and HTML blocks hold none. The parser does not say which label a
+    link used, so links to one destination are given its definitions in turn (`extract`): two
+    labels defined with the same URL are then both reported, and both rewritten by `--fix`."""
     code: set[int] = set()
     for token in tokens:
         if token.type in ("fence", "code_block", "html_block") and token.map:
             code.update(range(token.map[0], token.map[1]))
-    found: dict[str, tuple[int, int]] = {}
+    found: dict[str, list[tuple[int, int]]] = {}
     for i, line in enumerate(lines):
         if i in code or "]:" not in line:
             continue
         match = _DEFINITION.match(line)
         if match:
-            found.setdefault(match.group(2), (i + first_line, match.start(2) + 1))
+            found.setdefault(match.group(2), []).append((i + first_line, match.start(2) + 1))
     return found
 
 
@@ -221,7 +223,8 @@ def extract(tokens: list[Token], body: str, first_line: int, path: str, note_dir
     """
     lines = body.split("\n")
     locator = _Locator(lines, first_line)
-    definitions: dict[str, tuple[int, int]] | None = None  # made when a link is not written inline
+    definitions: dict[str, list[tuple[int, int]]] | None = None  # made when a link is not written inline
+    given: dict[str, int] = {}  # how many links to each destination were placed at a definition
     headings: list[Heading] = []
     body_links: list[BodyLink] = []
     note_links: list[NoteLink] = []
@@ -255,7 +258,10 @@ def extract(tokens: list[Token], body: str, first_line: int, path: str, note_dir
             if found is None and child.markup != "autolink":  # [text][label]: at its definition
                 if definitions is None:
                     definitions = _definitions(tokens, lines, first_line)
-                found = definitions.get(href) or definitions.get(unquote(href))
+                written = definitions.get(href) or definitions.get(unquote(href))
+                if written:
+                    n = given[href] = given.get(href, -1) + 1
+                    found = written[n % len(written)]
             line, col = found or locator.find()
             place = Place(path, line, col)
             scheme = urlsplit(href).scheme.lower()
