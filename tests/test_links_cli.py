@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import TOPICS, run_cli
-from linkserver import LinkServer
+from linkserver import LinkServer, refused_url
 
 FAST = ["--timeout", "1", "--retries", "1", "--host-interval", "0"]
 
@@ -394,3 +394,46 @@ def test_reference_definitions_are_reported_and_fixed_where_the_url_is_written(m
     assert after == f"---\ntitle: A\n---\n{body}".replace(f"[p]: {u('/301')}", f"[p]: {u('/ok')}")
     places = [(p["line"], p["col"]) for r in json.loads(run_cli("check-links", "--no-cache", "--format", "json", *FAST, cwd=site).stdout)["results"] for p in r["places"]]
     assert sorted(places) == [(8, 6), (9, 6), (10, 6)]  # three definitions of one URL, each its own place
+
+
+def test_a_bad_note_is_reported_beside_the_links_of_the_others_which_are_still_checked(make_site, server) -> None:
+    site = make_site({
+        "notes/topics.yaml": TOPICS,
+        "notes/good.md": f"---\ntitle: Good\n---\nSee [fine]({server.url('/ok')}), [gone]({server.url('/404')}) and [[broken-yaml]].\n",
+        "notes/outside.md": f"---\ntitle: Outside\n---\nSee [this](../../etc/passwd) and [fine]({server.url('/page/outside')}).\n",
+        "notes/broken-yaml.md": "---\ntitle: [unclosed\n---\nText.\n",
+    }, sample=False)
+    server.reset()
+    result = run_cli("check-links", "--no-cache", *FAST, cwd=site)
+    assert result.returncode == 1
+    assert "notes/broken-yaml.md:3:1: error: invalid YAML" in result.stderr and "notes/outside.md:4:12: error:" in result.stderr
+    assert "error in the notes" not in result.stdout and "2 errors in the notes" in result.stderr
+    assert "unknown note" not in result.stdout + result.stderr  # the YAML error is the news, not the link to it
+    assert server.hits("/ok") >= 1 and server.hits("/page/outside") >= 1  # every note that loaded was checked
+    assert f"{server.url('/404')}  (not found (404))" in result.stdout and "Traceback" not in result.stderr
+    data = json.loads(run_cli("check-links", "--no-cache", "--format", "json", *FAST, cwd=site).stdout)
+    assert sorted(d["path"] for d in data["notes"]) == ["notes/broken-yaml.md", "notes/outside.md"]
+    assert all(d["severity"] == "error" and d["line"] > 0 for d in data["notes"])
+    assert data["summary"]["broken"] == 1
+    github = run_cli("check-links", "--no-cache", "--format", "github", *FAST, cwd=site)
+    assert github.returncode == 1 and "::error file=notes/broken-yaml.md,line=3" in github.stdout
+
+
+def test_a_machine_that_reaches_no_host_says_so_in_one_line_and_exits_2(make_site, tmp_path: Path) -> None:
+    """Every host refused or unresolvable: not 'every link broken' but one line, exit 2, no cache
+    written (the site would otherwise show every link as broken)."""
+    dead = [refused_url().replace("127.0.0.1", f"127.0.0.{i}") + f"p{i}" for i in range(2, 6)] + ["http://nowhere.invalid/x"]
+    body = "".join(f"- [link {i}]({url})\n" for i, url in enumerate(dead))
+    site = make_site({"notes/topics.yaml": TOPICS, "notes/a.md": f"---\ntitle: A\n---\n{body}"}, sample=False)
+    cache = tmp_path / "links.sqlite"
+    result = run_cli("check-links", "--cache", str(cache), *FAST, cwd=site)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == "" and result.stderr.count("\n") == 1
+    assert "none of the 5 hosts could be reached" in result.stderr and "--offline" in result.stderr
+    assert not cache.exists()
+    # one dead host among live ones is a broken link, as ever
+    with LinkServer() as live:
+        body += f"- [live]({live.url('/ok')})\n"
+        (site / "notes" / "a.md").write_text(f"---\ntitle: A\n---\n{body}")
+        mixed = run_cli("check-links", "--no-cache", *FAST, cwd=site)
+    assert mixed.returncode == 1 and mixed.stdout.count("broken ") == 5 and "1 ok" in mixed.stdout

@@ -235,11 +235,18 @@ def run_check_links(args: argparse.Namespace) -> ExitCode:
         )
     finally:
         progress.close()
-    if outcome.report is None:
+    if outcome.no_network:  # one line, not a report of every link broken; nothing was cached
+        print(
+            f"check-links: none of the {outcome.no_network} hosts could be reached (no address, refused or no route): "
+            "is this machine offline? --offline checks only the links between notes",
+            file=sys.stderr,
+        )
+        return ExitCode.USAGE
+    report = replace(outcome.report, notes=tuple(outcome.diagnostics))
+    if outcome.diagnostics:  # said first, on stderr as `build` says them; the report follows
         print_diagnostics(outcome.diagnostics)
-        print("check-links: the notes have errors; fix them first (llmnotes build shows the same)", file=sys.stderr)
-        return ExitCode.PROBLEMS
-    report = outcome.report
+        count = len(outcome.diagnostics)
+        print(f"check-links: {count} error{'s' if count != 1 else ''} in the notes (above); the links of every note that loaded were checked", file=sys.stderr)
     changes: list[link_fix.Change] = []
     refusals: list[link_fix.Refusal] = []
     if args.fix:  # before the report, so that the JSON report says what was written and what was not

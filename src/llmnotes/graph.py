@@ -213,7 +213,7 @@ def reference_problems(loaded: Loaded) -> list[Diagnostic]:
     without building the rest of the graph."""
     notes = {n.slug: n for n in sorted(loaded.notes, key=lambda n: n.slug)}
     problems: list[Diagnostic] = []
-    _note_links(notes, loaded.drafts, problems)
+    _note_links(notes, loaded.drafts, problems, loaded.unreadable)
     _check_assets(notes, loaded.assets, problems)
     return problems
 
@@ -284,7 +284,11 @@ def _resources(notes: dict[str, Note], problems: list[Diagnostic]) -> tuple[dict
     return resources, {slug: tuple(id_of[k] for k in keys) for slug, keys in note_keys.items()}
 
 
-def _note_links(notes: dict[str, Note], drafts: frozenset[str], problems: list[Diagnostic]) -> dict[str, tuple[str, ...]]:
+def _note_links(
+    notes: dict[str, Note], drafts: frozenset[str], problems: list[Diagnostic], unreadable: frozenset[str] = frozenset()
+) -> dict[str, tuple[str, ...]]:
+    """Links between notes; one to a note that exists but did not load (`unreadable`) is not
+    reported again: that note's own error says what is wrong."""
     links_to: dict[str, tuple[str, ...]] = {}
     for note in notes.values():
         targets: list[str] = []
@@ -292,6 +296,8 @@ def _note_links(notes: dict[str, Note], drafts: frozenset[str], problems: list[D
             target = notes.get(link.target)
             written = f"[[{link.target}]]" if link.style == "wikilink" else f"'{link.target}'"
             if target is None:
+                if link.target in unreadable:
+                    continue
                 if link.target in drafts:
                     problems.append(_err(link.place, f"{written} is a draft, left out of this build", Severity.WARNING))
                 else:

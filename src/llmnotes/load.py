@@ -35,6 +35,7 @@ class Loaded:
     diagnostics: tuple[Diagnostic, ...]
     drafts: frozenset[str] = frozenset()  # slugs of drafts left out of this build
     paths: tuple[ReadingPath, ...] = ()  # from paths.yaml, in the file's order
+    unreadable: frozenset[str] = frozenset()  # slugs of notes whose errors kept them from loading
 
 
 def discover(notes_dir: Path) -> tuple[list[SourceFile], list[Asset], list[Diagnostic]]:
@@ -287,11 +288,14 @@ def load_for_links(notes_dir: Path, allow_html: bool = False, workers: int | Non
     """Every note, drafts included, without rendered bodies: what `check-links` needs."""
     sources, assets, diagnostics = discover(notes_dir)
     notes = []
-    for note, problems in load_notes(sources, allow_html, with_body=False, workers=workers):
+    unreadable = set()
+    for source, (note, problems) in zip(sources, load_notes(sources, allow_html, with_body=False, workers=workers), strict=True):
         diagnostics += problems
         if note is not None:
             notes.append(note)
-    return Loaded(tuple(notes), {}, tuple(assets), tuple(diagnostics))
+        else:
+            unreadable.add(source.slug)
+    return Loaded(tuple(notes), {}, tuple(assets), tuple(diagnostics), unreadable=frozenset(unreadable))
 
 
 # What loading one note gave, by the note's displayed path: (digest of its bytes, note, diagnostics).

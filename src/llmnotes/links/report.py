@@ -75,6 +75,7 @@ class Report:
     internal: tuple[Diagnostic, ...]  # links between notes, headings and files that lead nowhere
     seconds: float = 0.0
     fixes: tuple[tuple[Place, str, str], ...] = ()  # with --fix: (place, "written" | "refused", URL written | why not)
+    notes: tuple[Diagnostic, ...] = ()  # the notes' own errors (broken YAML, a bad field): a failure too
 
     @property
     def summary(self) -> dict[str, int]:
@@ -84,7 +85,7 @@ class Report:
 
     def failed(self, strict: bool = False) -> bool:
         s = self.summary
-        return s[Verdict.BROKEN] > 0 or (strict and s[Verdict.BLOCKED] > 0)
+        return bool(self.notes) or s[Verdict.BROKEN] > 0 or (strict and s[Verdict.BLOCKED] > 0)
 
     def problems(self) -> list[tuple[Place, Finding]]:
         """Every place of every problem URL, and of every link left unchecked for a reason (an
@@ -176,6 +177,7 @@ def as_json(report: Report) -> str:
             for f in report.findings
         ],
         "internal": [{"path": d.path, "line": d.line, "col": d.col, "message": d.message} for d in report.internal],
+        "notes": [{"path": d.path, "line": d.line, "col": d.col, "severity": d.severity.value, "message": d.message} for d in report.notes],
     }
     return json.dumps(data, ensure_ascii=False) + "\n"  # compact: the C encoder, fast on 20,000 results
 
@@ -188,8 +190,8 @@ def as_junit(report: Report) -> str:
         suites,
         "testsuite",
         name="llmnotes check-links",
-        tests=str(len(report.findings) + len(report.internal)),
-        failures=str(summary[Verdict.BROKEN]),
+        tests=str(len(report.findings) + len(report.internal) + len(report.notes)),
+        failures=str(summary[Verdict.BROKEN] + len(report.notes)),
         skipped=str(summary[Verdict.EXCLUDED]),
         time=f"{report.seconds:.3f}",
     )
@@ -202,7 +204,7 @@ def as_junit(report: Report) -> str:
             skipped = ET.SubElement(case, "skipped")
             if f.result.error:  # left unchecked for a reason (an ftp: link), not by the user's choice
                 skipped.set("message", f.why)
-    for d in report.internal:
+    for d in (*report.internal, *report.notes):
         case = ET.SubElement(suite, "testcase", classname=d.path, name=f"{d.path}:{d.line}:{d.col}")
         ET.SubElement(case, "failure", message=d.message)
     ET.indent(suites)
@@ -222,7 +224,7 @@ _GH_LEVEL = {Verdict.BROKEN: "error", Verdict.BLOCKED: "warning", Verdict.REDIRE
 
 def as_github(report: Report) -> str:
     """GitHub Actions workflow commands: errors for broken links, warnings for the rest."""
-    lines = [f"::error file={_gh_prop(d.path)},line={d.line},col={d.col}::{_gh_escape(clean(d.message))}" for d in report.internal]
+    lines = [f"::error file={_gh_prop(d.path)},line={d.line},col={d.col}::{_gh_escape(clean(d.message))}" for d in (*report.notes, *report.internal)]
     for place, f in report.problems():
         verdict = f.verdict_at(place)
         title = _gh_prop(f"{verdict} link")
@@ -234,8 +236,10 @@ def as_github(report: Report) -> str:
 def as_markdown(report: Report) -> str:
     lines = ["# Link check", "", summary_line(report), ""]
     rows = report.problems()
-    if rows or report.internal:
+    if rows or report.internal or report.notes:
         lines += ["| where | verdict | URL | why |", "|---|---|---|---|"]
+        for d in report.notes:
+            lines.append(f"| `{d.path}:{d.line}:{d.col}` | error in the note | | {_md(clean(d.message))} |")
         for d in report.internal:
             lines.append(f"| `{d.path}:{d.line}:{d.col}` | broken | | {_md(clean(d.message))} |")
         for place, f in rows:

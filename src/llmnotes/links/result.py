@@ -42,3 +42,4 @@ class Result:
     # that asks for a missing fragment is broken on its own (`report.Finding.verdict_at`), so a page
     # cited as `#present` in one note and `#absent` in another is fetched once and judged twice.
     missing_fragments: tuple[str, ...] = ()
+    unreachable: bool = False  # no connection could be made (no address, refused, no route)

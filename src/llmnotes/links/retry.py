@@ -15,11 +15,15 @@ from dataclasses import dataclass
 
 class Failure(Exception):
     """A failed attempt. `retry` says whether trying again may help; `delay` is the server's wish
-    (Retry-After); `host_wide` slows the whole host down rather than this URL alone (429, 503)."""
+    (Retry-After); `host_wide` slows the whole host down rather than this URL alone (429, 503);
+    `unreachable` says no connection could be made at all (no address, refused, no route), which
+    from every host at once means this machine is offline rather than the links broken."""
 
-    def __init__(self, message: str, retry: bool, delay: float | None = None, status: int | None = None, host_wide: bool = False) -> None:
+    def __init__(
+        self, message: str, retry: bool, delay: float | None = None, status: int | None = None, host_wide: bool = False, unreachable: bool = False
+    ) -> None:
         super().__init__(message)
-        self.retry, self.delay, self.status, self.host_wide = retry, delay, status, host_wide
+        self.retry, self.delay, self.status, self.host_wide, self.unreachable = retry, delay, status, host_wide, unreachable
 
 
 @dataclass(frozen=True)

@@ -15,17 +15,21 @@ from llmnotes.diagnostics import Diagnostic, Severity, sort_diagnostics
 from llmnotes.graph import reference_problems
 from llmnotes.heap import long_lived_heap
 from llmnotes.links import cache as cache_db
-from llmnotes.links.extract import extract
+from llmnotes.links.extract import Target, extract
 from llmnotes.links.report import Report, make_report
-from llmnotes.links.result import Result
+from llmnotes.links.result import Result, Verdict
 from llmnotes.links.settings import LinkSettings
 from llmnotes.load import load_for_links
+
+# From this many hosts, "none could be reached" says more about this machine than about the links.
+NO_NETWORK_HOSTS = 3
 
 
 @dataclass(frozen=True)
 class Outcome:
-    report: Report | None
-    diagnostics: list[Diagnostic]  # problems that stopped the check (bad notes)
+    report: Report
+    diagnostics: list[Diagnostic]  # the notes' own errors: reported beside the links, and a failure
+    no_network: int = 0  # when no host at all could be reached: how many were tried (else 0)
 
 
 def run(
@@ -40,9 +44,9 @@ def run(
     started = time.perf_counter()
     with long_lived_heap():
         loaded = load_for_links(notes_dir, allow_html=allow_html)
-    errors = [d for d in loaded.diagnostics if d.severity is Severity.ERROR]
-    if errors:
-        return Outcome(None, sort_diagnostics(errors))
+    # A bad note does not stop the check: every link of the notes that loaded is checked, so one
+    # run shows every problem, and the notes' errors make it fail all the same.
+    errors = sort_diagnostics([d for d in loaded.diagnostics if d.severity is Severity.ERROR])
     internal = sort_diagnostics(reference_problems(loaded))
     targets = [] if offline else extract(loaded)
 
@@ -54,7 +58,23 @@ def run(
         on_start(len(todo))
     from llmnotes.links.check import check  # aiohttp is imported only when there is work for it
 
-    results.update(check(todo, settings, on_result))
-    if path:
+    fresh = check(todo, settings, on_result)
+    results.update(fresh)
+    no_network = offline_hosts(todo, fresh)
+    if path and not no_network:  # results of a machine without network say nothing about the links
         cache_db.store(path, results)
-    return Outcome(make_report(targets, results, internal, time.perf_counter() - started), [])
+    return Outcome(make_report(targets, results, internal, time.perf_counter() - started), errors, no_network)
+
+
+def offline_hosts(todo: list[Target], fresh: dict[str, Result]) -> int:
+    """How many hosts were tried when not one of them could be reached (no address, refused, no
+    route), else 0. A runner without network would otherwise report every link broken."""
+    hosts: set[str] = set()
+    for target in todo:
+        result = fresh.get(target.key)
+        if result is None or result.verdict is Verdict.EXCLUDED:
+            continue
+        if not result.unreachable:
+            return 0
+        hosts.add(target.host)
+    return len(hosts) if len(hosts) >= NO_NETWORK_HOSTS else 0

@@ -3,6 +3,7 @@ worth retrying. No I/O here, so every rule can be tested on plain values."""
 
 from __future__ import annotations
 
+import errno
 import re
 import socket
 import ssl
@@ -16,6 +17,7 @@ from llmnotes.links.result import Result, Verdict
 from llmnotes.links.retry import Failure, RetryPolicy
 
 PERMANENT = (301, 308)
+_NO_ROUTE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EADDRNOTAVAIL}
 _ID = re.compile(rb"""\s(?:id|name)\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 
 
@@ -60,7 +62,7 @@ def judge(response: Response, fragments: tuple[str, ...], accept: frozenset[int]
 def gave_up(url: str, failure: Failure) -> Result:
     """The verdict once retries are spent: a 429 that never cleared is a refusal, not rot."""
     verdict = Verdict.BLOCKED if failure.status == 429 else Verdict.BROKEN
-    return Result(url, verdict, status=failure.status, error=str(failure), checked_at=time.time())
+    return Result(url, verdict, status=failure.status, error=str(failure), checked_at=time.time(), unreachable=failure.unreachable)
 
 
 def _missing_fragments(body: bytes | None, fragments: tuple[str, ...]) -> tuple[str, ...]:
@@ -85,11 +87,13 @@ def describe_error(exc: BaseException) -> Failure:
         chain.append(exc.os_error)
     text = " ".join(str(e) for e in chain)
     if any(isinstance(e, socket.gaierror | aiohttp.ClientConnectorDNSError) for e in chain):
-        return Failure("DNS: host not found", retry=False)
+        return Failure("DNS: host not found", retry=False, unreachable=True)
     if any(isinstance(e, ssl.SSLError | aiohttp.ClientSSLError) for e in chain):
         return Failure(f"TLS error: {exc}", retry=False)
     if any(isinstance(e, ConnectionRefusedError) for e in chain) or "Connection refused" in text:
-        return Failure("connection refused", retry=False)
+        return Failure("connection refused", retry=False, unreachable=True)
+    if any(isinstance(e, OSError) and e.errno in _NO_ROUTE for e in chain):
+        return Failure("network unreachable", retry=False, unreachable=True)
     if any(isinstance(e, TimeoutError) for e in chain):
         return Failure("timed out", retry=True)
     if any(isinstance(e, ConnectionResetError) for e in chain) or "reset by peer" in text:
