@@ -48,6 +48,7 @@ headers without the body, except on the /head-* routes):
     /cookie-check        200 if the request carries the cookie token=abc, else 403
     /cookie-self         302 to itself with Set-Cookie: consent=yes, 200 once that cookie comes back
     /cookie-churn        302 to itself with a new cookie value n=1, 2, 3… every time
+    /accept-html         200 if the request's Accept header is exactly text/html, else 404 (crates.io style)
     /fragments           200 page with id="present" and <a name="named">, no "absent" anywhere
     /ua                  200 if User-Agent contains "llmnotes-test", else 403
     /html-big            200, a 2 MiB page whose id="deep" element is at the very end
@@ -409,6 +410,13 @@ class _Handler(BaseHTTPRequestHandler):
         n = int(self._cookie("n") or "0") + 1
         self._redirect(302, "/cookie-churn", [("Set-Cookie", f"n={n}; Path=/")])
 
+    def r_accept_html(self) -> None:
+        """Like crates.io: 404 unless the request asks for HTML and nothing else."""
+        if self.headers.get("Accept", "") == "text/html":
+            self._send(200, _OK_PAGE)
+        else:
+            self._status(404)
+
     def r_fragments(self) -> None:
         self._send(200, _FRAGMENTS_PAGE)
 
@@ -468,6 +476,7 @@ _SIMPLE_ROUTES: dict[str, Any] = {
     "/cookie-self": _Handler.r_cookie_self,
     "/cookie-churn": _Handler.r_cookie_churn,
     "/fragments": _Handler.r_fragments,
+    "/accept-html": _Handler.r_accept_html,
     "/ua": _Handler.r_ua,
     "/html-big": _Handler.r_html_big,
 }

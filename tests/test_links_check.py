@@ -185,6 +185,47 @@ def test_per_host_headers_and_accepted_codes(server) -> None:
     assert check([target(server.url("/404"))], accepting)[fetch_key(server.url("/404"))].verdict == "ok"
 
 
+def test_the_quirks_table_built_in_extended_and_overridden(server) -> None:
+    """Bot walls are blocked, never broken; a host that wants `Accept: text/html` gets it; the
+    user's `[links.hosts]` extends and overrides the built-in table, parent domains included."""
+    from llmnotes.links.quirks import BUILT_IN
+    from llmnotes.links.settings import HostSettings
+
+    default = LinkSettings()
+    assert all(default.for_host(h).bot_wall for h in ("x.com", "www.linkedin.com", "someone.medium.com"))
+    assert ("Accept", "text/html") in default.for_host("crates.io").headers and default.for_host("example.org") == HostSettings()
+    mine = LinkSettings(hosts={"x.com": HostSettings(bot_wall=False, headers=(("X-Mine", "1"),))})
+    assert mine.for_host("x.com").bot_wall is False and mine.for_host("x.com").headers == (("X-Mine", "1"),)
+    assert mine.for_host("linkedin.com") == BUILT_IN["linkedin.com"]  # the rest of the table stays
+
+    server.reset()
+    walled = replace(FAST, retries=0, hosts={"127.0.0.1": HostSettings(bot_wall=True)})
+    urls = [server.url(p) for p in ("/403", "/404", "/999", "/ok", "/accept-html")]
+    results = check([target(u) for u in urls], walled)
+    verdicts = [results[fetch_key(u)].verdict for u in urls]
+    assert verdicts == ["blocked", "blocked", "blocked", "ok", "blocked"]
+    assert "shows robots a wall (HTTP 404)" in (results[fetch_key(urls[1])].error or "")
+    assert check([target(urls[1])], replace(FAST, retries=0))[fetch_key(urls[1])].verdict == "broken"  # no wall: broken
+
+    html = server.url("/accept-html")
+    assert check([target(html)], replace(FAST, retries=0))[fetch_key(html)].verdict == "broken"
+    wants_html = replace(FAST, retries=0, hosts={"127.0.0.1": HostSettings(headers=(("Accept", "text/html"),))})
+    assert check([target(html)], wants_html)[fetch_key(html)].verdict == "ok"
+
+
+def test_github_token_goes_to_github_hosts_only_and_never_across_a_redirect(server) -> None:
+    server.reset()
+    elsewhere = server.url("/ok").replace("127.0.0.1", "localhost")
+    start = server.url(f"/moved-to?to={elsewhere}")
+    with_token = replace(FAST, retries=0, github_token="s3cret", github_hosts=("127.0.0.1",))
+    assert check([target(start)], with_token)[fetch_key(start)].verdict == "redirected"
+    auth = {r.path.split("?")[0]: r.headers.get("authorization") for r in server.log}
+    assert auth == {"/moved-to": "Bearer s3cret", "/ok": None}
+    server.reset()
+    check([target(start)], replace(FAST, retries=0, github_token="s3cret"))  # 127.0.0.1 is not a GitHub host
+    assert all("authorization" not in r.headers for r in server.log)
+
+
 def test_excluded_urls_are_never_requested(server) -> None:
     server.reset()
     url = server.url("/page/private")

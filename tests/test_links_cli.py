@@ -437,3 +437,71 @@ def test_a_machine_that_reaches_no_host_says_so_in_one_line_and_exits_2(make_sit
         (site / "notes" / "a.md").write_text(f"---\ntitle: A\n---\n{body}")
         mixed = run_cli("check-links", "--no-cache", *FAST, cwd=site)
     assert mixed.returncode == 1 and mixed.stdout.count("broken ") == 5 and "1 ok" in mixed.stdout
+
+
+def _git(cwd: Path, *args: str) -> None:
+    import subprocess
+
+    subprocess.run(["git", "-c", "user.name=T", "-c", "user.email=t@example.org", "-c", "commit.gpgsign=false", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def test_changed_since_checks_only_the_links_added_or_changed_since_a_git_ref(make_site, server) -> None:
+    u = server.url
+    site = make_site({
+        "notes/topics.yaml": TOPICS,
+        "notes/old.md": f"---\ntitle: Old\nlinks:\n  - url: {u('/page/old-entry')}\n    title: Entry\n---\nSee [it]({u('/page/old-body')}).\n",
+    }, sample=False)
+    _git(site, "init", "-q", "-b", "main")
+    _git(site, "add", "-A")
+    _git(site, "commit", "-q", "-m", "first")
+    # a new title (no link on that line), one body link changed, one new note (not yet known to git)
+    old = site / "notes" / "old.md"
+    old.write_text(old.read_text().replace("title: Old", "title: Older").replace("/page/old-body", "/page/new-body"))
+    (site / "notes" / "new.md").write_text(f"---\ntitle: New\n---\nSee [this]({u('/page/new-note')}) and [again]({u('/page/old-entry')}).\n")
+    server.reset()
+    result = run_cli("check-links", "--no-cache", "--changed-since", "main", "--format", "json", *FAST, cwd=site)
+    assert result.returncode == 0, result.stderr
+    asked = {path for _, path in server.requests}
+    assert asked == {"/page/new-body", "/page/new-note", "/page/old-entry"}, asked
+    rows = {r["url"]: r for r in json.loads(result.stdout)["results"]}
+    assert [p["path"] for p in rows[u("/page/old-entry")]["places"]] == ["notes/new.md"]  # only where it is new
+    _git(site, "add", "-A")
+    _git(site, "commit", "-q", "-m", "second")
+    server.reset()
+    assert run_cli("check-links", "--no-cache", "--changed-since", "HEAD", *FAST, cwd=site).returncode == 0
+    assert server.requests == []  # nothing changed since the last commit
+    server.reset()
+    assert run_cli("check-links", "--no-cache", "--changed-since", "HEAD~1", *FAST, cwd=site).returncode == 0
+    assert {path for _, path in server.requests} == {"/page/new-body", "/page/new-note", "/page/old-entry"}
+    server.reset()
+    assert run_cli("check-links", "--no-cache", *FAST, cwd=site).returncode == 0  # without it: everything
+    assert {path for _, path in server.requests} >= {"/page/old-entry", "/page/new-body", "/page/new-note"}
+
+    for ref, why in (("no-such-branch", "'no-such-branch' is not a commit"), ("--output=x", "not a git revision")):
+        bad = run_cli("check-links", "--no-cache", f"--changed-since={ref}", *FAST, cwd=site)
+        assert bad.returncode == 2 and why in bad.stderr and "Traceback" not in bad.stderr
+    assert not (site / "x").exists()
+
+
+def test_changed_since_outside_a_git_repository_is_a_usage_error(make_site, tmp_path: Path) -> None:
+    site = make_site({"notes/topics.yaml": TOPICS, "notes/a.md": "---\ntitle: A\n---\nText.\n"}, sample=False)
+    result = run_cli("check-links", "--no-cache", "--changed-since", "HEAD", cwd=site, env={"GIT_CEILING_DIRECTORIES": str(site.parent)})
+    assert result.returncode == 2 and "--changed-since" in result.stderr and "git" in result.stderr
+
+
+def test_quirks_and_github_token_from_the_config_and_the_environment(make_site, server) -> None:
+    site = make_site({
+        "notes/topics.yaml": TOPICS,
+        "notes/a.md": f"---\ntitle: A\n---\nSee [a wall]({server.url('/999')}) and [a page]({server.url('/ok')}).\n",
+        "llmnotes.toml": '[links]\ngithub_hosts = ["127.0.0.1"]\n\n[links.hosts."127.0.0.1"]\nbot_wall = true\n',
+    }, sample=False)
+    server.reset()
+    result = run_cli("check-links", "--no-cache", "--format", "json", *FAST, cwd=site, env={"GITHUB_TOKEN": "t0ken"})
+    assert result.returncode == 0, result.stderr  # blocked passes unless --strict
+    rows = {r["url"]: r for r in json.loads(result.stdout)["results"]}
+    assert rows[server.url("/999")]["verdict"] == "blocked" and "wall" in rows[server.url("/999")]["error"]
+    assert {r.headers.get("authorization") for r in server.log} == {"Bearer t0ken"}
+    bad = site / "llmnotes.toml"
+    bad.write_text('[links.hosts."x.com"]\nbot_wall = "yes"\n')
+    wrong = run_cli("check-links", "--no-cache", "--offline", cwd=site)
+    assert wrong.returncode == 2 and "bot_wall for host x.com must be true or false" in wrong.stderr

@@ -19,6 +19,7 @@ from llmnotes.importers import command as import_command
 from llmnotes.links import fix as link_fix
 from llmnotes.links import report as link_report
 from llmnotes.links import run as link_run
+from llmnotes.links.changes import ChangesError, changed_lines, place_filter
 from llmnotes.links.report import FORMATS
 from llmnotes.links.result import Result, Verdict
 from llmnotes.links.settings import parse_codes, parse_duration
@@ -101,6 +102,12 @@ def _parser() -> argparse.ArgumentParser:
     links.add_argument("--fragments", action="store_true", default=None, help="check that #fragments exist in external HTML pages")
     links.add_argument("--strict", action="store_true", help="fail on blocked links too (401, 403, 429, bot challenges)")
     links.add_argument("--fix", action="store_true", help="rewrite permanently redirected URLs in the notes")
+    links.add_argument(
+        "--changed-since",
+        metavar="REF",
+        help="check only the links on lines added or changed since the git revision REF (a pull request's base, say); "
+        "links between notes are still all checked",
+    )
     build.set_defaults(run=run_build)
     links.set_defaults(run=run_check_links)
     for add_command in COMMANDS:
@@ -223,15 +230,23 @@ def run_check_links(args: argparse.Namespace) -> ExitCode:
         settings = settings.with_options(exclude=settings.exclude + tuple(args.exclude))
     if args.no_cache:
         settings = replace(settings, cache=None)
+    if os.environ.get("GITHUB_TOKEN"):  # as lychee does: CI runners have one, and GitHub rate-limits robots without
+        settings = replace(settings, github_token=os.environ["GITHUB_TOKEN"].strip())
     if settings.cache is not None:
         settings = replace(settings, cache=resolve(config, settings.cache))
     notes_dir = resolve(config, config.notes)
     if not notes_dir.is_dir():
         raise ConfigError(f"error: notes folder '{notes_dir}' not found")
+    only = None
+    if args.changed_since is not None:
+        try:
+            only = place_filter(changed_lines(notes_dir, args.changed_since))
+        except ChangesError as exc:
+            raise ConfigError(f"check-links: --changed-since: {exc}") from None
     progress = _Progress(sys.stderr)
     try:
         outcome = link_run.run(
-            notes_dir, settings, allow_html=config.allow_html, offline=args.offline, on_start=progress.start, on_result=progress.result
+            notes_dir, settings, allow_html=config.allow_html, offline=args.offline, on_start=progress.start, on_result=progress.result, only=only
         )
     finally:
         progress.close()

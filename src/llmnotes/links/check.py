@@ -29,7 +29,7 @@ from llmnotes.links.result import Result, Verdict
 from llmnotes.links.retry import Failure
 from llmnotes.links.settings import LinkSettings
 from llmnotes.links.verdict import PERMANENT, Response, describe_error, gave_up, judge
-from llmnotes.normalize import fetch_key
+from llmnotes.normalize import fetch_key, host_of
 
 _FRAGMENT_BODY_LIMIT = 8 * 1024 * 1024
 
@@ -66,7 +66,6 @@ class _Host:
 def _session(settings: LinkSettings, host: str, concurrency: int) -> aiohttp.ClientSession:
     """One small connection pool per host, so hosts never queue behind each other."""
     headers = {"User-Agent": settings.user_agent, "Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
-    headers.update(dict(settings.for_host(host).headers))
     return aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency, ttl_dns_cache=300),
         headers=headers,
@@ -85,6 +84,21 @@ class Checker:
         self.on_result = on_result or (lambda result: None)
         self.policy = settings.retry_policy
         self._excluded = [re.compile(p) for p in settings.exclude]
+        self._headers: dict[tuple[str, str], dict[str, str]] = {}
+
+    def headers_for(self, scheme: str, host: str) -> dict[str, str]:
+        """The headers a request to this host carries beyond the session's: its quirks, and
+        GITHUB_TOKEN for GitHub. Worked out per request URL, not per chain, so a redirect to
+        another host never takes a token or a header meant for the first."""
+        key = (scheme, host)
+        found = self._headers.get(key)
+        if found is None:
+            found = dict(self.settings.for_host(host).headers)
+            token = self.settings.token_for(scheme, host)
+            if token:
+                found["Authorization"] = f"Bearer {token}"
+            self._headers[key] = found
+        return found
 
     def excluded(self, url: str) -> bool:
         return any(p.search(url) for p in self._excluded)
@@ -212,16 +226,21 @@ class Checker:
                 seen.append(state)
                 continue
             response = Response(target.url, status, headers, body, url, hops, permanent)
-            return judge(response, tuple(f for f, _ in target.fragments), settings.accept, self.policy)
+            wall = next((h for h in {target.host, host_of(url)} if settings.for_host(h).bot_wall), None)
+            return judge(response, tuple(f for f, _ in target.fragments), settings.accept, self.policy, wall)
 
     async def _request(
         self, session: aiohttp.ClientSession, url: str, cookies: dict[str, dict[str, str]], wants_body: bool
     ) -> tuple[int, CIMultiDictProxy[str], bytes | None]:
         """HEAD, falling back to GET when the server mishandles HEAD; the body only when needed."""
-        host = (urlsplit(url).hostname or "").lower() if cookies else ""
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        quirks = self.headers_for(parts.scheme, host)
         for method in ("GET",) if wants_body else ("HEAD", "GET"):
             jar = cookies.get(host)
-            extra = {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())} if jar else None
+            extra = quirks
+            if jar:
+                extra = {**quirks, "Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())}
             try:
                 response = await session.request(method, url, allow_redirects=False, headers=extra)
             except (aiohttp.ClientError, OSError, TimeoutError) as exc:
@@ -230,7 +249,7 @@ class Checker:
                 raise describe_error(exc) from None
             try:
                 if response.cookies:
-                    jar = cookies.setdefault((urlsplit(url).hostname or "").lower(), {})
+                    jar = cookies.setdefault(host, {})
                     for name, morsel in response.cookies.items():
                         jar[name] = morsel.value
                 status = response.status

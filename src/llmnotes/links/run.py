@@ -6,6 +6,7 @@ anything else) drives, and it never imports the configuration layer that imports
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from llmnotes.links.report import Report, make_report
 from llmnotes.links.result import Result, Verdict
 from llmnotes.links.settings import LinkSettings
 from llmnotes.load import load_for_links
+from llmnotes.model import Place
 
 # From this many hosts, "none could be reached" says more about this machine than about the links.
 NO_NETWORK_HOSTS = 3
@@ -39,8 +41,11 @@ def run(
     offline: bool = False,
     on_start: Callable[[int], None] | None = None,
     on_result: Callable[[Result], None] | None = None,
+    only: Callable[[Place], bool] | None = None,
 ) -> Outcome:
-    """Check every link of the notes in `notes_dir`; `settings.cache` is an absolute path or None."""
+    """Check every link of the notes in `notes_dir`; `settings.cache` is an absolute path or None.
+    With `only`, just the links written at places it keeps (`--changed-since`); the links between
+    notes are still all checked, offline, since deleting a note breaks links in notes left as they were."""
     started = time.perf_counter()
     with long_lived_heap():
         loaded = load_for_links(notes_dir, allow_html=allow_html)
@@ -49,6 +54,8 @@ def run(
     errors = sort_diagnostics([d for d in loaded.diagnostics if d.severity is Severity.ERROR])
     internal = sort_diagnostics(reference_problems(loaded))
     targets = [] if offline else extract(loaded)
+    if only is not None:
+        targets = [t for t in (_narrowed(t, only) for t in targets) if t.places]
 
     path = settings.cache
     cached = cache_db.load(path, settings.cache_max_age) if path else {}
@@ -64,6 +71,12 @@ def run(
     if path and not no_network:  # results of a machine without network say nothing about the links
         cache_db.store(path, results)
     return Outcome(make_report(targets, results, internal, time.perf_counter() - started), errors, no_network)
+
+
+def _narrowed(target: Target, only: Callable[[Place], bool]) -> Target:
+    return dataclasses.replace(
+        target, places=tuple(p for p in target.places if only(p)), fragments=tuple((f, p) for f, p in target.fragments if only(p))
+    )
 
 
 def offline_hosts(todo: list[Target], fresh: dict[str, Result]) -> int:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from llmnotes.links.quirks import HostSettings, lookup, merged
 from llmnotes.links.retry import RetryPolicy
+
+__all__ = ["HostSettings", "LinkSettings", "SettingsError", "from_table", "parse_codes", "parse_duration"]
 
 DEFAULT_USER_AGENT = "llmnotes-link-checker/0.1 (+https://pypi.org/project/llmnotes/)"
 
@@ -54,15 +58,6 @@ def parse_codes(text: str | list[int]) -> frozenset[int]:
 
 
 @dataclass(frozen=True)
-class HostSettings:
-    """Per-host overrides, e.g. to slow down for a server that rate-limits."""
-
-    concurrency: int | None = None
-    interval: float | None = None
-    headers: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True)
 class LinkSettings:
     max_concurrency: int = 128  # requests in flight over all hosts
     host_concurrency: int = 6  # requests in flight to one host: what browsers allow
@@ -78,10 +73,24 @@ class LinkSettings:
     cache: Path | None = Path(".llmnotes/links.sqlite")
     cache_max_age: float = 86400.0
     user_agent: str = DEFAULT_USER_AGENT
-    hosts: dict[str, HostSettings] = field(default_factory=dict)
+    hosts: dict[str, HostSettings] = field(default_factory=dict)  # the user's [links.hosts], over quirks.BUILT_IN
+    github_token: str | None = field(default=None, repr=False)  # from GITHUB_TOKEN: sent to github_hosts only
+    github_hosts: tuple[str, ...] = ("github.com", "api.github.com")
+
+    @cached_property
+    def _table(self) -> dict[str, HostSettings]:
+        return merged(self.hosts)
 
     def for_host(self, host: str) -> HostSettings:
-        return self.hosts.get(host.lower(), HostSettings())
+        """What a host needs: the user's `[links.hosts]` over the built-in quirks, parent domains included."""
+        return lookup(self._table, host)
+
+    def token_for(self, scheme: str, host: str) -> str | None:
+        """GITHUB_TOKEN for a GitHub host over https (or loopback, which never leaves this machine):
+        CI runs are then not rate-limited. Never sent anywhere else, redirects included."""
+        if not self.github_token or host.lower() not in self.github_hosts:
+            return None
+        return self.github_token if scheme == "https" or host in ("127.0.0.1", "localhost", "::1") else None
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -108,6 +117,7 @@ SETTING_KEYS = (
     "cache_max_age",
     "user_agent",
     "hosts",
+    "github_hosts",
 )
 
 
@@ -153,6 +163,10 @@ def from_table(table: dict[str, Any], root: Path) -> tuple[LinkSettings, list[tu
                 values[key] = value
             elif key == "hosts":
                 values[key] = _hosts(value)
+            elif key == "github_hosts":
+                if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+                    raise SettingsError("'github_hosts' must be a list of host names (GitHub Enterprise: add yours)")
+                values[key] = tuple(v.lower() for v in value)
         except SettingsError as exc:
             problems.append((key, str(exc)))
     return LinkSettings(**values), problems
@@ -178,9 +192,11 @@ def _hosts(value: Any) -> dict[str, HostSettings]:
     for host, raw in value.items():
         if not isinstance(raw, dict):
             raise SettingsError(f"[links.hosts.\"{host}\"] must be a table")
-        unknown = set(raw) - {"concurrency", "interval", "headers"}
+        unknown = set(raw) - {"concurrency", "interval", "headers", "bot_wall"}
         if unknown:
-            raise SettingsError(f"unknown key '{sorted(unknown)[0]}' for host {host} (known: concurrency, interval, headers)")
+            raise SettingsError(f"unknown key '{sorted(unknown)[0]}' for host {host} (known: concurrency, interval, headers, bot_wall)")
+        if "bot_wall" in raw and not isinstance(raw["bot_wall"], bool):
+            raise SettingsError(f"bot_wall for host {host} must be true or false")
         headers = raw.get("headers", {})
         if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
             raise SettingsError(f"headers for host {host} must be a table of text values")
@@ -188,5 +204,6 @@ def _hosts(value: Any) -> dict[str, HostSettings]:
             concurrency=_positive_int("concurrency", raw["concurrency"]) if "concurrency" in raw else None,
             interval=parse_duration(raw["interval"]) if "interval" in raw else None,
             headers=tuple(sorted(headers.items())),
+            bot_wall=raw.get("bot_wall"),
         )
     return hosts

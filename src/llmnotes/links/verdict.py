@@ -34,8 +34,9 @@ class Response:
     permanent: bool  # every hop was a permanent redirect
 
 
-def judge(response: Response, fragments: tuple[str, ...], accept: frozenset[int], policy: RetryPolicy) -> Result:
-    """The verdict on a response; raises `Failure` for answers that may change on a retry."""
+def judge(response: Response, fragments: tuple[str, ...], accept: frozenset[int], policy: RetryPolicy, wall: str | None = None) -> Result:
+    """The verdict on a response; raises `Failure` for answers that may change on a retry. `wall`
+    names a host known to show robots a wall (`quirks.py`): whatever else it answers is `blocked`."""
     r, now = response, time.time()
     moved = r.final_url if r.hops else None
     if r.status in accept:
@@ -43,6 +44,8 @@ def judge(response: Response, fragments: tuple[str, ...], accept: frozenset[int]
         if r.hops and r.permanent:
             return Result(r.url, Verdict.REDIRECTED, r.status, r.final_url, None, now, permanent=True, missing_fragments=missing)
         return Result(r.url, Verdict.OK, r.status, moved, None, now, missing_fragments=missing)
+    if wall is not None:
+        return Result(r.url, Verdict.BLOCKED, r.status, moved, f"{wall} shows robots a wall (HTTP {r.status}); a browser decides", now)
     if _is_challenge(r.status, r.headers):
         return Result(r.url, Verdict.BLOCKED, r.status, None, "bot challenge (Cloudflare)", now)
     if r.status == 429:
