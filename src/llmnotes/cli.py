@@ -16,6 +16,7 @@ from llmnotes.config import ConfigError, load_config, resolve
 from llmnotes.diagnostics import Diagnostic, Severity, display_path
 from llmnotes.exitcodes import ExitCode
 from llmnotes.importers import command as import_command
+from llmnotes.links import archive as link_archive
 from llmnotes.links import fix as link_fix
 from llmnotes.links import report as link_report
 from llmnotes.links import run as link_run
@@ -102,6 +103,12 @@ def _parser() -> argparse.ArgumentParser:
     links.add_argument("--fragments", action="store_true", default=None, help="check that #fragments exist in external HTML pages")
     links.add_argument("--strict", action="store_true", help="fail on blocked links too (401, 403, 429, bot challenges)")
     links.add_argument("--fix", action="store_true", help="rewrite permanently redirected URLs in the notes")
+    links.add_argument(
+        "--archive",
+        action="store_true",
+        help="look up a Wayback Machine snapshot of each broken link, closest to the citing note's date "
+        "([sources] wayback; cached beside the link cache); with --fix, write it as 'archived:' under the link's entry",
+    )
     links.add_argument(
         "--changed-since",
         metavar="REF",
@@ -264,9 +271,16 @@ def run_check_links(args: argparse.Namespace) -> ExitCode:
         print(f"check-links: {count} error{'s' if count != 1 else ''} in the notes (above); the links of every note that loaded were checked", file=sys.stderr)
     changes: list[link_fix.Change] = []
     refusals: list[link_fix.Refusal] = []
+    archived: list[link_archive.Written] = []
+    if args.archive:
+        archive_cache = link_archive.cache_path(settings.cache)
+        report = link_archive.find_snapshots(report, outcome.dates, config.sources, archive_cache, settings.cache_max_age, _stderr_line)
     if args.fix:  # before the report, so that the JSON report says what was written and what was not
         changes, refusals = link_fix.apply(report)
+        if args.archive:
+            archived = link_archive.write_archived(report)
         fixes = [(c.place, "written", c.new) for c in changes] + [(r.place, "refused", r.reason) for r in refusals]
+        fixes += [(w.place, w.kind, w.detail) for w in archived]
         report = replace(report, fixes=tuple(fixes))
     text = link_report.render(report, args.format, color=args.format == "text" and args.output is None and _color(sys.stdout))
     if args.output:
@@ -281,7 +295,15 @@ def run_check_links(args: argparse.Namespace) -> ExitCode:
     for refusal in refusals:  # the redirect stays reported; the file keeps what it had
         p = refusal.place
         print(f"{p.path}:{p.line}:{p.col}: warning: not fixed: {clean(refusal.old)} {clean(refusal.reason)}: {clean(refusal.new)}", file=sys.stderr)
+    for written in archived:  # the link stays reported broken: an archived copy does not mend it
+        p = written.place
+        lead = "warning: " if written.kind == "not written" else ""
+        print(f"{p.path}:{p.line}:{p.col}: {lead}{written.kind}: {clean(written.detail)}", file=sys.stderr)
     return ExitCode.PROBLEMS if report.failed(args.strict) else ExitCode.OK
+
+
+def _stderr_line(text: str) -> None:
+    print(text, file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,6 +38,7 @@ class LinkEntry:
     note: str = ""
     discussion: tuple[tuple[str, Place], ...] = ()
     status: str | None = None
+    archived: str | None = None  # a snapshot (`archived:`) for when the link rots; absolute http(s)
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,15 @@ class Report:
     seconds: float = 0.0
     fixes: tuple[tuple[Place, str, str], ...] = ()  # with --fix: (place, "written" | "refused", URL written | why not)
     notes: tuple[Diagnostic, ...] = ()  # the notes' own errors (broken YAML, a bad field): a failure too
+    # With --archive: (URL, snapshot URL) of each broken link the Wayback Machine has a copy of
+    # (links/archive.py); None without --archive, so JSON says `archive_url` only when it was asked.
+    archives: tuple[tuple[str, str], ...] | None = None
+
+    def archive_of(self, finding: Finding, place: Place | None = None) -> str | None:
+        """The snapshot to offer for a broken link (at `place`, when only some places are broken)."""
+        if not self.archives or (place is not None and finding.verdict_at(place) is not Verdict.BROKEN):
+            return None
+        return next((snap for url, snap in self.archives if url == finding.result.url), None)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -138,7 +147,10 @@ def as_text(report: Report, color: bool = False) -> str:
         if color:
             verdict = f"\033[{_PAINT[verdict_at]}m{verdict}\033[0m"
         where = f"{place.line}:{place.col}"
-        by_file.setdefault(place.path, []).append((place.line, place.col, f"{where:<7} {verdict}  {clean(f.url_at(place))}  ({clean(f.why_at(place))})"))
+        text = f"{where:<7} {verdict}  {clean(f.url_at(place))}  ({clean(f.why_at(place))})"
+        if (snapshot := report.archive_of(f, place)) is not None:
+            text += f"\n  {'':<7} {'':<10}  archived copy: {clean(snapshot)}"
+        by_file.setdefault(place.path, []).append((place.line, place.col, text))
     lines = []
     for path in sorted(by_file):
         lines.append(path)
@@ -174,6 +186,7 @@ def as_json(report: Report) -> str:
                 "cached": f.result.from_cache,
                 "places": [place(f, p) for p in f.places],
             }
+            | ({"archive_url": report.archive_of(f)} if report.archives is not None else {})
             for f in report.findings
         ],
         "internal": [{"path": d.path, "line": d.line, "col": d.col, "message": d.message} for d in report.internal],
@@ -200,6 +213,8 @@ def as_junit(report: Report) -> str:
         if f.verdict is Verdict.BROKEN:
             failure = ET.SubElement(case, "failure", message=f.why)
             failure.text = "\n".join(f"{p.path}:{p.line}:{p.col}" for p in f.places if f.verdict_at(p) is Verdict.BROKEN)
+            if (snapshot := report.archive_of(f)) is not None:
+                failure.text += f"\narchived copy: {snapshot}"
         elif f.verdict is Verdict.EXCLUDED:
             skipped = ET.SubElement(case, "skipped")
             if f.result.error:  # left unchecked for a reason (an ftp: link), not by the user's choice
@@ -228,7 +243,9 @@ def as_github(report: Report) -> str:
     for place, f in report.problems():
         verdict = f.verdict_at(place)
         title = _gh_prop(f"{verdict} link")
-        lines.append(f"::{_GH_LEVEL[verdict]} file={_gh_prop(place.path)},line={place.line},col={place.col},title={title}::{_gh_escape(clean(f.url_at(place) + ' — ' + f.why_at(place)))}")
+        snapshot = report.archive_of(f, place)
+        message = f.url_at(place) + " — " + f.why_at(place) + (f" — archived copy: {snapshot}" if snapshot else "")
+        lines.append(f"::{_GH_LEVEL[verdict]} file={_gh_prop(place.path)},line={place.line},col={place.col},title={title}::{_gh_escape(clean(message))}")
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
 
@@ -243,7 +260,9 @@ def as_markdown(report: Report) -> str:
         for d in report.internal:
             lines.append(f"| `{d.path}:{d.line}:{d.col}` | broken | | {_md(clean(d.message))} |")
         for place, f in rows:
-            lines.append(f"| `{place.path}:{place.line}:{place.col}` | {f.verdict_at(place)} | <{clean(f.url_at(place))}> | {_md(clean(f.why_at(place)))} |")
+            snapshot = report.archive_of(f, place)
+            archived = f"; archived copy: <{clean(snapshot)}>" if snapshot else ""
+            lines.append(f"| `{place.path}:{place.line}:{place.col}` | {f.verdict_at(place)} | <{clean(f.url_at(place))}> | {_md(clean(f.why_at(place)))}{archived} |")
     else:
         lines.append("No broken links.")
     return "\n".join(lines) + "\n"

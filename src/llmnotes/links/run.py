@@ -7,6 +7,7 @@ anything else) drives, and it never imports the configuration layer that imports
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,9 @@ class Outcome:
     report: Report
     diagnostics: list[Diagnostic]  # the notes' own errors: reported beside the links, and a failure
     no_network: int = 0  # when no host at all could be reached: how many were tried (else 0)
+    # Each note's date (`date`, else `updated`) by the path its places carry: `--archive` asks for
+    # the snapshot closest to when a link was cited.
+    dates: dict[str, dt.date] = dataclasses.field(default_factory=dict)
 
 
 def run(
@@ -70,7 +74,8 @@ def run(
     no_network = offline_hosts(todo, fresh)
     if path and not no_network:  # results of a machine without network say nothing about the links
         cache_db.store(path, results)
-    return Outcome(make_report(targets, results, internal, time.perf_counter() - started), errors, no_network)
+    dates = {n.path: d for n in loaded.notes if (d := n.date or n.updated) is not None}
+    return Outcome(make_report(targets, results, internal, time.perf_counter() - started), errors, no_network, dates)
 
 
 def _narrowed(target: Target, only: Callable[[Place], bool]) -> Target:
