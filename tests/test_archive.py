@@ -320,3 +320,21 @@ def test_archived_must_be_a_web_url() -> None:
 
     assert diagnostics("https://web.archive.org/web/2020/https://a.org/") == ["https://web.archive.org/web/2020/https://a.org/"]
     assert any("archived 'javascript:alert(1)'" in m for m in diagnostics("javascript:alert(1)"))
+
+
+def test_a_discussion_url_is_reported_not_written(tmp_path: Path) -> None:
+    text = "---\ntitle: A\nlinks:\n  - url: https://a.org/\n    title: T\n    discussion: [https://gone.org/x]\n---\n"
+    (tmp_path / "a.md").write_text(text)
+    done = write_archived(_broken("https://gone.org/x", "https://web.archive.org/web/2020/x", Place("a.md", 6, 18)), tmp_path)
+    assert [w.kind for w in done] == ["not written"] and "discussion" in done[0].detail
+    assert (tmp_path / "a.md").read_text() == text
+
+
+def test_the_earliest_citing_note_sets_the_timestamp() -> None:
+    import datetime as dt
+
+    from llmnotes.links.archive import timestamp
+
+    finding = Finding(Result("https://a.org/", Verdict.BROKEN, 404), (Place("b.md", 1, 1), Place("a.md", 1, 1), Place("c.md", 1, 1)))
+    assert timestamp(finding, {"a.md": dt.date(2024, 3, 1), "b.md": dt.date(2021, 7, 9)}) == "20210709"
+    assert timestamp(finding, {}) is None

@@ -322,6 +322,14 @@ def write_archived(report: Report, root: Path = Path(".")) -> list[Written]:
     return sorted(done, key=lambda w: (w.place.path, w.place.line, w.place.col))
 
 
+def _no_entry(loads: bool, in_body: bool) -> str:
+    if not loads:
+        return "the note no longer loads; fix it and run again"
+    if in_body:
+        return "in the body: no 'links:' entry of its own to hold 'archived:'"
+    return "not a 'links:' entry's url (a discussion URL, or the file changed since it was checked)"
+
+
 def _write_file(file: Path, path: str, items: list[tuple[Place, str, str]]) -> list[Written]:
     try:
         text = file.read_bytes().decode("utf-8")
@@ -334,8 +342,7 @@ def _write_file(file: Path, path: str, items: list[tuple[Place, str, str]]) -> l
         reading = _entries("\n".join(lines), path)
         entry = next(((i, e) for i, e in enumerate(reading[0]) if (e.place.line, e.place.col) == (place.line, place.col)), None) if reading else None
         if entry is None or fetch_key(entry[1].url) != fetch_key(url):
-            where = "in the body" if place.line > fence else "a discussion URL"
-            done.append(Written(place, "not written", f"{where}: no 'links:' entry of its own to hold 'archived:'"))
+            done.append(Written(place, "not written", _no_entry(reading is not None, place.line > fence)))
             continue
         index, link = entry
         if link.archived:
