@@ -294,7 +294,7 @@ def _unchanged(snapshot: buildcache.Snapshot, out: Path, strict: bool, started: 
 def _inputs(config: Config, drafts: bool, site: graph.Site, template_dirs: tuple[Path, ...]) -> str:
     """A digest of what every page depends on: llmnotes' version, the settings, the templates and
     the topics every footer lists. When it changes, every page is rendered again."""
-    parts = [__version__, repr(config), str(drafts), repr([(s, site.topics[s].title) for s in site.top_topics])]
+    parts = [__version__, repr(config), str(drafts), repr([(s, site.topics[s].title) for s in site.footer_topics]), str(len(site.top_topics))]
     for folder in template_dirs:
         if folder.is_dir():
             for path in sorted(p for p in folder.rglob("*") if p.is_file()):
