@@ -243,3 +243,19 @@ def test_a_session_shows_the_pages_first_keeps_its_cache_in_memory_and_stays_exa
     assert tree_bytes(out) == tree_bytes(clean)
     session.save(config)
     assert cache_file.is_file()
+
+
+def test_a_templates_folder_made_while_serving_is_watched_from_then_on(serving: Serving, site: Path) -> None:
+    from llmnotes import theme
+
+    footer = theme.default_theme()[0] / "partials" / "footer.html"
+    mine = site / "templates" / "partials" / "footer.html"
+    mine.parent.mkdir(parents=True)  # there was no templates/ when serve started
+    mine.write_text(footer.read_text().replace("built with llmnotes", "built with llmnotes, probe one"))
+    serving.wait_for("serve: rebuilt", timeout=30)
+    with urllib.request.urlopen(serving.url("notes/transformers/")) as page:
+        assert "probe one" in page.read().decode()
+    mine.write_text(footer.read_text().replace("built with llmnotes", "built with llmnotes, probe two"))  # and watched since
+    serving.wait_for("serve: rebuilt", timeout=30)
+    with urllib.request.urlopen(serving.url("notes/transformers/")) as page:
+        assert "probe two" in page.read().decode()

@@ -181,29 +181,71 @@ class Preview:
 
 def watched_paths(config: Config) -> list[Path]:
     """Everything a build reads: notes (and topics.yaml in them), the site's templates and static
-    files, the theme's, and the config file."""
+    files, the theme's, and the config file; some may not exist yet (see `_changes`)."""
     theme_templates, theme_static = theme.default_theme()
     paths = [resolve(config, config.notes), resolve(config, config.templates), resolve(config, config.static), theme_templates, theme_static]
     if config.source:
         paths.append(config.root / Path(config.source).name)
-    return [p for p in dict.fromkeys(paths) if p.exists()]
+    return list(dict.fromkeys(paths))
 
 
-async def _changes(paths: list[Path], stop: asyncio.Event, ignore: Path) -> AsyncIterator[set[Path]]:
-    """Debounced sets of changed files, leaving out the preview's own output."""
+APPEAR_S = 0.5  # how often a watched folder that does not exist yet (templates/, say) is looked for
+
+
+def _changed_since(paths: list[Path], since: float, ignore: Path) -> set[Path]:
+    """Files under `paths` modified at or after `since`: what changed before the watcher was on."""
+    found: set[Path] = set()
+    for root in paths:
+        for path in [root] if root.is_file() else root.rglob("*"):
+            try:
+                if path.is_file() and path.stat().st_mtime >= since and not path.resolve().is_relative_to(ignore):
+                    found.add(path)
+            except OSError:
+                continue
+    return found
+
+
+async def _changes(paths: list[Path], stop: asyncio.Event, ignore: Path, since: float) -> AsyncIterator[set[Path]]:
+    """Debounced sets of changed files, leaving out the preview's own output. Files saved since
+    `since` (the first build's start), before the watcher was on, count too. A folder that does
+    not exist when serve starts (an author's first `templates/`) is looked for every half second;
+    once there, it is watched too and counts as a change. Its parent is not watched instead: that is
+    the site's root, with `.git/` and `node_modules/` in it."""
     from watchfiles import awatch  # imported here: only `serve` needs it
 
-    async for batch in awatch(*paths, debounce=DEBOUNCE_MS, step=20, stop_event=stop, recursive=True):
-        changed = {Path(p) for _, p in batch}
-        changed = {p for p in changed if not p.resolve().is_relative_to(ignore)}
-        if changed:
-            yield changed
+    while not stop.is_set():
+        present = [p for p in paths if p.exists()]
+        missing = [p for p in paths if not p.exists()]
+        missed = _changed_since(present, since, ignore)
+        if missed:
+            yield missed
+        until = asyncio.Event()  # this round of watching ends when serve stops or a folder appears
+
+        async def end_round(missing: list[Path] = missing, until: asyncio.Event = until) -> None:
+            while not stop.is_set() and not any(p.exists() for p in missing):
+                await asyncio.sleep(APPEAR_S)
+            until.set()
+
+        ender = asyncio.create_task(end_round())
+        try:
+            async for batch in awatch(*present, debounce=DEBOUNCE_MS, step=20, stop_event=until, recursive=True):
+                changed = {Path(p) for _, p in batch}
+                changed = {p for p in changed if not p.resolve().is_relative_to(ignore)}
+                if changed:
+                    yield changed
+        finally:
+            ender.cancel()
+        since = time.time()  # the next round's scan: what is saved while the watcher restarts
+        appeared = {p for p in missing if p.exists()}
+        if appeared and not stop.is_set():
+            yield {f for p in appeared for f in ([p] if p.is_file() else p.rglob("*"))} or appeared
 
 
 async def run(config: Config, drafts: bool, host: str, port: int, open_browser: bool) -> ExitCode:
     preview = Preview(config, drafts)
     loop = asyncio.get_running_loop()
     started = time.perf_counter()
+    first_began = time.time()  # a note saved from now on, before the watcher is on, is rebuilt too
     first = preview.build(threading.Event(), workers=None)  # nothing else runs yet
     assert first is not None
     preview.report(first, time.perf_counter() - started, set())
@@ -236,7 +278,7 @@ async def run(config: Config, drafts: bool, host: str, port: int, open_browser: 
     cancel = threading.Event()
 
     async def watch() -> None:
-        async for changed in _changes(watched_paths(config), stop, preview.out.resolve()):
+        async for changed in _changes(watched_paths(config), stop, preview.out.resolve(), first_began):
             cancel.set()  # a build in progress is now out of date
             pending.put_nowait(changed)
 
