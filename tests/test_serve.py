@@ -253,9 +253,9 @@ def test_a_templates_folder_made_while_serving_is_watched_from_then_on(serving: 
     mine.parent.mkdir(parents=True)  # there was no templates/ when serve started
     mine.write_text(footer.read_text().replace("built with llmnotes", "built with llmnotes, probe one"))
     serving.wait_for("serve: rebuilt", timeout=30)
-    with urllib.request.urlopen(serving.url("notes/transformers/")) as page:
-        assert "probe one" in page.read().decode()
+    with urllib.request.urlopen(serving.url("notes/transformers/")) as answer:
+        assert "probe one" in answer.read().decode()
     mine.write_text(footer.read_text().replace("built with llmnotes", "built with llmnotes, probe two"))  # and watched since
     serving.wait_for("serve: rebuilt", timeout=30)
-    with urllib.request.urlopen(serving.url("notes/transformers/")) as page:
-        assert "probe two" in page.read().decode()
+    with urllib.request.urlopen(serving.url("notes/transformers/")) as answer:
+        assert "probe two" in answer.read().decode()

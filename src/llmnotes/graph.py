@@ -49,6 +49,7 @@ class Resource:
     year: int | None
     citations: tuple[Citation, ...]
     discussion: tuple[str, ...]
+    archived: str | None = None  # a snapshot, offered beside the link when it was last seen broken
 
     @property
     def host(self) -> str:
@@ -253,6 +254,7 @@ class _Draft:
     year: int | None = None
     authors: tuple[str, ...] = ()
     discussion: list[str] = field(default_factory=list)
+    archived: str | None = None
 
 
 def _resources(notes: dict[str, Note], problems: list[Diagnostic]) -> tuple[dict[str, Resource], dict[str, tuple[str, ...]]]:
@@ -272,6 +274,7 @@ def _resources(notes: dict[str, Note], problems: list[Diagnostic]) -> tuple[dict
             draft.kind = draft.kind if draft.kind is not None else entry.kind
             draft.year = draft.year if draft.year is not None else entry.year
             draft.authors = draft.authors or entry.authors
+            draft.archived = draft.archived or entry.archived
             if draft.from_body:
                 draft.url, draft.title, draft.from_body = entry.url, entry.title, False
             for url, _ in entry.discussion:
@@ -292,7 +295,7 @@ def _resources(notes: dict[str, Note], problems: list[Diagnostic]) -> tuple[dict
         d = drafts[key]
         rid = resource_id(key, d.title)
         id_of[key] = rid
-        resources[rid] = Resource(rid, key, d.url, d.title, d.kind, d.authors, d.year, tuple(citations[key]), tuple(d.discussion))
+        resources[rid] = Resource(rid, key, d.url, d.title, d.kind, d.authors, d.year, tuple(citations[key]), tuple(d.discussion), d.archived)
     return resources, {slug: tuple(id_of[k] for k in keys) for slug, keys in note_keys.items()}
 
 

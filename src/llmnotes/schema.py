@@ -29,7 +29,7 @@ def control_problem(value: str) -> str | None:
     return None if found is None else f"control character U+{ord(found.group()):04X} cannot be shown on a page or in the feed"
 
 NOTE_KEYS = ("title", "summary", "topics", "date", "updated", "draft", "after", "links")
-LINK_KEYS = ("url", "title", "kind", "authors", "year", "note", "discussion", "status")
+LINK_KEYS = ("url", "title", "kind", "authors", "year", "note", "discussion", "status", "archived")
 
 
 def is_slug(value: str, nested: bool = False) -> bool:
@@ -209,6 +209,7 @@ class Validator:
                 good = self.url(item, base + ("discussion", j), "discussion URL")
                 if good:
                     discussion.append((good, self.place(base + ("discussion", j))))
+        archived = self.url(raw["archived"], base + ("archived",), "archived URL") if raw.get("archived") is not None else None
         if url is None or title is None:
             return None
         return LinkEntry(
@@ -221,6 +222,7 @@ class Validator:
             note=note,
             discussion=tuple(discussion),
             status=status,
+            archived=archived,
         )
 
 

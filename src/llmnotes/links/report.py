@@ -76,6 +76,10 @@ class Report:
     seconds: float = 0.0
     fixes: tuple[tuple[Place, str, str], ...] = ()  # with --fix: (place, "written" | "refused", URL written | why not)
     notes: tuple[Diagnostic, ...] = ()  # the notes' own errors (broken YAML, a bad field): a failure too
+    archives: dict[str, str | None] | None = None  # with --archive: broken URL → its archived copy (None: none)
+
+    def archive_of(self, f: Finding) -> str | None:
+        return self.archives.get(f.result.url) if self.archives else None
 
     @property
     def summary(self) -> dict[str, int]:
@@ -138,7 +142,10 @@ def as_text(report: Report, color: bool = False) -> str:
         if color:
             verdict = f"\033[{_PAINT[verdict_at]}m{verdict}\033[0m"
         where = f"{place.line}:{place.col}"
-        by_file.setdefault(place.path, []).append((place.line, place.col, f"{where:<7} {verdict}  {clean(f.url_at(place))}  ({clean(f.why_at(place))})"))
+        row = f"{where:<7} {verdict}  {clean(f.url_at(place))}  ({clean(f.why_at(place))})"
+        if (copy := report.archive_of(f)) and verdict_at is Verdict.BROKEN:
+            row += f"\n  {'':<7} {'':<10}  archived copy: {clean(copy)}"
+        by_file.setdefault(place.path, []).append((place.line, place.col, row))
     lines = []
     for path in sorted(by_file):
         lines.append(path)
@@ -162,10 +169,14 @@ def as_json(report: Report) -> str:
             row["fix"] = fixes[p]
         return row
 
+    def archive(f: Finding) -> dict[str, object]:
+        return {"archive_url": report.archive_of(f)} if report.archives is not None else {}
+
     data = {
         "summary": report.summary,
         "results": [
             {
+                **archive(f),
                 "url": f.result.url,
                 "verdict": f.verdict,
                 "status": f.result.status,
@@ -200,6 +211,8 @@ def as_junit(report: Report) -> str:
         if f.verdict is Verdict.BROKEN:
             failure = ET.SubElement(case, "failure", message=f.why)
             failure.text = "\n".join(f"{p.path}:{p.line}:{p.col}" for p in f.places if f.verdict_at(p) is Verdict.BROKEN)
+            if copy := report.archive_of(f):
+                failure.text += f"\narchived copy: {copy}"
         elif f.verdict is Verdict.EXCLUDED:
             skipped = ET.SubElement(case, "skipped")
             if f.result.error:  # left unchecked for a reason (an ftp: link), not by the user's choice
@@ -228,7 +241,10 @@ def as_github(report: Report) -> str:
     for place, f in report.problems():
         verdict = f.verdict_at(place)
         title = _gh_prop(f"{verdict} link")
-        lines.append(f"::{_GH_LEVEL[verdict]} file={_gh_prop(place.path)},line={place.line},col={place.col},title={title}::{_gh_escape(clean(f.url_at(place) + ' — ' + f.why_at(place)))}")
+        text = f.url_at(place) + " — " + f.why_at(place)
+        if (copy := report.archive_of(f)) and verdict is Verdict.BROKEN:
+            text += f" — archived copy: {copy}"
+        lines.append(f"::{_GH_LEVEL[verdict]} file={_gh_prop(place.path)},line={place.line},col={place.col},title={title}::{_gh_escape(clean(text))}")
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
 
@@ -243,7 +259,10 @@ def as_markdown(report: Report) -> str:
         for d in report.internal:
             lines.append(f"| `{d.path}:{d.line}:{d.col}` | broken | | {_md(clean(d.message))} |")
         for place, f in rows:
-            lines.append(f"| `{place.path}:{place.line}:{place.col}` | {f.verdict_at(place)} | <{clean(f.url_at(place))}> | {_md(clean(f.why_at(place)))} |")
+            why = f.why_at(place)
+            if (copy := report.archive_of(f)) and f.verdict_at(place) is Verdict.BROKEN:
+                why += f"; archived copy: <{copy}>"
+            lines.append(f"| `{place.path}:{place.line}:{place.col}` | {f.verdict_at(place)} | <{clean(f.url_at(place))}> | {_md(clean(why))} |")
     else:
         lines.append("No broken links.")
     return "\n".join(lines) + "\n"

@@ -7,6 +7,7 @@ anything else) drives, and it never imports the configuration layer that imports
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from llmnotes.diagnostics import Diagnostic, Severity, sort_diagnostics
 from llmnotes.graph import reference_problems
 from llmnotes.heap import long_lived_heap
 from llmnotes.links import cache as cache_db
+from llmnotes.links.archive import Wanted
 from llmnotes.links.extract import Target, extract
 from llmnotes.links.report import Report, make_report
 from llmnotes.links.result import Result, Verdict
@@ -32,6 +34,16 @@ class Outcome:
     report: Report
     diagnostics: list[Diagnostic]  # the notes' own errors: reported beside the links, and a failure
     no_network: int = 0  # when no host at all could be reached: how many were tried (else 0)
+    cited: dict[str, dt.date | None] = dataclasses.field(default_factory=dict)  # note path → its date (or updated)
+
+    def wanted(self) -> list[Wanted]:
+        """The broken links to look for archived copies of, each with the day it was first cited."""
+        found: list[Wanted] = []
+        for finding in self.report.findings:
+            if finding.result.verdict is Verdict.BROKEN:
+                days = [d for p in finding.places if (d := self.cited.get(p.path)) is not None]
+                found.append(Wanted(finding.result.url, min(days) if days else None))
+        return found
 
 
 def run(
@@ -70,7 +82,8 @@ def run(
     no_network = offline_hosts(todo, fresh)
     if path and not no_network:  # results of a machine without network say nothing about the links
         cache_db.store(path, results)
-    return Outcome(make_report(targets, results, internal, time.perf_counter() - started), errors, no_network)
+    cited = {n.path: n.date or n.updated for n in loaded.notes}
+    return Outcome(make_report(targets, results, internal, time.perf_counter() - started), errors, no_network, cited)
 
 
 def _narrowed(target: Target, only: Callable[[Place], bool]) -> Target:
