@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from llmnotes.diagnostics import Diagnostic
 from llmnotes.links.extract import Target
@@ -52,7 +53,7 @@ class Finding:
         missing = self._missing_at(place)
         return f"missing fragment #{missing}" if missing is not None else self.why
 
-    @property
+    @cached_property
     def verdict(self) -> Verdict:
         """The URL's verdict: broken when any place is, so summaries and exit codes count it."""
         return Verdict.BROKEN if any(self._missing_at(p) is not None for p in self.places) else self.result.verdict

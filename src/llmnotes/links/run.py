@@ -79,9 +79,11 @@ def run(
     todo = [t for t in targets if t.key not in results]
     if on_start:
         on_start(len(todo))
-    from llmnotes.links.check import check  # aiohttp is imported only when there is work for it
+    fresh: dict[str, Result] = {}
+    if todo:
+        from llmnotes.links.check import check  # aiohttp is imported only when there is work for it
 
-    fresh = check(todo, settings, on_result)
+        fresh = check(todo, settings, on_result)
     results.update(fresh)
     no_network = offline_hosts(todo, fresh)
     if path and not no_network:  # results of a machine without network say nothing about the links
