@@ -233,6 +233,9 @@ async def _changes(paths: list[Path], stop: asyncio.Event, ignore: Path, since: 
                 changed = {p for p in changed if not p.resolve().is_relative_to(ignore)}
                 if changed:
                     yield changed
+        except (OSError, RuntimeError) as exc:  # a watched folder deleted or renamed under the watcher
+            print(f"serve: watching again after: {exc}", file=sys.stderr)
+            await asyncio.sleep(APPEAR_S)
         finally:
             ender.cancel()
         since = time.time()  # the next round's scan: what is saved while the watcher restarts
