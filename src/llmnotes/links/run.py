@@ -61,10 +61,11 @@ def run(
     started = time.perf_counter()
     notes_cache_path = settings.cache.with_name(settings.cache.name + ".notes") if settings.cache else None
     notes_cache = cache_db.load_notes(notes_cache_path, allow_html) if notes_cache_path else None
+    read_before = {path: entry[0] for path, entry in notes_cache.items()} if notes_cache is not None else {}
     with long_lived_heap():
         loaded = load_for_links(notes_dir, allow_html=allow_html, cache=notes_cache)
-    if notes_cache_path and notes_cache is not None:
-        cache_db.store_notes(notes_cache_path, allow_html, notes_cache)
+    if notes_cache_path and notes_cache is not None and read_before != {path: entry[0] for path, entry in notes_cache.items()}:
+        cache_db.store_notes(notes_cache_path, allow_html, notes_cache)  # only when a note was read anew
     # A bad note does not stop the check: every link of the notes that loaded is checked, so one
     # run shows every problem, and the notes' errors make it fail all the same.
     errors = sort_diagnostics([d for d in loaded.diagnostics if d.severity is Severity.ERROR])
