@@ -42,6 +42,19 @@ async def _handle(request: web.Request) -> web.StreamResponse:
     if path == "/page":
         return web.Response(text='<meta name="citation_title" content="A page"><meta name="citation_year" content="2021">',
                             content_type="text/html")
+    if path == "/wayback":  # the Wayback Machine's availability API
+        url, stamp = query.get("url", ""), query.get("timestamp", "")
+        closest = None
+        if "has-snapshot" in url:
+            when = (stamp or "20240101") + "120000"
+            closest = {"status": "200", "available": True, "url": f"http://web.archive.org/web/{when}/{url}", "timestamp": when}
+        elif "hostile-snapshot" in url:
+            closest = {"status": "200", "available": True, "url": "javascript:alert(1)", "timestamp": "20200101000000"}
+        elif "elsewhere-snapshot" in url:
+            closest = {"status": "200", "available": True, "url": "https://evil.example/web/2020/x", "timestamp": "20200101000000"}
+        elif "error-snapshot" in url:
+            closest = {"status": "404", "available": True, "url": f"http://web.archive.org/web/2020/{url}", "timestamp": "20200101000000"}
+        return web.json_response({"url": url, "archived_snapshots": {"closest": closest} if closest else {}})
     if path == "/badjson/10.1/x":
         return web.Response(text="{nope", content_type="application/json")
     return web.Response(status=404, text=json.dumps({"status": "error"}))

@@ -505,3 +505,26 @@ def test_quirks_and_github_token_from_the_config_and_the_environment(make_site, 
     bad.write_text('[links.hosts."x.com"]\nbot_wall = "yes"\n')
     wrong = run_cli("check-links", "--no-cache", "--offline", cwd=site)
     assert wrong.returncode == 2 and "bot_wall for host x.com must be true or false" in wrong.stderr
+
+
+def test_the_notes_as_last_read_are_kept_beside_the_results_and_never_trusted_blindly(make_site, server, tmp_path: Path) -> None:
+    site = make_site({
+        "notes/topics.yaml": TOPICS,
+        "notes/a.md": f"---\ntitle: A\n---\nSee [it]({server.url('/page/one')}).\n",
+        "notes/bad.md": "---\ntitle: [unclosed\n---\nText.\n",
+    }, sample=False)
+    cache = tmp_path / "links.sqlite"
+    notes_cache = tmp_path / "links.sqlite.notes"
+    first = run_cli("check-links", "--cache", str(cache), "--format", "json", *FAST, cwd=site)
+    assert first.returncode == 1 and notes_cache.is_file()
+    again = run_cli("check-links", "--cache", str(cache), "--format", "json", *FAST, cwd=site)
+    data = json.loads(again.stdout)
+    assert [d["path"] for d in data["notes"]] == ["notes/bad.md"]  # its error, from the cache of notes too
+    assert data["results"][0]["cached"] is True  # the result from the cache, the note from its cache
+    (site / "notes" / "a.md").write_text(f"---\ntitle: A\n---\nSee [it]({server.url('/page/two')}).\n")  # a changed note is read again
+    changed = json.loads(run_cli("check-links", "--cache", str(cache), "--format", "json", *FAST, cwd=site).stdout)
+    assert [r["url"] for r in changed["results"]] == [server.url("/page/two")]
+    notes_cache.write_bytes(b"not a pickle")
+    broken = run_cli("check-links", "--cache", str(cache), "--format", "json", *FAST, cwd=site)
+    assert broken.returncode == 1 and "cannot be read" in broken.stderr and "Traceback" not in broken.stderr
+    assert [r["url"] for r in json.loads(broken.stdout)["results"]] == [server.url("/page/two")]

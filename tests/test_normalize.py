@@ -1,4 +1,7 @@
-from llmnotes.normalize import resource_id, slugify, url_key
+from hypothesis import given
+from hypothesis import strategies as st
+
+from llmnotes.normalize import fetch_key, resource_id, slugify, url_key
 
 
 def test_arxiv_forms_of_one_paper_share_a_key() -> None:
@@ -28,3 +31,12 @@ def test_resource_ids_are_readable_and_stable() -> None:
     assert rid.startswith("attention-is-all-you-need-") and rid == resource_id("https://arxiv.org/abs/1706.03762", "Attention Is All You Need")
     assert slugify("Ünïcode — and ../../etc/passwd!") == "unicode-and-etc-passwd"
     assert slugify("!!!") == "resource"
+
+
+@given(st.sampled_from(["http", "https", "HTTP", "ftp"]), st.sampled_from(["e.org", "E.org", "e.org:80", "e.org:443", "e.org:8080", "e.org:080", "e.org:99999", "u@e.org", "e.org.", "xn--bcher-kva.ch"]),
+       st.text(alphabet="/aZ%20?&=#.:@;+~!$'()*,", max_size=12))
+def test_fetch_key_fast_path_agrees_with_the_full_one(scheme: str, host: str, rest: str) -> None:
+    from llmnotes.normalize import _fetch_key
+
+    url = f"{scheme}://{host}{rest}"
+    assert fetch_key(url) == _fetch_key(url)

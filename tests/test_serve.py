@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TOPICS, TRANSFORMERS, write_files
+from conftest import TOPICS, TRANSFORMERS, tree_bytes, write_files
+from llmnotes import buildcache
 from llmnotes.build import BuildCancelled, build_site
 from llmnotes.config import load_config
 from test_browser import browser, page  # noqa: F401  (fixtures: Debian's Chromium through Playwright)
@@ -152,9 +153,14 @@ def test_ctrl_c_exits_cleanly_and_a_busy_port_is_exit_2(serving: Serving, site: 
     )
     assert busy.returncode == 2
     assert f"port {serving.port} on 127.0.0.1 is already in use" in busy.stderr and "Traceback" not in busy.stderr
+    cache = buildcache.cache_file(site, site / ".llmnotes" / "serve")
+    _edit(site / "notes" / "transformers.md", "title: The transformer", "title: The transformer, again")
+    serving.wait_for("serve: rebuilt")
+    assert not cache.exists()  # in memory while serving: on disk it would not describe the preview
     assert serving.stop() == 0
     rest = serving.process.stderr.read() if serving.process.stderr else ""
     assert "serve: stopped" in rest and "Traceback" not in rest
+    assert cache.is_file()  # saved on the way out, for the next session
 
 
 def test_a_burst_of_saves_is_one_rebuild(serving: Serving, site: Path) -> None:
@@ -187,3 +193,69 @@ def test_a_cancelled_build_changes_nothing(site: Path, tmp_path: Path) -> None:
     after = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
     assert after == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"]  # no staging folder left behind
+
+
+def test_a_session_shows_the_pages_first_keeps_its_cache_in_memory_and_stays_exact_when_cancelled(site: Path, tmp_path: Path) -> None:
+    """`serve`'s builds: pages are in the output before the search index is redone (`on_pages`);
+    the cache on disk is removed until the session saves it; and a build cancelled after its pages
+    went in leaves a cache that knows it, so undoing the edit writes the page back."""
+    from llmnotes import buildcache
+    from llmnotes.build import Session
+
+    config = load_config(site).with_options(out=tmp_path / "out")
+    out = tmp_path / "out"
+    cache_file = buildcache.cache_file(config.root, out)
+    session = Session()
+    assert build_site(config, session=session).built and not cache_file.exists()  # in memory only
+    session.save(config)
+    assert cache_file.is_file()
+    shown = out / "notes" / "transformers" / "index.html"
+    original = shown.read_bytes()
+    note = site / "notes" / "transformers.md"
+    text = note.read_text()
+
+    seen: list[tuple[bytes, bool]] = []
+    session.on_pages = lambda: seen.append((shown.read_bytes(), (out / "search-index").is_dir()))
+    _edit(note, "title: The transformer", "title: The transfOrmer")  # same size: only the bytes tell
+    assert build_site(config, session=session).built
+    assert b"The transfOrmer" in seen[0][0] and not cache_file.exists()  # the page was in when told
+
+    # cancelled right after the pages went in; then the edit is undone
+    _edit(note, "title: The transfOrmer", "title: The TRANSFORMER")
+    calls = {"pages": False}
+
+    def told() -> None:
+        calls["pages"] = True
+
+    session.on_pages = told
+    with pytest.raises(BuildCancelled):
+        build_site(config, session=session, cancelled=lambda: calls["pages"])
+    assert b"The TRANSFORMER" in shown.read_bytes()  # the pages of the cancelled build are in
+    _edit(note, "title: The TRANSFORMER", "title: The transfOrmer")  # back to what the cache last recorded
+    session.on_pages = None
+    assert build_site(config, session=session).built
+    assert b"The transfOrmer" in shown.read_bytes()  # written again, though its size is the same
+    note.write_text(text)
+    assert build_site(config, session=session).built
+    assert shown.read_bytes() == original
+    clean = tmp_path / "clean"
+    assert build_site(config.with_options(out=clean), no_cache=True).built
+    assert tree_bytes(out) == tree_bytes(clean)
+    session.save(config)
+    assert cache_file.is_file()
+
+
+def test_a_templates_folder_made_while_serving_is_watched_from_then_on(serving: Serving, site: Path) -> None:
+    from llmnotes import theme
+
+    footer = theme.default_theme()[0] / "partials" / "footer.html"
+    mine = site / "templates" / "partials" / "footer.html"
+    mine.parent.mkdir(parents=True)  # there was no templates/ when serve started
+    mine.write_text(footer.read_text().replace("built with llmnotes", "built with llmnotes, probe one"))
+    serving.wait_for("serve: rebuilt", timeout=30)
+    with urllib.request.urlopen(serving.url("notes/transformers/")) as answer:
+        assert "probe one" in answer.read().decode()
+    mine.write_text(footer.read_text().replace("built with llmnotes", "built with llmnotes, probe two"))  # and watched since
+    serving.wait_for("serve: rebuilt", timeout=30)
+    with urllib.request.urlopen(serving.url("notes/transformers/")) as answer:
+        assert "probe two" in answer.read().decode()

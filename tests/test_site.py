@@ -176,3 +176,22 @@ def test_a_large_graph_ships_a_light_overview_and_data_for_the_canvas(large_site
     assert "node-note" not in html and "node-resource" not in html and "<line" not in html
     assert html.count(" M") + 1 >= 300 and len(html) < 100_000
     assert 'src="../graph/data.js"' in html and 'src="../static/graph-canvas.js"' in html and "graph.js\"" not in html
+
+
+def test_the_footer_lists_the_largest_top_topics_and_links_to_all_of_them(make_site) -> None:
+    topics = "".join(f"t{i:02d}:\n  title: Topic {i:02d}\n" for i in range(14))
+    notes = {f"notes/n{i:02d}.md": f"---\ntitle: N{i}\ntopics: [{', '.join(f't{j:02d}' for j in range(i + 1))}]\n---\nText.\n" for i in range(14)}
+    site = make_site({"notes/topics.yaml": topics, **notes}, sample=False)
+    assert run_cli("build", cwd=site).returncode == 0
+    page = (site / "build" / "notes" / "n03" / "index.html").read_text()
+    footer = page[page.index('<footer class="site-footer">'):]
+    # t00 has 14 notes, t13 one: the twelve largest are t00–t11, the two smallest wait on the Topics page
+    assert [f"topics/t{i:02d}/" in footer for i in range(14)] == [True] * 12 + [False] * 2
+    assert '<a href="../../topics/">All 14 topics</a>' in footer
+    few = make_site({"notes/topics.yaml": "a:\n  title: A\nb:\n  title: B\n", "notes/x.md": "---\ntitle: X\ntopics: [a]\n---\nT.\n"}, sample=False)
+    for path in list((few / "notes").glob("n*.md")):
+        path.unlink()
+    (few / "notes" / "topics.yaml").write_text("a:\n  title: A\nb:\n  title: B\n")
+    assert run_cli("build", cwd=few).returncode == 0
+    small = (few / "build" / "notes" / "x" / "index.html").read_text()
+    assert "topics/a/" in small[small.index("<footer"):] and "topics/b/" in small[small.index("<footer"):] and "All 2 topics" not in small

@@ -8,9 +8,7 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
-from typing import Any
-
-import aiohttp
+from typing import TYPE_CHECKING, Any
 
 from llmnotes.config import load_config, resolve
 from llmnotes.diagnostics import Severity, display_path
@@ -22,9 +20,10 @@ from llmnotes.normalize import url_key
 from llmnotes.schema import control_problem, problems_in, url_problem
 from llmnotes.sources import LookupFailure
 from llmnotes.sources.arxiv import arxiv_id
-from llmnotes.sources.fetch import Fetcher
-from llmnotes.sources.lookup import Found, lookup
 from llmnotes.write import write_text_atomically
+
+if TYPE_CHECKING:
+    from llmnotes.sources.lookup import Found
 
 INBOX = "---\ntitle: Inbox\n---\nResources added with `llmnotes add` and not sorted yet.\n"
 
@@ -51,6 +50,12 @@ def _errors(path: Path, text: str) -> set[str]:
 
 
 async def _lookup(url: str, fetcher_args: tuple[Any, Path]) -> Found | LookupFailure:
+    # imported here: the HTTP client is a fifth of every command's start-up, and only lookups need it
+    import aiohttp
+
+    from llmnotes.sources.fetch import Fetcher
+    from llmnotes.sources.lookup import lookup
+
     async with aiohttp.ClientSession() as session:
         return await lookup(url, Fetcher(fetcher_args[0], fetcher_args[1], session))
 

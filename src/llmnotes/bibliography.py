@@ -233,9 +233,23 @@ def ris_entry(entry: Entry) -> str:
 # -- the emitter ------------------------------------------------------------------------------------
 
 
+# The last site's entries and BibTeX texts: the renderer (each resource page's Cite block) and the
+# emitter (resources.bib) both need them in one build, and working them out is a second at 18,000
+# resources. Kept by identity, so a new build (a new Site) never sees the last one's.
+_last: tuple[Site, str, list[Entry], dict[str, str]] | None = None
+
+
+def _worked_out(site: Site, base_url: str) -> tuple[list[Entry], dict[str, str]]:
+    global _last
+    if _last is None or _last[0] is not site or _last[1] != base_url:
+        found = entries(site, base_url)
+        _last = (site, base_url, found, {e.resource.id: bibtex_entry(e) for e in found})
+    return _last[2], _last[3]
+
+
 def bibtex_by_id(site: Site, base_url: str) -> dict[str, str]:
-    """Each resource's BibTeX entry, for its Cite control: the renderer asks once per build."""
-    return {e.resource.id: bibtex_entry(e) for e in entries(site, base_url)}
+    """Each resource's BibTeX entry, for its Cite block."""
+    return _worked_out(site, base_url)[1]
 
 
 def csl_json(items: list[dict[str, object]]) -> str:
@@ -246,8 +260,8 @@ def csl_json(items: list[dict[str, object]]) -> str:
 
 
 def emit(ctx: Context) -> Iterator[Page]:
-    found = entries(ctx.site, ctx.config.base_url)
-    bib = "\n".join(bibtex_entry(e) for e in found)
+    found, bibtex = _worked_out(ctx.site, ctx.config.base_url)
+    bib = "\n".join(bibtex[e.resource.id] for e in found)
     csl = csl_json([csl_item(e) for e in found])
     ris = "\n".join(ris_entry(e) for e in found)
     yield Page("resources.bib", bib.encode("utf-8"))

@@ -33,15 +33,32 @@ def emit_assets(ctx: Context) -> Iterator[Copy]:
 
 
 # Every output of a build, in the order it is written. Each emitter owns one kind of output.
+# In this order so that what a page needs (its stylesheet, its images) comes before it, and the
+# pages before the site-wide files: `serve` shows an edit once the pages are in (`Session.on_pages`).
 EMITTERS: tuple[Emitter, ...] = (
+    theme.emit_static,  # static/: the theme's files, the site's overrides, pygments.css
+    emit_assets,  # assets/: the notes' own files
     render.pages,  # every page from a template: HTML, the feed, the sitemap, robots.txt
     search.emit,  # search-index/: the word index in small scripts
     graphview.emit,  # graph/data.js: what the canvas draws a large graph from
     graph.emit_json,  # graph.json: the graph for other tools
-    theme.emit_static,  # static/: the theme's files, the site's overrides, pygments.css
-    emit_assets,  # assets/: the notes' own files
     bibliography.emit,  # resources.bib, resources.json (CSL-JSON), resources.ris
 )
+
+
+@dataclass
+class Session:
+    """What `serve` keeps between its builds: the build cache in memory (read from disk once, saved
+    when the preview stops, not twice per edit), and who to tell once an edit's pages are in."""
+
+    cache: buildcache.BuildCache | None = None
+    on_pages: Callable[[], None] | None = None
+    unsaved: bool = False  # the cache on disk was removed: it no longer describes the output folder
+
+    def save(self, config: Config) -> None:
+        if self.cache is not None and self.unsaved:
+            buildcache.save(buildcache.cache_file(config.root, resolve(config, config.out)), self.cache)
+            self.unsaved = False
 
 
 @dataclass(frozen=True)
@@ -116,13 +133,14 @@ def build_site(
     cancelled: Callable[[], bool] | None = None,
     workers: int | None = None,
     no_cache: bool = False,
+    session: Session | None = None,
 ) -> BuildResult:
     """Build the site, or report why not. The output folder is only touched by a good build.
 
     With the build cache (`buildcache`; `no_cache` ignores it), unchanged notes are not parsed,
     unchanged pages not rendered and unchanged files not written. `cancelled` is asked between
     outputs; when it says yes, the build stops and changes nothing. `workers`: processes for
-    loading and rendering (default: one per CPU)."""
+    loading and rendering (default: one per CPU). `session`: `serve`'s state between builds."""
     workers = workers if workers is not None else default_workers()
     started = time.perf_counter()
     notes_dir = resolve(config, config.notes)
@@ -133,7 +151,7 @@ def build_site(
     cache_path = buildcache.cache_file(config.root, out)
     with _one_build_at_a_time(cache_path.with_suffix(".lock"), out), _terminated_on_sigterm():
         remove_stale(out)
-        return _build(config, notes_dir, out, cache_path, drafts, strict, cancelled, workers, no_cache, started)
+        return _build(config, notes_dir, out, cache_path, drafts, strict, cancelled, workers, no_cache, started, session)
 
 
 class Terminated(BaseException):
@@ -188,8 +206,10 @@ def _build(
     workers: int,
     no_cache: bool,
     started: float,
+    session: Session | None = None,
 ) -> BuildResult:
     key = buildcache.cache_key(config.allow_html)
+    remembered = session is not None and session.cache is not None and session.cache.key == key
     theme_templates, theme_static = theme.default_theme()
     template_dirs = (resolve(config, config.templates), theme_templates)
     static_dirs = (theme_static, resolve(config, config.static))
@@ -203,11 +223,25 @@ def _build(
         [notes_dir, *template_dirs, *static_dirs],
         [out / "index.html", *([link_cache_file] if link_cache_file else [])],
     )
-    snapshot = None if no_cache else buildcache.load_snapshot(snapshot_path, key)
+    snapshot = None if no_cache or remembered else buildcache.load_snapshot(snapshot_path, key)
     if snapshot is not None and snapshot.trusted and snapshot.sources == inputs_now()[0] and out.is_dir():
         return _unchanged(snapshot, out, strict, started)
 
-    cache = buildcache.BuildCache(key) if no_cache else buildcache.load(cache_path, key)
+    if no_cache:
+        cache = buildcache.BuildCache(key)
+    elif remembered:
+        assert session is not None and session.cache is not None
+        cache = session.cache
+    else:
+        cache = buildcache.load(cache_path, key)
+    if session is not None:
+        session.cache = cache  # mutated in place from here on, so a cancelled build's work is kept too
+
+    def keep(cache: buildcache.BuildCache) -> None:
+        if session is not None:  # in memory; serve saves it when it stops
+            session.cache = cache
+        else:
+            buildcache.save(cache_path, cache)
 
     # 1. load and 2. graph: every problem of every note, reported together
     with long_lived_heap():
@@ -219,12 +253,17 @@ def _build(
         diagnostics = [d.as_error() if d.severity is Severity.WARNING else d for d in diagnostics]
     diagnostics = sort_diagnostics(diagnostics)
     if has_errors(diagnostics):
-        buildcache.save(cache_path, cache)  # the notes parsed so far stay parsed
+        keep(cache)  # the notes parsed so far stay parsed
         return BuildResult(diagnostics, built=False, out=out)
 
     # 3. emit, then 4. write: into a staging folder swapped in whole (a first or --no-cache build),
     # or, when the last build is there as the cache remembers it, only the files that changed
     buildcache.save_snapshot(snapshot_path, key, None)  # until this build is done, no shortcut
+    if session is not None and not session.unsaved:
+        # Until the session saves its cache, none on disk: one that no longer describes the output
+        # (serve killed) would let a later build keep pages it should write again.
+        cache_path.unlink(missing_ok=True)
+        session.unsaved = True
     previous = cache.outputs if out.is_dir() else {}
     ctx = Context(
         config=config,
@@ -246,6 +285,10 @@ def _build(
                 if cancelled is not None and cancelled():
                     raise BuildCancelled
                 written[output.path] = _write(writer, output, previous, out)
+            if emitter is render.pages and session is not None and session.on_pages is not None and isinstance(writer, Update):
+                writer.commit_so_far()  # a preview: the edit's pages now, the site-wide files after
+                cache.outputs = {**previous, **written}  # what is on disk now, should a newer edit cancel the rest
+                session.on_pages()
         if isinstance(writer, Update):
             writer.commit(gone=[path for path in previous if path not in written])
         else:
@@ -254,7 +297,7 @@ def _build(
         writer.discard()
         raise
     cache.outputs = written
-    buildcache.save(cache_path, cache)
+    keep(cache)
     result = BuildResult(
         diagnostics,
         built=True,
@@ -267,6 +310,8 @@ def _build(
         changed=len(writer.changed) if isinstance(writer, Update) else len(written),
         unannotated=tuple(f"{e.place.path}:{e.place.line}:{e.place.col}" for n in site.notes.values() for e in n.links if not e.note),
     )
+    if session is not None:  # serve knows what changed: no shortcut to prepare (the snapshot stays cleared)
+        return result
     # the inputs as they are now (the index page just written included), for the next build's shortcut
     sources, newest = inputs_now()
     trusted = newest < time.time_ns() - buildcache.RACY_NS
@@ -294,7 +339,7 @@ def _unchanged(snapshot: buildcache.Snapshot, out: Path, strict: bool, started: 
 def _inputs(config: Config, drafts: bool, site: graph.Site, template_dirs: tuple[Path, ...]) -> str:
     """A digest of what every page depends on: llmnotes' version, the settings, the templates and
     the topics every footer lists. When it changes, every page is rendered again."""
-    parts = [__version__, repr(config), str(drafts), repr([(s, site.topics[s].title) for s in site.top_topics])]
+    parts = [__version__, repr(config), str(drafts), repr([(s, site.topics[s].title) for s in site.footer_topics]), str(len(site.top_topics))]
     for folder in template_dirs:
         if folder.is_dir():
             for path in sorted(p for p in folder.rglob("*") if p.is_file()):

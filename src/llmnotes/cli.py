@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from llmnotes import __version__, add, enrich, scaffold, serve
-from llmnotes.config import ConfigError, load_config, resolve
+from llmnotes.config import Config, ConfigError, load_config, resolve
 from llmnotes.diagnostics import Diagnostic, Severity, display_path
 from llmnotes.exitcodes import ExitCode
 from llmnotes.importers import command as import_command
-from llmnotes.links import archive as link_archive
 from llmnotes.links import fix as link_fix
 from llmnotes.links import report as link_report
 from llmnotes.links import run as link_run
@@ -102,12 +101,14 @@ def _parser() -> argparse.ArgumentParser:
     links.add_argument("--accept", type=_codes, metavar="CODES", help="status codes that count as ok, e.g. 200-299,403")
     links.add_argument("--fragments", action="store_true", default=None, help="check that #fragments exist in external HTML pages")
     links.add_argument("--strict", action="store_true", help="fail on blocked links too (401, 403, 429, bot challenges)")
-    links.add_argument("--fix", action="store_true", help="rewrite permanently redirected URLs in the notes")
+    links.add_argument(
+        "--fix", action="store_true", help="rewrite permanently redirected URLs in the notes (with --archive: also write archived copies)"
+    )
     links.add_argument(
         "--archive",
         action="store_true",
-        help="look up a Wayback Machine snapshot of each broken link, closest to the citing note's date "
-        "([sources] wayback; cached beside the link cache); with --fix, write it as 'archived:' under the link's entry",
+        help="look up an archived copy of every broken link (the Wayback Machine snapshot closest to the note's date; "
+        "[sources] wayback); with --fix, write it as archived: under the link's entry",
     )
     links.add_argument(
         "--changed-since",
@@ -220,6 +221,24 @@ class _Progress:
             self.stream.flush()
 
 
+def _archived_copies(outcome: link_run.Outcome, config: Config, cached: bool) -> dict[str, str | None]:
+    """The archived copy of each broken link (None when the archive has none); a lookup that fails
+    is a warning, and the link is reported as it would be without --archive."""
+    from llmnotes.links import archive
+    from llmnotes.sources import LookupFailure
+
+    cache_dir = config.root / ".llmnotes" / "sources" if cached else None
+    found = archive.find_all(outcome.wanted(), config.sources, cache_dir)
+    copies: dict[str, str | None] = {}
+    for url, answer in found.items():
+        if isinstance(answer, LookupFailure):
+            print(f"warning: {link_report.clean(answer.message())}", file=sys.stderr)
+            copies[url] = None
+        else:
+            copies[url] = answer
+    return copies
+
+
 def run_check_links(args: argparse.Namespace) -> ExitCode:
     config = load_config(Path.cwd(), args.config).with_options(notes=_absolute(args.notes))
     settings = config.links.with_options(
@@ -265,22 +284,21 @@ def run_check_links(args: argparse.Namespace) -> ExitCode:
         )
         return ExitCode.USAGE
     report = replace(outcome.report, notes=tuple(outcome.diagnostics))
+    if args.archive:
+        report = replace(report, archives=_archived_copies(outcome, config, settings.cache is not None))
     if outcome.diagnostics:  # said first, on stderr as `build` says them; the report follows
         print_diagnostics(outcome.diagnostics)
         count = len(outcome.diagnostics)
         print(f"check-links: {count} error{'s' if count != 1 else ''} in the notes (above); the links of every note that loaded were checked", file=sys.stderr)
     changes: list[link_fix.Change] = []
     refusals: list[link_fix.Refusal] = []
-    archived: list[link_archive.Written] = []
-    if args.archive:
-        archive_cache = link_archive.cache_path(settings.cache)
-        report = link_archive.find_snapshots(report, outcome.dates, config.sources, archive_cache, settings.cache_max_age, _stderr_line)
     if args.fix:  # before the report, so that the JSON report says what was written and what was not
         changes, refusals = link_fix.apply(report)
         if args.archive:
-            archived = link_archive.write_archived(report)
-        fixes = [(c.place, "written", c.new) for c in changes] + [(r.place, "refused", r.reason) for r in refusals]
-        fixes += [(w.place, w.kind, w.detail) for w in archived]
+            archived, not_archived = link_fix.add_archived(report)
+            changes, refusals = changes + archived, refusals + not_archived
+        fixes = [(c.place, "archived" if c.archived else "written", c.new) for c in changes]
+        fixes += [(r.place, "refused", r.reason) for r in refusals]
         report = replace(report, fixes=tuple(fixes))
     text = link_report.render(report, args.format, color=args.format == "text" and args.output is None and _color(sys.stdout))
     if args.output:
@@ -291,19 +309,17 @@ def run_check_links(args: argparse.Namespace) -> ExitCode:
     clean = link_report.clean
     for change in changes:
         p = change.place
-        print(f"{p.path}:{p.line}:{p.col}: fixed: {clean(change.old)} → {clean(change.new)}", file=sys.stderr)
+        if change.archived:
+            print(f"{p.path}:{p.line}:{p.col}: archived: {clean(change.old)} has a copy at {clean(change.new)} (written under its entry)", file=sys.stderr)
+        else:
+            print(f"{p.path}:{p.line}:{p.col}: fixed: {clean(change.old)} → {clean(change.new)}", file=sys.stderr)
     for refusal in refusals:  # the redirect stays reported; the file keeps what it had
         p = refusal.place
-        print(f"{p.path}:{p.line}:{p.col}: warning: not fixed: {clean(refusal.old)} {clean(refusal.reason)}: {clean(refusal.new)}", file=sys.stderr)
-    for written in archived:  # the link stays reported broken: an archived copy does not mend it
-        p = written.place
-        lead = "warning: " if written.kind == "not written" else ""
-        print(f"{p.path}:{p.line}:{p.col}: {lead}{written.kind}: {clean(written.detail)}", file=sys.stderr)
+        if refusal.archived:
+            print(f"{p.path}:{p.line}:{p.col}: warning: archived copy not written: {clean(refusal.old)} {clean(refusal.reason)}", file=sys.stderr)
+        else:
+            print(f"{p.path}:{p.line}:{p.col}: warning: not fixed: {clean(refusal.old)} {clean(refusal.reason)}: {clean(refusal.new)}", file=sys.stderr)
     return ExitCode.PROBLEMS if report.failed(args.strict) else ExitCode.OK
-
-
-def _stderr_line(text: str) -> None:
-    print(text, file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,6 +7,8 @@ once, sorted, in the `path:line:col: severity: message` form editors and CI anno
 from __future__ import annotations
 
 import enum
+import functools
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,11 +36,18 @@ class Diagnostic:
 
 
 def display_path(path: Path) -> str:
-    """A path as the user should see it: relative to the working directory when inside it."""
+    """A path as the user should see it: relative to the working directory when inside it. Folders
+    are resolved once each (a build names ten thousand files in a few folders), and a file is
+    named where it is, not where a symbolic link to it points."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+        return str((_resolved(str(path.parent)) / path.name).relative_to(_resolved(os.getcwd())))
+    except (ValueError, OSError):
         return str(path)
+
+
+@functools.lru_cache(maxsize=1024)
+def _resolved(folder: str) -> Path:
+    return Path(folder).resolve()
 
 
 def sort_diagnostics(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
 from llmnotes.config import Config, ConfigError, load_config, resolve
 from llmnotes.diagnostics import Severity, display_path
 from llmnotes.edit import EditError, scalar
@@ -25,8 +23,6 @@ from llmnotes.exitcodes import ExitCode
 from llmnotes.frontmatter import FrontMatterError, parse, split
 from llmnotes.schema import control_problem, problems_in
 from llmnotes.sources import LookupFailure
-from llmnotes.sources.fetch import Fetcher
-from llmnotes.sources.lookup import lookup
 from llmnotes.write import write_text_atomically
 
 
@@ -82,6 +78,11 @@ def _still_valid(path: Path, before: str, after: str) -> bool:
 
 async def _look_up_all(urls: list[str], config: Config) -> dict[str, Any]:
     found: dict[str, Any] = {}
+    import aiohttp  # only a lookup needs the HTTP client: every other command starts faster without it
+
+    from llmnotes.sources.fetch import Fetcher
+    from llmnotes.sources.lookup import lookup
+
     async with aiohttp.ClientSession() as session:
         fetcher = Fetcher(config.sources, config.root / ".llmnotes" / "sources", session)
         for url in urls:  # one at a time: the fetcher keeps each service's pace

@@ -110,8 +110,12 @@ def parse(yaml_text: str, first_line: int) -> Document:
         mark = exc.problem_mark or exc.context_mark
         line, col = _mark(mark, offset) if mark else (first_line, 1)
         problem = exc.problem or exc.context or "could not parse"
+        if "nesting depth" in problem:  # PyYAML 6.0.4's own limit: the same words as ours and RecursionError's
+            raise FrontMatterError(line, col, f"YAML nested too deeply (more than {MAX_DEPTH} levels)") from None
         raise FrontMatterError(line, col, f"invalid YAML: {problem}") from None
     except yaml.YAMLError as exc:  # e.g. a reader error on a control character
+        if "nesting depth" in str(exc):
+            raise FrontMatterError(first_line, 1, f"YAML nested too deeply (more than {MAX_DEPTH} levels)") from None
         raise FrontMatterError(first_line, 1, f"invalid YAML: {exc}") from None
     except ValueError as exc:  # a value YAML recognised but cannot build, e.g. `date: 2023-02-30`
         raise FrontMatterError(first_line, 1, f"invalid YAML value: {exc}") from None

@@ -25,6 +25,7 @@ from llmnotes.normalize import host_of, resource_id, url_key
 
 RELATED_LIMIT = 5
 _POPULAR = 50  # resources cited by more notes than this say little about relatedness
+FOOTER_TOPICS = 12  # top topics a footer lists before it links to the Topics page for the rest
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class Resource:
     year: int | None
     citations: tuple[Citation, ...]
     discussion: tuple[str, ...]
-    archived: str | None = None  # a snapshot an author recorded (`archived:`): offered beside the link
+    archived: str | None = None  # a snapshot, offered beside the link when it was last seen broken
 
     @property
     def host(self) -> str:
@@ -136,6 +137,17 @@ class Site:
     def top_topics(self) -> tuple[str, ...]:
         """Topics without a (known) parent: the roots of the topic tree."""
         return tuple(s for s, t in self.topics.items() if not t.parent or t.parent not in self.topics)
+
+    @cached_property
+    def footer_topics(self) -> tuple[str, ...]:
+        """The top topics every page's footer lists: all of them up to `FOOTER_TOPICS`, else the
+        largest that many (in the tree's order) and a link to the rest. Forty links at the foot of
+        each of 30,000 pages were a tenth of a large site's bytes for a list the Topics page has."""
+        top = self.top_topics
+        if len(top) <= FOOTER_TOPICS:
+            return top
+        largest = set(sorted(top, key=lambda s: (-self.topic_totals[s], self.topics[s].title.lower(), s))[:FOOTER_TOPICS])
+        return tuple(s for s in top if s in largest)
 
     def topic_trail(self, slug: str | None) -> list[str]:
         """`slug` and its ancestors, outermost first: the breadcrumb trail of a topic."""

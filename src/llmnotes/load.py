@@ -284,12 +284,17 @@ def load_notes(sources: list[SourceFile], allow_html: bool, with_body: bool = Tr
     return [load_note(source, allow_html, with_body) for source in sources]
 
 
-def load_for_links(notes_dir: Path, allow_html: bool = False, workers: int | None = None) -> Loaded:
-    """Every note, drafts included, without rendered bodies: what `check-links` needs."""
+def load_for_links(notes_dir: Path, allow_html: bool = False, workers: int | None = None, cache: NoteCache | None = None) -> Loaded:
+    """Every note, drafts included, without rendered bodies: what `check-links` needs. With a
+    `cache`, notes whose bytes are unchanged are not parsed again (a warm check in a blink)."""
     sources, assets, diagnostics = discover(notes_dir)
     notes = []
     unreadable = set()
-    for source, (note, problems) in zip(sources, load_notes(sources, allow_html, with_body=False, workers=workers), strict=True):
+    if cache is not None:
+        results = load_cached(sources, allow_html, workers, cache, with_body=False)
+    else:
+        results = load_notes(sources, allow_html, with_body=False, workers=workers)
+    for source, (note, problems) in zip(sources, results, strict=True):
         diagnostics += problems
         if note is not None:
             notes.append(note)
@@ -309,12 +314,14 @@ def file_digest(path: Path) -> str:
         return ""  # unreadable: never matches, so the note is loaded and the error reported
 
 
-def load_cached(sources: list[SourceFile], allow_html: bool, workers: int | None, cache: NoteCache) -> list[tuple[Note | None, list[Diagnostic]]]:
+def load_cached(
+    sources: list[SourceFile], allow_html: bool, workers: int | None, cache: NoteCache, with_body: bool = True
+) -> list[tuple[Note | None, list[Diagnostic]]]:
     """Like `load_notes`, but a note whose bytes are those of the cached one is not parsed again.
     `cache` is updated in place to hold exactly these sources."""
     digests = [file_digest(s.path) for s in sources]
     stale = [i for i, (s, d) in enumerate(zip(sources, digests, strict=True)) if cache.get(s.display, ("",))[0] != d or not d]
-    fresh = load_notes([sources[i] for i in stale], allow_html, workers=workers)
+    fresh = load_notes([sources[i] for i in stale], allow_html, with_body=with_body, workers=workers)
     for i, (note, problems) in zip(stale, fresh, strict=True):
         note = dataclasses.replace(note, digest=digests[i]) if note is not None else None
         cache[sources[i].display] = (digests[i], note, problems)

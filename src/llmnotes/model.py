@@ -38,7 +38,7 @@ class LinkEntry:
     note: str = ""
     discussion: tuple[tuple[str, Place], ...] = ()
     status: str | None = None
-    archived: str | None = None  # a snapshot (`archived:`) for when the link rots; absolute http(s)
+    archived: str | None = None  # a snapshot of the page (the Wayback Machine's), for when it rots
 
 
 @dataclass(frozen=True)

@@ -67,9 +67,23 @@ def _port(parts: SplitResult) -> int | None:
         return None
 
 
+# A URL already in its fetch key's form (lower-case scheme and host, no port, no user, a path, no
+# empty query, no fragment): most URLs of a reading list. It is its own key, without taking it apart.
+_PLAIN = re.compile(r"(https?)://[a-z0-9.-]+(?::([1-9][0-9]{0,4}))?/[^\s#?]*(?:\?[^\s#]+)?")
+
+
 def fetch_key(url: str) -> str:
     """Two spellings with the same key are one request: scheme and host case, the default port and
     the fragment (never sent to a server) do not matter; everything else does."""
+    plain = _PLAIN.fullmatch(url)
+    if plain:
+        port = plain.group(2)
+        if port is None or (int(port) <= 65535 and int(port) != DEFAULT_PORTS[plain.group(1)]):
+            return url
+    return _fetch_key(url)
+
+
+def _fetch_key(url: str) -> str:
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     netloc = _netloc(scheme, (parts.hostname or "").lower(), _port(parts))

@@ -232,14 +232,16 @@ class Renderer:
 
     def site_pages(self) -> Iterator[Page | Keep]:
         """The pages there is one of per site. The resource index, the largest page of a large
-        site, is kept when no resource and no note citing one changed."""
+        site, is kept when nothing it shows changed: the resources, their topics, the titles of
+        the notes that cite them (an edit of a note's text leaves it alone)."""
         yield self.home()
         yield self.topic_index()
         site = self.site
         parts = [self.ctx.inputs, "resources", repr(site.topics)]  # the topic filter lists every topic
-        for rid, resource in site.resources.items():
+        for rid, resource in site.resources.items():  # what the index shows: the resource, its topics, its notes' titles
             parts.append(self._resource_digest(rid))
-            parts.extend(site.notes[c.note].digest for c in resource.citations)
+            parts.append(" ".join(site.resource_topics[rid]))
+            parts.extend(site.notes[c.note].title for c in resource.citations)
         fingerprint = digest("\x1f".join(parts).encode())
         path = urls.output_file(urls.RESOURCES)
         if self.ctx.unchanged(path, fingerprint):

@@ -209,9 +209,7 @@ class Validator:
                 good = self.url(item, base + ("discussion", j), "discussion URL")
                 if good:
                     discussion.append((good, self.place(base + ("discussion", j))))
-        # A snapshot to send readers to when the link rots (`check-links --fix --archive` writes it):
-        # shown as a link on the site, so it must be a web page, never javascript: or a relative path.
-        archived = self.url(raw["archived"], base + ("archived",), "archived") if raw.get("archived") is not None else None
+        archived = self.url(raw["archived"], base + ("archived",), "archived URL") if raw.get("archived") is not None else None
         if url is None or title is None:
             return None
         return LinkEntry(

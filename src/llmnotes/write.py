@@ -173,24 +173,36 @@ class Update(_Folder):
 
     def __init__(self, out: Path) -> None:
         super().__init__(out, "update")
+        self._moved = 0  # how many of `changed` are in the output folder already
+
+    def commit_so_far(self) -> None:
+        """Move in what has been written so far (`serve` shows the pages of an edit before the
+        search index and the bibliography are done); `commit` moves the rest."""
+        self._move(self.changed[self._moved :])
+        self._moved = len(self.changed)
 
     def commit(self, gone: list[str]) -> None:
+        self._move(self.changed[self._moved :])
+        self._moved = len(self.changed)
         out_resolved = self.out.resolve()
-        if not (self.out / MARKER).is_file():  # a site built before the marker existed
-            (self.out / MARKER).write_bytes(_MARKER_TEXT)
-        pages_last = sorted(self.changed, key=lambda rel: rel.endswith(".html"))
-        for relpath in pages_last:
-            target = self.out.joinpath(*_plain(relpath).parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            _inside(target.parent, self.out, out_resolved)  # no folder of the output is a planted symlink
-            os.chmod(self.root.joinpath(*_plain(relpath).parts), 0o644)
-            os.replace(self.root.joinpath(*_plain(relpath).parts), target)
         for relpath in sorted(gone, reverse=True):
             target = self.out.joinpath(*_plain(relpath).parts)
             _inside(target.parent, self.out, out_resolved)
             target.unlink(missing_ok=True)
             _remove_empty_folders(target.parent, self.out)
         shutil.rmtree(self.root, ignore_errors=True)
+
+    def _move(self, relpaths: list[str]) -> None:
+        out_resolved = self.out.resolve()
+        if not (self.out / MARKER).is_file():  # a site built before the marker existed
+            (self.out / MARKER).write_bytes(_MARKER_TEXT)
+        pages_last = sorted(relpaths, key=lambda rel: rel.endswith(".html"))
+        for relpath in pages_last:
+            target = self.out.joinpath(*_plain(relpath).parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _inside(target.parent, self.out, out_resolved)  # no folder of the output is a planted symlink
+            os.chmod(self.root.joinpath(*_plain(relpath).parts), 0o644)
+            os.replace(self.root.joinpath(*_plain(relpath).parts), target)
 
 
 def _remove_empty_folders(folder: Path, stop: Path) -> None:

@@ -7,6 +7,7 @@ always checked again.
 
 from __future__ import annotations
 
+import pickle
 import sqlite3
 import sys
 import time
@@ -14,6 +15,8 @@ from contextlib import closing
 from pathlib import Path
 
 from llmnotes.links.result import Result, Verdict
+from llmnotes.load import NoteCache
+from llmnotes.write import write_bytes_atomically
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
@@ -97,4 +100,34 @@ def store(path: Path, results: dict[str, Result]) -> None:
         with closing(db), db:
             db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
     except (sqlite3.Error, OSError) as exc:
+        _warn(path, "cannot be written", exc)
+
+
+# -- the notes as last read --------------------------------------------------------------------------
+# Beside the results, the links of every note as last parsed, by the digest of its bytes: a warm
+# check of unchanged notes reads them, hashes them and parses none (`load.load_cached`). A pickle of
+# this program's own objects, under `.llmnotes/`; one from another version or of another shape is
+# not used.
+
+
+def load_notes(path: Path, allow_html: bool) -> NoteCache:
+    from llmnotes.buildcache import cache_key
+
+    try:
+        with path.open("rb") as handle:
+            key, notes = pickle.load(handle)
+    except FileNotFoundError:
+        return {}
+    except Exception as exc:  # truncated, corrupt, or classes of another shape
+        _warn(path, "cannot be read", exc)
+        return {}
+    return notes if key == cache_key(allow_html) and isinstance(notes, dict) else {}
+
+
+def store_notes(path: Path, allow_html: bool, notes: NoteCache) -> None:
+    from llmnotes.buildcache import cache_key
+
+    try:
+        write_bytes_atomically(path, pickle.dumps((cache_key(allow_html), notes), protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError as exc:
         _warn(path, "cannot be written", exc)

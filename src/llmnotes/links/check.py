@@ -29,7 +29,7 @@ from llmnotes.links.result import Result, Verdict
 from llmnotes.links.retry import Failure
 from llmnotes.links.settings import LinkSettings
 from llmnotes.links.verdict import PERMANENT, Response, describe_error, gave_up, judge
-from llmnotes.normalize import fetch_key, host_of
+from llmnotes.normalize import fetch_key
 
 _FRAGMENT_BODY_LIMIT = 8 * 1024 * 1024
 
@@ -208,14 +208,17 @@ class Checker:
         seen = [(target.key, "")]
         permanent = True
         hops = 0
+        scheme, host = target.scheme, target.host
         while True:
-            status, headers, body = await self._request(session, url, cookies, wants_body)
+            status, headers, body = await self._request(session, url, scheme, host, cookies, wants_body)
             location = headers.get("location")
             if 300 <= status < 400 and location:
                 hops += 1
                 permanent = permanent and status in PERMANENT
                 url = urljoin(url, location.strip())
-                if urlsplit(url).scheme not in ("http", "https"):
+                parts = urlsplit(url)
+                scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+                if scheme not in ("http", "https"):
                     raise Failure(f"redirected to a non-web URL: {url}", retry=False, status=status)
                 state = (fetch_key(url), _cookie_state(cookies, url))
                 if state in seen:
@@ -226,16 +229,17 @@ class Checker:
                 seen.append(state)
                 continue
             response = Response(target.url, status, headers, body, url, hops, permanent)
-            wall = next((h for h in {target.host, host_of(url)} if settings.for_host(h).bot_wall), None)
+            wall = None
+            if status not in settings.accept:  # only then does a wall matter (and it is looked up)
+                wall = next((h for h in dict.fromkeys((target.host, host)) if settings.for_host(h).bot_wall), None)
             return judge(response, tuple(f for f, _ in target.fragments), settings.accept, self.policy, wall)
 
     async def _request(
-        self, session: aiohttp.ClientSession, url: str, cookies: dict[str, dict[str, str]], wants_body: bool
+        self, session: aiohttp.ClientSession, url: str, scheme: str, host: str, cookies: dict[str, dict[str, str]], wants_body: bool
     ) -> tuple[int, CIMultiDictProxy[str], bytes | None]:
-        """HEAD, falling back to GET when the server mishandles HEAD; the body only when needed."""
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        quirks = self.headers_for(parts.scheme, host)
+        """HEAD, falling back to GET when the server mishandles HEAD; the body only when needed.
+        `scheme` and `host` are those of `url`, worked out once by the caller."""
+        quirks = self.headers_for(scheme, host)
         for method in ("GET",) if wants_body else ("HEAD", "GET"):
             jar = cookies.get(host)
             extra = quirks

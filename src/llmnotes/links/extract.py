@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from llmnotes.load import Loaded
@@ -26,9 +27,13 @@ class Target:
     fragments: tuple[tuple[str, Place], ...] = ()
     reason: str | None = None  # why it is not fetched at all (an ftp: link, say); reported as excluded
 
-    @property
+    @cached_property
     def host(self) -> str:
         return host_of(self.url)
+
+    @cached_property
+    def scheme(self) -> str:
+        return self.url.split(":", 1)[0].lower()
 
 
 def extract(loaded: Loaded) -> list[Target]:

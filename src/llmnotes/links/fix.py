@@ -30,6 +30,7 @@ class Change:
     place: Place
     old: str
     new: str
+    archived: bool = False  # `new` was written as `archived:` under the entry, `old` kept
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Refusal:
     old: str
     new: str
     reason: str
+    archived: bool = False
 
 
 # Characters a URL written into a note never holds raw: they would end a Markdown destination,
@@ -181,6 +183,95 @@ def apply(report: Report, root: Path = Path(".")) -> tuple[list[Change], list[Re
             lines[place.line - 1] = edited
             reading = _reading("\n".join(lines))
             changes.append(Change(place, old, written))
+        new_text = "\n".join(lines)
+        if new_text != text:
+            write_text_atomically(file, new_text)
+    order = lambda c: (c.place.path, c.place.line, c.place.col)  # noqa: E731
+    return sorted(changes, key=order), sorted(refusals, key=order)
+
+
+# -- --fix --archive: `archived: URL` under a broken link's entry ----------------------------------
+
+
+def _entries(text: str) -> tuple[list[LinkEntry], str, str] | None:
+    """A note's link entries, its other fields and its body, as the loader reads them."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    try:
+        parts = frontmatter.split(text)
+        doc = frontmatter.parse(parts.yaml_text, parts.yaml_first_line)
+        fields, diagnostics = schema.validate(doc, "note")
+    except (frontmatter.FrontMatterError, RecursionError, ValueError):
+        return None
+    if any(d.severity.value == "error" for d in diagnostics):
+        return None
+    links: tuple[LinkEntry, ...] = fields.pop("links")
+    return list(links), repr(fields), parts.body
+
+
+def _at(place: Place, other: Place) -> bool:
+    """The same line and column (the loader and the report name a note's path differently)."""
+    return (place.line, place.col) == (other.line, other.col)
+
+
+def _same_but_archived(before: tuple[list[LinkEntry], str, str], after_text: str, at: Place, archived: str) -> bool:
+    """Whether `after_text` reads as `before` with only the entry at `at` given `archived`."""
+    after = _entries(after_text)
+    if after is None or after[1:] != before[1:] or len(after[0]) != len(before[0]):
+        return False
+    for old, new in zip(before[0], after[0], strict=True):
+        expected = replace(old, archived=archived) if _at(old.place, at) else old
+        if replace(new, place=at, discussion=()) != replace(expected, place=at, discussion=()):
+            return False
+    return True
+
+
+def add_archived(report: Report, root: Path = Path(".")) -> tuple[list[Change], list[Refusal]]:
+    """Write `archived: URL` under the front-matter entry of every broken link that has an archived
+    copy (`report.archives`), indented as the entry's `url:` key, keeping the URL and every other
+    byte of the file. Links written only in a note's body have no entry to hold it: said, not written."""
+    by_file: dict[str, list[tuple[Place, str, str]]] = defaultdict(list)
+    for finding in report.findings:
+        copy = report.archive_of(finding)
+        if copy and finding.result.verdict is Verdict.BROKEN:
+            for place in finding.places:
+                by_file[place.path].append((place, finding.result.url, copy))
+    changes: list[Change] = []
+    refusals: list[Refusal] = []
+    for path, edits in sorted(by_file.items()):
+        file = root / path
+        try:
+            text = file.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        lines = text.split("\n")
+        fence = _front_matter_end(lines)
+        # bottom to top, so the line numbers of the entries above stay right
+        for place, url, copy in sorted(edits, key=lambda e: (e[0].line, e[0].col), reverse=True):
+            before = _entries("\n".join(lines))
+            entry = next((e for e in before[0] if _at(e.place, place)), None) if before else None
+            if before is None or place.line - 1 >= fence or entry is None:
+                refusals.append(Refusal(place, url, copy, archived=True, reason="is not a links: entry of the front-matter (a body link has nowhere to keep an archived copy)"))
+                continue
+            if entry.archived:
+                refusals.append(Refusal(place, url, copy, archived=True, reason=f"already has archived: {entry.archived}"))
+                continue
+            written, reason = safe_url(url, copy)
+            if written is None:
+                refusals.append(Refusal(place, url, copy, archived=True, reason=reason))
+                continue
+            line = lines[place.line - 1]
+            key = line.rfind("url:", 0, place.col - 1)
+            ending = "\r" if line.endswith("\r") else ""
+            if key < 0 or line[:key].strip() not in ("", "-"):
+                refusals.append(Refusal(place, url, copy, archived=True, reason="its entry is not written one key per line (url: on a line of its own)"))
+                continue
+            added = " " * key + "archived: " + _yaml_scalar(written, False) + ending
+            candidate = lines[: place.line] + [added] + lines[place.line :]
+            if not _same_but_archived(before, "\n".join(candidate), place, written):
+                refusals.append(Refusal(place, url, copy, archived=True, reason="would not read back as that one entry given an archived copy"))
+                continue
+            lines = candidate
+            changes.append(Change(place, url, written, archived=True))
         new_text = "\n".join(lines)
         if new_text != text:
             write_text_atomically(file, new_text)

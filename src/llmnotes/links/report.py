@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from llmnotes.diagnostics import Diagnostic
 from llmnotes.links.extract import Target
@@ -52,7 +53,7 @@ class Finding:
         missing = self._missing_at(place)
         return f"missing fragment #{missing}" if missing is not None else self.why
 
-    @property
+    @cached_property
     def verdict(self) -> Verdict:
         """The URL's verdict: broken when any place is, so summaries and exit codes count it."""
         return Verdict.BROKEN if any(self._missing_at(p) is not None for p in self.places) else self.result.verdict
@@ -76,15 +77,10 @@ class Report:
     seconds: float = 0.0
     fixes: tuple[tuple[Place, str, str], ...] = ()  # with --fix: (place, "written" | "refused", URL written | why not)
     notes: tuple[Diagnostic, ...] = ()  # the notes' own errors (broken YAML, a bad field): a failure too
-    # With --archive: (URL, snapshot URL) of each broken link the Wayback Machine has a copy of
-    # (links/archive.py); None without --archive, so JSON says `archive_url` only when it was asked.
-    archives: tuple[tuple[str, str], ...] | None = None
+    archives: dict[str, str | None] | None = None  # with --archive: broken URL → its archived copy (None: none)
 
-    def archive_of(self, finding: Finding, place: Place | None = None) -> str | None:
-        """The snapshot to offer for a broken link (at `place`, when only some places are broken)."""
-        if not self.archives or (place is not None and finding.verdict_at(place) is not Verdict.BROKEN):
-            return None
-        return next((snap for url, snap in self.archives if url == finding.result.url), None)
+    def archive_of(self, f: Finding) -> str | None:
+        return self.archives.get(f.result.url) if self.archives else None
 
     @property
     def summary(self) -> dict[str, int]:
@@ -147,10 +143,10 @@ def as_text(report: Report, color: bool = False) -> str:
         if color:
             verdict = f"\033[{_PAINT[verdict_at]}m{verdict}\033[0m"
         where = f"{place.line}:{place.col}"
-        text = f"{where:<7} {verdict}  {clean(f.url_at(place))}  ({clean(f.why_at(place))})"
-        if (snapshot := report.archive_of(f, place)) is not None:
-            text += f"\n  {'':<7} {'':<10}  archived copy: {clean(snapshot)}"
-        by_file.setdefault(place.path, []).append((place.line, place.col, text))
+        row = f"{where:<7} {verdict}  {clean(f.url_at(place))}  ({clean(f.why_at(place))})"
+        if (copy := report.archive_of(f)) and verdict_at is Verdict.BROKEN:
+            row += f"\n  {'':<7} {'':<10}  archived copy: {clean(copy)}"
+        by_file.setdefault(place.path, []).append((place.line, place.col, row))
     lines = []
     for path in sorted(by_file):
         lines.append(path)
@@ -174,10 +170,14 @@ def as_json(report: Report) -> str:
             row["fix"] = fixes[p]
         return row
 
+    def archive(f: Finding) -> dict[str, object]:
+        return {"archive_url": report.archive_of(f)} if report.archives is not None else {}
+
     data = {
         "summary": report.summary,
         "results": [
             {
+                **archive(f),
                 "url": f.result.url,
                 "verdict": f.verdict,
                 "status": f.result.status,
@@ -186,7 +186,6 @@ def as_json(report: Report) -> str:
                 "cached": f.result.from_cache,
                 "places": [place(f, p) for p in f.places],
             }
-            | ({"archive_url": report.archive_of(f)} if report.archives is not None else {})
             for f in report.findings
         ],
         "internal": [{"path": d.path, "line": d.line, "col": d.col, "message": d.message} for d in report.internal],
@@ -213,8 +212,8 @@ def as_junit(report: Report) -> str:
         if f.verdict is Verdict.BROKEN:
             failure = ET.SubElement(case, "failure", message=f.why)
             failure.text = "\n".join(f"{p.path}:{p.line}:{p.col}" for p in f.places if f.verdict_at(p) is Verdict.BROKEN)
-            if (snapshot := report.archive_of(f)) is not None:
-                failure.text += f"\narchived copy: {snapshot}"
+            if copy := report.archive_of(f):
+                failure.text += f"\narchived copy: {copy}"
         elif f.verdict is Verdict.EXCLUDED:
             skipped = ET.SubElement(case, "skipped")
             if f.result.error:  # left unchecked for a reason (an ftp: link), not by the user's choice
@@ -243,9 +242,10 @@ def as_github(report: Report) -> str:
     for place, f in report.problems():
         verdict = f.verdict_at(place)
         title = _gh_prop(f"{verdict} link")
-        snapshot = report.archive_of(f, place)
-        message = f.url_at(place) + " — " + f.why_at(place) + (f" — archived copy: {snapshot}" if snapshot else "")
-        lines.append(f"::{_GH_LEVEL[verdict]} file={_gh_prop(place.path)},line={place.line},col={place.col},title={title}::{_gh_escape(clean(message))}")
+        text = f.url_at(place) + " — " + f.why_at(place)
+        if (copy := report.archive_of(f)) and verdict is Verdict.BROKEN:
+            text += f" — archived copy: {copy}"
+        lines.append(f"::{_GH_LEVEL[verdict]} file={_gh_prop(place.path)},line={place.line},col={place.col},title={title}::{_gh_escape(clean(text))}")
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
 
@@ -260,9 +260,10 @@ def as_markdown(report: Report) -> str:
         for d in report.internal:
             lines.append(f"| `{d.path}:{d.line}:{d.col}` | broken | | {_md(clean(d.message))} |")
         for place, f in rows:
-            snapshot = report.archive_of(f, place)
-            archived = f"; archived copy: <{clean(snapshot)}>" if snapshot else ""
-            lines.append(f"| `{place.path}:{place.line}:{place.col}` | {f.verdict_at(place)} | <{clean(f.url_at(place))}> | {_md(clean(f.why_at(place)))}{archived} |")
+            why = f.why_at(place)
+            if (copy := report.archive_of(f)) and f.verdict_at(place) is Verdict.BROKEN:
+                why += f"; archived copy: <{copy}>"
+            lines.append(f"| `{place.path}:{place.line}:{place.col}` | {f.verdict_at(place)} | <{clean(f.url_at(place))}> | {_md(clean(why))} |")
     else:
         lines.append("No broken links.")
     return "\n".join(lines) + "\n"

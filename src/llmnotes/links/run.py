@@ -17,6 +17,7 @@ from llmnotes.diagnostics import Diagnostic, Severity, sort_diagnostics
 from llmnotes.graph import reference_problems
 from llmnotes.heap import long_lived_heap
 from llmnotes.links import cache as cache_db
+from llmnotes.links.archive import Wanted
 from llmnotes.links.extract import Target, extract
 from llmnotes.links.report import Report, make_report
 from llmnotes.links.result import Result, Verdict
@@ -33,9 +34,16 @@ class Outcome:
     report: Report
     diagnostics: list[Diagnostic]  # the notes' own errors: reported beside the links, and a failure
     no_network: int = 0  # when no host at all could be reached: how many were tried (else 0)
-    # Each note's date (`date`, else `updated`) by the path its places carry: `--archive` asks for
-    # the snapshot closest to when a link was cited.
-    dates: dict[str, dt.date] = dataclasses.field(default_factory=dict)
+    cited: dict[str, dt.date | None] = dataclasses.field(default_factory=dict)  # note path → its date (or updated)
+
+    def wanted(self) -> list[Wanted]:
+        """The broken links to look for archived copies of, each with the day it was first cited."""
+        found: list[Wanted] = []
+        for finding in self.report.findings:
+            if finding.result.verdict is Verdict.BROKEN:
+                days = [d for p in finding.places if (d := self.cited.get(p.path)) is not None]
+                found.append(Wanted(finding.result.url, min(days) if days else None))
+        return found
 
 
 def run(
@@ -51,8 +59,13 @@ def run(
     With `only`, just the links written at places it keeps (`--changed-since`); the links between
     notes are still all checked, offline, since deleting a note breaks links in notes left as they were."""
     started = time.perf_counter()
+    notes_cache_path = settings.cache.with_name(settings.cache.name + ".notes") if settings.cache else None
+    notes_cache = cache_db.load_notes(notes_cache_path, allow_html) if notes_cache_path else None
+    read_before = {path: entry[0] for path, entry in notes_cache.items()} if notes_cache is not None else {}
     with long_lived_heap():
-        loaded = load_for_links(notes_dir, allow_html=allow_html)
+        loaded = load_for_links(notes_dir, allow_html=allow_html, cache=notes_cache)
+    if notes_cache_path and notes_cache is not None and read_before != {path: entry[0] for path, entry in notes_cache.items()}:
+        cache_db.store_notes(notes_cache_path, allow_html, notes_cache)  # only when a note was read anew
     # A bad note does not stop the check: every link of the notes that loaded is checked, so one
     # run shows every problem, and the notes' errors make it fail all the same.
     errors = sort_diagnostics([d for d in loaded.diagnostics if d.severity is Severity.ERROR])
@@ -67,15 +80,17 @@ def run(
     todo = [t for t in targets if t.key not in results]
     if on_start:
         on_start(len(todo))
-    from llmnotes.links.check import check  # aiohttp is imported only when there is work for it
+    fresh: dict[str, Result] = {}
+    if todo:
+        from llmnotes.links.check import check  # aiohttp is imported only when there is work for it
 
-    fresh = check(todo, settings, on_result)
+        fresh = check(todo, settings, on_result)
     results.update(fresh)
     no_network = offline_hosts(todo, fresh)
     if path and not no_network:  # results of a machine without network say nothing about the links
         cache_db.store(path, results)
-    dates = {n.path: d for n in loaded.notes if (d := n.date or n.updated) is not None}
-    return Outcome(make_report(targets, results, internal, time.perf_counter() - started), errors, no_network, dates)
+    cited = {n.path: n.date or n.updated for n in loaded.notes}
+    return Outcome(make_report(targets, results, internal, time.perf_counter() - started), errors, no_network, cited)
 
 
 def _narrowed(target: Target, only: Callable[[Place], bool]) -> Target:

@@ -14,7 +14,7 @@ DEFAULT_URLS = {
     "youtube_oembed": "https://www.youtube.com/oembed",
     "wayback": "https://archive.org/wayback/available",
 }
-DEFAULT_INTERVALS = {"arxiv": 3.0, "wayback": 1.0}  # arXiv asks for 3 s; the Wayback Machine is a charity
+DEFAULT_INTERVALS = {"arxiv": 3.0}
 
 
 @dataclass(frozen=True)
