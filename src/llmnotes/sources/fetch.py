@@ -36,11 +36,30 @@ class Fetcher:
         path = self._cache_file(url)
         try:
             entry = json.loads(path.read_text("utf-8")) if path else None
-        except (OSError, ValueError):
-            return None  # unreadable or corrupt: ask the service again
+        except (OSError, ValueError, RecursionError):
+            return None  # unreadable or corrupt (or nested past the parser's depth): ask the service again
         if isinstance(entry, dict) and entry.get("url") == url and isinstance(entry.get("body"), str):
             return str(entry["body"])
         return None
+
+    def stored_at(self, url: str) -> float | None:
+        """When the cached answer to `url` was stored (seconds since the epoch), or None: for a caller
+        whose answers go stale (the Wayback Machine's "no snapshot yet")."""
+        path = self._cache_file(url)
+        try:
+            return path.stat().st_mtime if path is not None and path.is_file() else None
+        except OSError:
+            return None
+
+    def forget(self, url: str) -> None:
+        """Drop the cached answer to `url`, so the next run asks again: for an answer the caller found
+        unusable (garbage is not worth keeping) or stale."""
+        path = self._cache_file(url)
+        try:
+            if path is not None:
+                path.unlink(missing_ok=True)
+        except OSError:
+            pass
 
     def _store(self, url: str, body: str) -> None:
         path = self._cache_file(url)
