@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import threading
+from collections.abc import Iterator
 
 from aiohttp import web
 
@@ -64,3 +67,20 @@ def app() -> web.Application:
     application = web.Application()
     application.router.add_route("GET", "/{tail:.*}", _handle)
     return application
+
+
+@contextlib.contextmanager
+def running() -> Iterator[str]:
+    """The server on 127.0.0.1 in a thread of its own, for tests that run the CLI as a subprocess;
+    yields its base URL."""
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(app())
+    loop.run_until_complete(runner.setup())
+    loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", 0).start())
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)

@@ -3,15 +3,12 @@ a local availability API answering in the Wayback Machine's format (tests/source
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from aiohttp import web
 
 from conftest import TOPICS, run_cli
 from linkserver import LinkServer
@@ -29,16 +26,8 @@ def links() -> Iterator[LinkServer]:
 
 @pytest.fixture(scope="module")
 def archive() -> Iterator[str]:
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(sourceserver.app())
-    loop.run_until_complete(runner.setup())
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    loop.run_until_complete(site.start())
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(5)
+    with sourceserver.running() as url:
+        yield url
 
 
 def _note(links: LinkServer) -> str:

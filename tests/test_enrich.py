@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
-from aiohttp import web
 
 from tests import sourceserver
 
@@ -36,17 +33,8 @@ NOTE = (
 
 @pytest.fixture(scope="module")
 def base() -> Iterator[str]:
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(sourceserver.app())
-    loop.run_until_complete(runner.setup())
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    loop.run_until_complete(site.start())
-    port = runner.addresses[0][1]
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(5)
+    with sourceserver.running() as url:
+        yield url
 
 
 def _site(tmp_path: Path, base: str) -> Path:

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from llmnotes import frontmatter, markdown, schema
+from llmnotes.diagnostics import Diagnostic, Severity
 from llmnotes.links.report import Report
 from llmnotes.links.result import Verdict
 from llmnotes.model import LinkEntry, Place
@@ -85,9 +86,8 @@ def _yaml_scalar(url: str, quoted: bool) -> str:
 _PLACE = re.compile(r"Place\(path='[^']*', line=-?\d+, col=-?\d+\)")
 
 
-def _reading(text: str) -> tuple[list[tuple[int, int, str]], str] | None:
-    """What a note says, as its loader reads it: every http(s) URL with its position, and the rest
-    (fields, link texts, other links, diagnostics) without positions; None when it does not load."""
+def _front_matter(text: str) -> tuple[frontmatter.Split, dict[str, Any], list[Diagnostic]] | None:
+    """A note's parts and validated fields, as its loader reads them; None when it does not load."""
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
     try:
         parts = frontmatter.split(text)
@@ -95,6 +95,16 @@ def _reading(text: str) -> tuple[list[tuple[int, int, str]], str] | None:
         fields, diagnostics = schema.validate(doc, "note")
     except (frontmatter.FrontMatterError, RecursionError, ValueError):
         return None
+    return parts, fields, diagnostics
+
+
+def _reading(text: str) -> tuple[list[tuple[int, int, str]], str] | None:
+    """What a note says, as its loader reads it: every http(s) URL with its position, and the rest
+    (fields, link texts, other links, diagnostics) without positions; None when it does not load."""
+    read = _front_matter(text)
+    if read is None:
+        return None
+    parts, fields, diagnostics = read
     found = markdown.extract(markdown.parser(True).parse(parts.body), parts.body, parts.body_first_line, "note", "")
     links: tuple[LinkEntry, ...] = fields.pop("links")
     urls = [(e.place.line, e.place.col, e.url) for e in links]
@@ -195,15 +205,10 @@ def apply(report: Report, root: Path = Path(".")) -> tuple[list[Change], list[Re
 
 def _entries(text: str) -> tuple[list[LinkEntry], str, str] | None:
     """A note's link entries, its other fields and its body, as the loader reads them."""
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
-    try:
-        parts = frontmatter.split(text)
-        doc = frontmatter.parse(parts.yaml_text, parts.yaml_first_line)
-        fields, diagnostics = schema.validate(doc, "note")
-    except (frontmatter.FrontMatterError, RecursionError, ValueError):
+    read = _front_matter(text)
+    if read is None or any(d.severity is Severity.ERROR for d in read[2]):
         return None
-    if any(d.severity.value == "error" for d in diagnostics):
-        return None
+    parts, fields, _ = read
     links: tuple[LinkEntry, ...] = fields.pop("links")
     return list(links), repr(fields), parts.body
 

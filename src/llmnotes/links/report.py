@@ -42,7 +42,7 @@ class Finding:
 
     def url_at(self, place: Place) -> str:
         """The URL as this place writes it, fragment included."""
-        fragment = self.fragment_at(place) if self.fragments else None
+        fragment = self.fragment_at(place)
         return self.result.url if fragment is None else f"{self.result.url}#{fragment}"
 
     def verdict_at(self, place: Place) -> Verdict:
@@ -81,6 +81,10 @@ class Report:
 
     def archive_of(self, f: Finding) -> str | None:
         return self.archives.get(f.result.url) if self.archives else None
+
+    def archive_at(self, f: Finding, place: Place) -> str | None:
+        """The archived copy to name beside a place: only where the link is broken there."""
+        return self.archive_of(f) if f.verdict_at(place) is Verdict.BROKEN else None
 
     @property
     def summary(self) -> dict[str, int]:
@@ -144,7 +148,7 @@ def as_text(report: Report, color: bool = False) -> str:
             verdict = f"\033[{_PAINT[verdict_at]}m{verdict}\033[0m"
         where = f"{place.line}:{place.col}"
         row = f"{where:<7} {verdict}  {clean(f.url_at(place))}  ({clean(f.why_at(place))})"
-        if (copy := report.archive_of(f)) and verdict_at is Verdict.BROKEN:
+        if copy := report.archive_at(f, place):
             row += f"\n  {'':<7} {'':<10}  archived copy: {clean(copy)}"
         by_file.setdefault(place.path, []).append((place.line, place.col, row))
     lines = []
@@ -160,7 +164,7 @@ def as_json(report: Report) -> str:
 
     def place(f: Finding, p: Place) -> dict[str, object]:
         row: dict[str, object] = {"path": p.path, "line": p.line, "col": p.col}
-        fragment = f.fragment_at(p) if f.fragments else None
+        fragment = f.fragment_at(p)
         if fragment is not None:  # a place asking for a fragment has its own verdict
             row["fragment"] = fragment
             row["verdict"] = f.verdict_at(p)
@@ -243,7 +247,7 @@ def as_github(report: Report) -> str:
         verdict = f.verdict_at(place)
         title = _gh_prop(f"{verdict} link")
         text = f.url_at(place) + " — " + f.why_at(place)
-        if (copy := report.archive_of(f)) and verdict is Verdict.BROKEN:
+        if copy := report.archive_at(f, place):
             text += f" — archived copy: {copy}"
         lines.append(f"::{_GH_LEVEL[verdict]} file={_gh_prop(place.path)},line={place.line},col={place.col},title={title}::{_gh_escape(clean(text))}")
     lines.append(summary_line(report))
@@ -261,7 +265,7 @@ def as_markdown(report: Report) -> str:
             lines.append(f"| `{d.path}:{d.line}:{d.col}` | broken | | {_md(clean(d.message))} |")
         for place, f in rows:
             why = f.why_at(place)
-            if (copy := report.archive_of(f)) and f.verdict_at(place) is Verdict.BROKEN:
+            if copy := report.archive_at(f, place):
                 why += f"; archived copy: <{copy}>"
             lines.append(f"| `{place.path}:{place.line}:{place.col}` | {f.verdict_at(place)} | <{clean(f.url_at(place))}> | {_md(clean(why))} |")
     else:
