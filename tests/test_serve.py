@@ -17,8 +17,9 @@ import pytest
 
 from conftest import TOPICS, TRANSFORMERS, tree_bytes, write_files
 from llmnotes import buildcache
-from llmnotes.build import BuildCancelled, build_site
+from llmnotes.build import build_site
 from llmnotes.config import load_config
+from llmnotes.emit import BuildCancelled
 from test_browser import browser, page  # noqa: F401  (fixtures: Debian's Chromium through Playwright)
 
 
@@ -108,6 +109,29 @@ def test_an_edit_reloads_the_page_and_errors_show_then_clear(serving: Serving, s
     page.wait_for_function("document.querySelector('h1').textContent === 'The transformer, fixed'", timeout=10_000)
     assert page.locator("#llmnotes-errors").count() == 0
     assert page.errors == []
+
+
+def test_an_open_page_is_rendered_first_and_not_reloaded_again_by_the_build(serving: Serving, site: Path, page) -> None:  # noqa: F811
+    """A note's own text edited: the open page is rendered from the last graph and reloaded at once
+    (fast render); the build then writes the same bytes, so the page is not reloaded a second time."""
+    note = site / "notes" / "transformers.md"
+    page.goto(serving.url("notes/transformers/"))
+    page.wait_for_function("document.readyState === 'complete'")
+    time.sleep(0.3)  # the event stream connects
+    loads: list[str] = []
+    page.on("load", lambda: loads.append(page.url))
+
+    _edit(note, "summary: How attention works.", "summary: How attention works, fast.")
+    page.wait_for_function("document.body.textContent.includes('works, fast')", timeout=10_000)
+    assert "showed 1 open page(s)" in serving.wait_for("serve: showed")
+    serving.wait_for("serve: rebuilt")
+    time.sleep(0.5)  # a second reload, were one sent, would have happened by now
+    assert len(loads) == 1
+
+    _edit(note, "topics: [foundations, attention]", "topics: [foundations]")  # the graph changes: the build reloads it
+    page.wait_for_function("!document.querySelector('a[href$=\"topics/attention/\"]')", timeout=10_000)
+    assert "serve: showed" not in serving.wait_for("serve: rebuilt")
+    assert len(loads) == 2
 
 
 def test_a_stylesheet_change_is_swapped_in_without_a_reload(serving: Serving, site: Path, page) -> None:  # noqa: F811

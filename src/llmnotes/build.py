@@ -17,7 +17,7 @@ from pathlib import Path
 from llmnotes import __version__, bibliography, buildcache, graph, graphview, render, search, theme, urls
 from llmnotes.config import Config, ConfigError, resolve
 from llmnotes.diagnostics import Diagnostic, Severity, display_path, has_errors, sort_diagnostics
-from llmnotes.emit import BrokenLink, Context, Copy, Emitter, Keep, LastBroken, Output, Page
+from llmnotes.emit import BrokenLink, BuildCancelled, Context, Copy, Emitter, Keep, LastBroken, Output, Page
 from llmnotes.heap import long_lived_heap
 from llmnotes.links import cache as link_cache
 from llmnotes.links.result import Verdict
@@ -54,6 +54,7 @@ class Session:
     cache: buildcache.BuildCache | None = None
     on_pages: Callable[[], None] | None = None
     unsaved: bool = False  # the cache on disk was removed: it no longer describes the output folder
+    context: Context | None = None  # what the pages on disk were rendered from, for `fastrender`
 
     def save(self, config: Config) -> None:
         if self.cache is not None and self.unsaved:
@@ -120,10 +121,6 @@ def last_broken(config: Config) -> LastBroken:
         return BrokenLink(result.error, dt.datetime.fromtimestamp(result.checked_at, dt.UTC).date())
 
     return lookup
-
-
-class BuildCancelled(Exception):
-    """A newer change made this build pointless (`serve`); its staging folder is discarded."""
 
 
 def build_site(
@@ -246,7 +243,9 @@ def _build(
     # 1. load and 2. graph: every problem of every note, reported together
     with long_lived_heap():
         loaded = load_all(notes_dir, drafts=drafts, allow_html=config.allow_html, workers=workers, cache=cache.notes)
+        _stop_if(cancelled)  # the notes parsed so far stay in the cache
         site, graph_problems = graph.build_graph(loaded)
+        _stop_if(cancelled)
     diagnostics = list(loaded.diagnostics) + graph_problems + asset_problems(tuple(site.notes.values()), site.assets, config.allow_html)
     diagnostics += theme.outside_links(resolve(config, config.static))
     if strict:
@@ -273,6 +272,7 @@ def _build(
         static_dirs=static_dirs,
         last_broken=last_broken(config),
         workers=workers,
+        cancelled=cancelled or _never,
         inputs=_inputs(config, drafts, site, template_dirs),
         unchanged=functools.partial(buildcache.unchanged, previous, out),
         unchanged_folder=functools.partial(buildcache.unchanged_folder, previous, out),
@@ -282,12 +282,12 @@ def _build(
     try:
         for emitter in EMITTERS:
             for output in emitter(ctx):
-                if cancelled is not None and cancelled():
-                    raise BuildCancelled
+                _stop_if(cancelled)
                 written[output.path] = _write(writer, output, previous, out)
             if emitter is render.pages and session is not None and session.on_pages is not None and isinstance(writer, Update):
                 writer.commit_so_far()  # a preview: the edit's pages now, the site-wide files after
                 cache.outputs = {**previous, **written}  # what is on disk now, should a newer edit cancel the rest
+                session.context = ctx
                 session.on_pages()
         if isinstance(writer, Update):
             writer.commit(gone=[path for path in previous if path not in written])
@@ -298,6 +298,8 @@ def _build(
         raise
     cache.outputs = written
     keep(cache)
+    if session is not None:
+        session.context = ctx
     result = BuildResult(
         diagnostics,
         built=True,
@@ -319,6 +321,15 @@ def _build(
     snapshot = buildcache.Snapshot(sources, trusted, result.pages, result.notes, result.resources, result.topics, kept, result.unannotated)
     buildcache.save_snapshot(snapshot_path, key, snapshot)
     return result
+
+
+def _never() -> bool:
+    return False
+
+
+def _stop_if(cancelled: Callable[[], bool] | None) -> None:
+    if cancelled is not None and cancelled():
+        raise BuildCancelled
 
 
 def _unchanged(snapshot: buildcache.Snapshot, out: Path, strict: bool, started: float) -> BuildResult:

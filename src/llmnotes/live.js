@@ -37,7 +37,8 @@
     }
   };
 
-  const events = new EventSource("/__llmnotes/events");
+  // The page's path tells the server which page to render first after an edit.
+  const events = new EventSource(`/__llmnotes/events?page=${encodeURIComponent(location.pathname)}`);
   events.addEventListener("reload", () => location.reload());
   events.addEventListener("css", (event) => {
     hideErrors();

@@ -9,9 +9,12 @@ One asyncio program with three parts:
 - a builder that rebuilds in a worker thread when something changed. A change that arrives while a
   build runs cancels it (`build_site(cancelled=...)`), so the preview never lags behind the editor.
 
-Open pages keep a Server-Sent Events connection: after a good build they reload (or, when only
-stylesheets changed, swap them in place); while the notes have errors the last good site stays
-served and each page shows the diagnostics in an overlay, which clears on the next good build.
+Open pages keep a Server-Sent Events connection, which tells the server which page each shows:
+after a good build they reload (or, when only stylesheets changed, swap them in place); while the
+notes have errors the last good site stays served and each page shows the diagnostics in an
+overlay, which clears on the next good build. Before the build starts, the open pages are rendered
+again from the last good build's graph when the change allows it (`fastrender`): they are served
+from memory, and reload at once, until the build's pages are in.
 """
 
 from __future__ import annotations
@@ -26,20 +29,23 @@ import threading
 import time
 import webbrowser
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from llmnotes import theme
-from llmnotes.build import BuildCancelled, BuildResult, Session, build_site
+from llmnotes import fastrender, theme
+from llmnotes.build import BuildResult, Session, build_site
 from llmnotes.config import Config, ConfigError, resolve
 from llmnotes.diagnostics import Severity
+from llmnotes.emit import BuildCancelled, Context
 from llmnotes.exitcodes import ExitCode
+from llmnotes.graph import Site
 
 EVENTS = "/__llmnotes/events"
 LIVE_SCRIPT = "/__llmnotes/live.js"
+RELOAD_WAIT_S = 1.0  # after a fast render, the build waits this long at most for the open pages to reload
 DEBOUNCE_MS = 50  # events closer than this are one change: an editor's save is several events
 _SCRIPT_TAG = f'<script src="{LIVE_SCRIPT}" defer></script>'.encode()
 
@@ -55,6 +61,15 @@ class Message:
         return f"event: {self.kind}\ndata: {json.dumps(self.data)}\n\n".encode()
 
 
+@dataclass(frozen=True)
+class Fast:
+    """A fast render (`fastrender`): the open pages made again, or the errors of an edited note."""
+
+    pages: dict[str, bytes] = field(default_factory=dict)  # output file -> bytes
+    edited: tuple[str, ...] = ()  # display paths of the notes this batch edited
+    errors: tuple[str, ...] = ()
+
+
 class Preview:
     """The state the server, the watcher and the builder share."""
 
@@ -63,7 +78,14 @@ class Preview:
         self.drafts = drafts
         self.out = resolve(config, config.out)
         self.base_path = urlsplit(config.base_url).path or "/"
-        self.clients: set[asyncio.Queue[Message]] = set()
+        self.clients: dict[asyncio.Queue[Message], str] = {}  # each open page's stream, and its output file
+        # Fast-rendered pages, served instead of the built file until the build of their batch
+        # (or a later one) has put its pages in: output file -> (batch number, bytes).
+        self.fast: dict[str, tuple[int, bytes]] = {}
+        self.batches = 0  # batches of changes seen so far
+        self.awaited: dict[str, int] = {}  # fast pages told to reload: how many have yet to come back
+        self.back = asyncio.Event()  # set when none are awaited
+        self._fast_base: tuple[Context, Site] | None = None  # (context, site): the graph with the fast edits swapped in
         self.errors: list[str] = []  # the diagnostics of the last build, when it failed
         self.version = 0  # good builds so far; pages use it to bust the stylesheet cache
         self.session = Session()
@@ -89,11 +111,69 @@ class Preview:
         with self.building:
             self.session.save(self.config)
 
-    def pages_in(self, changed: set[Path]) -> None:
-        """The pages of a good build are in: the open pages may show them now."""
+    def pages_in(self, changed: set[Path], batch: int = 0) -> None:
+        """The pages of a good build are in: the open pages may show them now. A page already
+        showing what the build wrote (its fast render was right) is not reloaded again."""
         self.errors = []
         self.version += 1
-        self.tell(self.change(changed))
+        current = self._drop_fast(batch)
+        self.tell(self.change(changed), skip={q for q, shown in self.clients.items() if shown in current})
+
+    def _drop_fast(self, batch: int) -> set[str]:
+        """Forget fast pages of this batch and earlier ones; the output files the build wrote alike."""
+        current = set()
+        for output, (made_in, content) in list(self.fast.items()):
+            if made_in <= batch:
+                del self.fast[output]
+                with contextlib.suppress(OSError):
+                    if (self.out / output).read_bytes() == content:
+                        current.add(output)
+        return current
+
+    def fast_render(self, changed: set[Path], shown: set[str]) -> Fast | None:
+        """The open pages (`shown`, output files) rendered again at once, or the errors of an edited
+        note; None when the change has to wait for the build (`fastrender`). In a worker thread."""
+        ctx = self.session.context
+        if ctx is None:
+            return None
+        base = self._fast_base
+        site = base[1] if base is not None and base[0] is ctx else ctx.site
+        edit = fastrender.edit_of(ctx, site, changed, resolve(self.config, self.config.notes), ctx.template_dirs)
+        if edit is None:
+            return None
+        if edit.problems:
+            return Fast(errors=tuple(str(d) for d in edit.problems))
+        self._fast_base = (ctx, edit.site)
+        return Fast(pages=fastrender.render(ctx, edit.site, shown), edited=edit.notes)
+
+    def show_fast(self, fast: Fast, batch: int) -> None:
+        """Serve the fast pages and reload the open pages that show them, or show an edited note's
+        errors now (the build's full list follows). Errors that were all in notes this batch
+        loaded cleanly are gone."""
+        if fast.errors:
+            self.errors = list(fast.errors)
+            self.tell(Message("errors", self.errors))
+            return
+        if self.errors and fast.edited and all(e.split(":", 1)[0] in fast.edited for e in self.errors):
+            self.errors = []
+        for output, content in fast.pages.items():
+            self.fast[output] = (batch, content)
+        message = Message("reload", {"version": self.version, "fast": True})
+        self.awaited.clear()
+        for queue, shown in list(self.clients.items()):
+            if shown in fast.pages:
+                queue.put_nowait(message)
+                self.awaited[shown] = self.awaited.get(shown, 0) + 1
+        if self.awaited:
+            self.back.clear()
+
+    async def reloaded(self, seconds: float) -> None:
+        """Wait until the pages told to reload after a fast render are back (their event streams
+        reconnect), at most `seconds`: the build's thread would otherwise slow their loading."""
+        if self.awaited:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.back.wait(), seconds)
+        self.awaited.clear()
 
     def change(self, changed: set[Path]) -> Message:
         if changed and all(p.suffix == ".css" for p in changed):
@@ -115,9 +195,17 @@ class Preview:
         self.version += 1
         return self.change(changed)
 
-    def tell(self, message: Message) -> None:
+    def tell(self, message: Message, skip: set[asyncio.Queue[Message]] | None = None) -> None:
         for queue in list(self.clients):
-            queue.put_nowait(message)
+            if not skip or queue not in skip:
+                queue.put_nowait(message)
+
+    def output_of(self, path: str) -> str:
+        """The output file (relative, POSIX) that answers the URL path `path`, or ""."""
+        target = self.file_for(path)
+        if target is None:
+            return ""
+        return target.relative_to(self.out.resolve()).as_posix()
 
     # -- serving -----------------------------------------------------------------------------
 
@@ -150,7 +238,8 @@ class Preview:
                 return web.Response(status=404, text="not found")
         if target.suffix != ".html":
             return web.FileResponse(target, status=status, headers={"Cache-Control": "no-store"})
-        html = target.read_bytes()
+        fast = self.fast.get(target.relative_to(self.out.resolve()).as_posix()) if status == 200 else None
+        html = fast[1] if fast is not None else target.read_bytes()
         at = html.rfind(b"</body>")
         html = html[:at] + _SCRIPT_TAG + html[at:] if at >= 0 else html + _SCRIPT_TAG
         return web.Response(body=html, status=status, content_type="text/html", charset="utf-8", headers={"Cache-Control": "no-store"})
@@ -159,7 +248,11 @@ class Preview:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
         await response.prepare(request)
         queue: asyncio.Queue[Message] = asyncio.Queue()
-        self.clients.add(queue)
+        shown = self.clients[queue] = self.output_of(request.query.get("page", ""))
+        if self.awaited.get(shown):
+            self.awaited[shown] -= 1
+            if not any(self.awaited.values()):
+                self.back.set()
         try:
             if self.errors:
                 await response.write(Message("errors", self.errors).encode())
@@ -172,7 +265,7 @@ class Preview:
         except (ConnectionResetError, asyncio.CancelledError):
             pass
         finally:
-            self.clients.discard(queue)
+            self.clients.pop(queue, None)
         return response
 
     async def live_script(self, request: web.Request) -> web.StreamResponse:
@@ -277,27 +370,51 @@ async def run(config: Config, drafts: bool, host: str, port: int, open_browser: 
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    pending: asyncio.Queue[set[Path]] = asyncio.Queue()
+    pending: asyncio.Queue[tuple[int, set[Path]]] = asyncio.Queue()
     cancel = threading.Event()
+    fast_done: dict[int, asyncio.Task[None]] = {}  # each batch's fast render, which its build waits for
+    one_fast = asyncio.Lock()  # fast renders in the order of their batches, each from the one before
 
     async def watch() -> None:
         async for changed in _changes(watched_paths(config), stop, preview.out.resolve(), first_began):
             cancel.set()  # a build in progress is now out of date
-            pending.put_nowait(changed)
+            preview.batches += 1
+            fast_done[preview.batches] = asyncio.create_task(fast_render(changed, preview.batches))
+            pending.put_nowait((preview.batches, changed))
+
+    async def fast_render(changed: set[Path], batch: int) -> None:
+        """The open pages first, from the last good graph, when the change allows it."""
+        async with one_fast:
+            shown = {s for s in preview.clients.values() if s}
+            began = time.perf_counter()
+            try:
+                fast = await loop.run_in_executor(None, preview.fast_render, changed, shown)
+            except Exception as exc:  # a template error, say: the build reports it
+                print(f"serve: fast render skipped: {exc}", file=sys.stderr)
+                return
+            if fast is None:
+                return
+            preview.show_fast(fast, batch)
+        if fast.pages:
+            print(f"serve: showed {len(fast.pages)} open page(s) in {time.perf_counter() - began:.2f} s; rebuilding the rest", file=sys.stderr)
+            await preview.reloaded(RELOAD_WAIT_S)
 
     async def rebuild() -> None:
         nonlocal cancel
         while True:
-            changed = await pending.get()
+            batch, changed = await pending.get()
             while not pending.empty():  # everything that piled up is one change
-                changed |= pending.get_nowait()
+                batch, more = pending.get_nowait()
+                changed |= more
+            for done in [b for b in fast_done if b <= batch]:
+                await fast_done.pop(done)  # the open pages first
             cancel = threading.Event()
             began = time.perf_counter()
             told = threading.Event()
 
-            def pages_in(changed: set[Path] = changed, told: threading.Event = told) -> None:  # in the build's thread
+            def pages_in(changed: set[Path] = changed, told: threading.Event = told, batch: int = batch) -> None:  # in the build's thread
                 told.set()
-                loop.call_soon_threadsafe(preview.pages_in, changed)
+                loop.call_soon_threadsafe(preview.pages_in, changed, batch)
 
             try:
                 result = await loop.run_in_executor(None, preview.build, cancel, 1, pages_in)

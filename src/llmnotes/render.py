@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from llmnotes import bibliography, graphview, markdown, urls
 from llmnotes.buildcache import digest
-from llmnotes.emit import Context, Keep, Page
+from llmnotes.emit import BuildCancelled, Context, Keep, Page
 from llmnotes.graph import Resource, status_summary
 from llmnotes.heap import worker_defaults
 from llmnotes.model import Heading, Note, kind_label
@@ -41,7 +41,11 @@ def pages(ctx: Context) -> Iterator[Page | Keep]:
     made from the same inputs as in the last build are kept, not rendered (see `buildcache`)."""
     renderer = Renderer(ctx)
     yield from renderer.site_pages()
-    planned = [(item, renderer.fingerprint(item)) for item in renderer.items()]
+    planned = []
+    for n, item in enumerate(renderer.items()):
+        if n % 512 == 0 and ctx.cancelled():
+            raise BuildCancelled
+        planned.append((item, renderer.fingerprint(item)))
     todo = [(item, fp) for item, fp in planned if not ctx.unchanged(renderer.output_path(item), fp)]
     if ctx.workers > 1 and len(todo) >= PARALLEL_FROM:
         rendered: Iterator[Page] = _in_parallel(renderer, [item for item, _ in todo], ctx.workers)
