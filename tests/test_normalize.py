@@ -40,3 +40,13 @@ def test_fetch_key_fast_path_agrees_with_the_full_one(scheme: str, host: str, re
 
     url = f"{scheme}://{host}{rest}"
     assert fetch_key(url) == _fetch_key(url)
+
+
+@given(st.text(alphabet="ab#?/:%\t\n\r \x01é", max_size=30))
+def test_the_fragment_shortcut_agrees_with_urlsplit(rest: str) -> None:
+    from urllib.parse import urlsplit
+
+    from llmnotes.links.extract import fragment_of
+
+    url = "https://e.org/" + rest
+    assert fragment_of(url) == urlsplit(url).fragment

@@ -86,7 +86,7 @@ class Report:
         """The archived copy to name beside a place: only where the link is broken there."""
         return self.archive_of(f) if f.verdict_at(place) is Verdict.BROKEN else None
 
-    @property
+    @cached_property
     def summary(self) -> dict[str, int]:
         counts = Counter(f.verdict for f in self.findings)
         counts[Verdict.BROKEN] += len(self.internal)
