@@ -33,3 +33,8 @@ def test_a_link_is_placed_at_its_destination(body: str, column_of: str) -> None:
 def test_a_reference_link_is_placed_at_its_definition_outside_code() -> None:
     body = "See [it][d].\n\n    [d]: https://e.org/\n\n[d]: https://e.org/\n"
     assert _places(body) == [("https://e.org/", 5, 6)]
+
+
+def test_a_bare_url_written_twice_is_placed_at_each_copy() -> None:
+    body = "see http://e.org/x and http://e.org/x\nhttp://e.org/x"
+    assert _places(body) == [("http://e.org/x", 1, 5), ("http://e.org/x", 1, 24), ("http://e.org/x", 2, 1)]

@@ -158,18 +158,17 @@ class _Locator:
         for i in range(start_line, min(self.block[1], len(self.lines))):
             line = self.lines[i]
             from_col = start_col if i == start_line else 0
-            best: tuple[int, int] | None = None  # (where the needle starts, where its place is)
+            best: tuple[int, int, int] | None = None  # where the needle starts, where its place is, where it ends
             for needle, skip in wanted:
                 if not needle:
                     continue
                 end = (best[0] if best else from_col + _FIND_WINDOW) + len(needle)
                 c = line.find(needle, from_col, end)
-                if c >= 0 and (best is None or (c, c + skip) < best):
-                    best = (c, c + skip)
+                if c >= 0 and (best is None or (c, c + skip) < best[:2]):
+                    best = (c, c + skip, c + len(needle))
             if best is not None:
-                col = best[1]
-                self.cursor = (i, col + 1)
-                return i + self.first_line, col + 1
+                self.cursor = (i, best[2])  # past the whole needle: the next link is written after this one
+                return i + self.first_line, best[1] + 1
         return None
 
 
