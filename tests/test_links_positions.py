@@ -38,3 +38,15 @@ def test_a_reference_link_is_placed_at_its_definition_outside_code() -> None:
 def test_a_bare_url_written_twice_is_placed_at_each_copy() -> None:
     body = "see http://e.org/x and http://e.org/x\nhttp://e.org/x"
     assert _places(body) == [("http://e.org/x", 1, 5), ("http://e.org/x", 1, 24), ("http://e.org/x", 2, 1)]
+
+
+def test_a_badge_image_inside_a_link_is_placed_at_its_own_destination() -> None:
+    body = "Badges:\n[![ci](https://ci.e.org/b.svg)](https://ci.e.org/) [![d](https://d.e.org/d.svg)](https://d.e.org/)"
+    line = body.split("\n")[1]
+    expected = [(url, 2, line.index("](" + url + ")") + 3) for url in ("https://ci.e.org/b.svg", "https://ci.e.org/", "https://d.e.org/d.svg", "https://d.e.org/")]
+    assert sorted(_places(body), key=lambda p: p[2]) == expected
+
+
+def test_a_link_whose_label_is_an_autolink_is_found_as_well() -> None:
+    body = "[<https://e.org/a>](https://e.org/b)"  # the page links both
+    assert _places(body) == [("https://e.org/a", 1, 3), ("https://e.org/b", 1, 21)]

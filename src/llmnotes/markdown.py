@@ -231,8 +231,37 @@ def extract(tokens: list[Token], body: str, first_line: int, path: str, note_dir
     fragments: list[tuple[str, Place]] = []
     problems: list[tuple[Place, str]] = []
     unchecked: list[tuple[str, Place, str]] = []
-    link_text: list[str] | None = None
-    pending: tuple[str, Place] | None = None
+    # Links are placed at their close, in the order their destinations are written: an image or an
+    # autolink in a link's label comes before the link's own `](url)`.
+    open_links: list[tuple[Token, list[str]]] = []  # (link_open, the words of its label so far)
+
+    def place_link(token: Token, text: str) -> None:
+        nonlocal definitions
+        href = str(token.attrGet("href" if token.type == "link_open" else "src") or "")
+        found = locator.locate(*_destination_needles(token, href))
+        if found is None and token.markup != "autolink":  # [text][label]: at its definition
+            if definitions is None:
+                definitions = _definitions(tokens, lines, first_line)
+            written = definitions.get(href) or definitions.get(unquote(href))
+            if written:
+                n = given[href] = given.get(href, -1) + 1
+                found = written[n % len(written)]
+        line, col = found or locator.find()
+        place = Place(path, line, col)
+        scheme = urlsplit(href).scheme.lower()
+        if scheme in ("http", "https"):
+            body_links.append(BodyLink(href, text, place))
+        elif href.startswith("//") or (scheme and scheme not in _NOT_CHECKED_QUIETLY):
+            # ftp:, smb:, file:, //host…: live links the checker cannot follow; said so, not skipped unseen
+            reason = "protocol-relative URL, not checked: write it with https://" if href.startswith("//") else f"{scheme}: links are not checked"
+            unchecked.append((href, place, reason))
+        elif scheme or href.startswith("/"):
+            return  # mailto:, tel:, site-absolute paths: left as written
+        elif href.startswith("#"):
+            if not href.startswith(("#fn", "#fnref")):  # footnote anchors are not headings
+                fragments.append((unquote(href[1:]), place))
+        else:
+            _relative(token, href, place, note_dir, note_links, assets, problems)
 
     for i, block, child in _walk(tokens):
         if child is None:
@@ -244,46 +273,19 @@ def extract(tokens: list[Token], body: str, first_line: int, path: str, note_dir
                 headings.append(Heading(int(block.tag[1]), str(block.attrGet("id")), text.strip(), line))
             continue
         if child.type == "text":
-            if link_text is not None:
-                link_text.append(child.content)
+            for _, words in open_links:
+                words.append(child.content)
         elif child.type == "wikilink":
             line, col = locator.find(child.markup)
             note_links.append(NoteLink(child.meta["target"], child.meta["heading"], Place(path, line, col), "wikilink"))
-        elif child.type in ("link_open", "image"):
-            href = str(child.attrGet("href" if child.type == "link_open" else "src") or "")
-            if child.attrGet("class") == "header-anchor":
-                continue
-            found = locator.locate(*_destination_needles(child, href))
-            if found is None and child.markup != "autolink":  # [text][label]: at its definition
-                if definitions is None:
-                    definitions = _definitions(tokens, lines, first_line)
-                written = definitions.get(href) or definitions.get(unquote(href))
-                if written:
-                    n = given[href] = given.get(href, -1) + 1
-                    found = written[n % len(written)]
-            line, col = found or locator.find()
-            place = Place(path, line, col)
-            scheme = urlsplit(href).scheme.lower()
-            if scheme in ("http", "https"):
-                if child.type == "image":
-                    body_links.append(BodyLink(href, child.content, place))
-                else:
-                    link_text, pending = [], (href, place)
-            elif href.startswith("//") or (scheme and scheme not in _NOT_CHECKED_QUIETLY):
-                # ftp:, smb:, file:, //host…: live links the checker cannot follow; said so, not skipped unseen
-                reason = "protocol-relative URL, not checked: write it with https://" if href.startswith("//") else f"{scheme}: links are not checked"
-                unchecked.append((href, place, reason))
-            elif scheme or href.startswith("/"):
-                continue  # mailto:, tel:, site-absolute paths: left as written
-            elif href.startswith("#"):
-                if not href.startswith(("#fn", "#fnref")):  # footnote anchors are not headings
-                    fragments.append((unquote(href[1:]), place))
-            else:
-                _relative(child, href, place, note_dir, note_links, assets, problems)
-        elif child.type == "link_close" and pending is not None:
-            href, place = pending
-            body_links.append(BodyLink(href, "".join(link_text or ()).strip(), place))
-            link_text, pending = None, None
+        elif child.type == "link_open":
+            open_links.append((child, []))
+        elif child.type == "link_close" and open_links:
+            link, words = open_links.pop()
+            if link.attrGet("class") != "header-anchor":
+                place_link(link, "".join(words).strip())
+        elif child.type == "image":
+            place_link(child, child.content)
 
     return Extracted(tuple(headings), tuple(body_links), tuple(note_links), tuple(assets), tuple(fragments), tuple(problems), tuple(unchecked))
 
