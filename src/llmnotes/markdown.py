@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
+from markdown_it.helpers import parseLinkDestination
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markupsafe import Markup
@@ -171,6 +172,42 @@ class _Locator:
                 return i + self.first_line, best[1] + 1
         return None
 
+    def destination(self, href: str) -> tuple[int, int] | None:
+        """The next `](…)` whose destination the parser reads as `href`, for one not written as
+        href reads (`a\\_b`, `&amp;`, or on the line after its `](`). Only the next few `](` are
+        tried: a reference link, which has none of its own, costs little."""
+        i, col = self.cursor
+        tries = 0
+        while i < min(self.block[1], len(self.lines)) and tries < _DESTINATION_TRIES:
+            c = self.lines[i].find("](", col, col + _FIND_WINDOW)
+            if c < 0:
+                i, col = i + 1, 0
+                continue
+            tries, col = tries + 1, c + 2
+            at_line, at = i, _skip_blanks(self.lines[i], col)
+            if at == len(self.lines[i]) and i + 1 < self.block[1]:  # `](` ends the line
+                at_line, at = i + 1, _skip_blanks(self.lines[i + 1], 0)
+            text = self.lines[at_line]
+            parsed = parseLinkDestination(text, at, min(len(text), at + _FIND_WINDOW))
+            if parsed.ok and _as_parsed(parsed.str) == href:
+                self.cursor = (at_line, parsed.pos)
+                return at_line + self.first_line, at + (2 if text.startswith("<", at) else 1)
+        return None
+
+
+_DESTINATION_TRIES = 8  # `](` a link whose destination is not written as the parser reads it may be at
+
+
+def _skip_blanks(text: str, at: int) -> int:
+    while at < len(text) and text[at] in " \t":
+        at += 1
+    return at
+
+
+def _as_parsed(destination: str) -> str:
+    """A destination, escapes and entities already decoded, as the parser gives it (percent-encoded)."""
+    return str(parser(False).normalizeLink(destination))
+
 
 _DEFINITION = re.compile(r" {0,3}\[(?:[^\]\\]|\\.)+\]:[ \t]*(<?)([^\s<>]+)")
 
@@ -190,7 +227,8 @@ def _definitions(tokens: list[Token], lines: list[str], first_line: int) -> dict
             continue
         match = _DEFINITION.match(line)
         if match:
-            found.setdefault(match.group(2), []).append((i + first_line, match.start(2) + 1))
+            destination = _as_parsed(parseLinkDestination(line, match.start(1), len(line)).str)  # as links give it
+            found.setdefault(destination, []).append((i + first_line, match.start(2) + 1))
     return found
 
 
@@ -239,10 +277,12 @@ def extract(tokens: list[Token], body: str, first_line: int, path: str, note_dir
         nonlocal definitions
         href = str(token.attrGet("href" if token.type == "link_open" else "src") or "")
         found = locator.locate(*_destination_needles(token, href))
+        if found is None and token.markup != "autolink":
+            found = locator.destination(href)  # written otherwise: escaped, with entities, on the next line
         if found is None and token.markup != "autolink":  # [text][label]: at its definition
             if definitions is None:
                 definitions = _definitions(tokens, lines, first_line)
-            written = definitions.get(href) or definitions.get(unquote(href))
+            written = definitions.get(href)
             if written:
                 n = given[href] = given.get(href, -1) + 1
                 found = written[n % len(written)]
