@@ -33,3 +33,41 @@ def test_a_link_is_placed_at_its_destination(body: str, column_of: str) -> None:
 def test_a_reference_link_is_placed_at_its_definition_outside_code() -> None:
     body = "See [it][d].\n\n    [d]: https://e.org/\n\n[d]: https://e.org/\n"
     assert _places(body) == [("https://e.org/", 5, 6)]
+
+
+def test_a_bare_url_written_twice_is_placed_at_each_copy() -> None:
+    body = "see http://e.org/x and http://e.org/x\nhttp://e.org/x"
+    assert _places(body) == [("http://e.org/x", 1, 5), ("http://e.org/x", 1, 24), ("http://e.org/x", 2, 1)]
+
+
+def test_a_badge_image_inside_a_link_is_placed_at_its_own_destination() -> None:
+    body = "Badges:\n[![ci](https://ci.e.org/b.svg)](https://ci.e.org/) [![d](https://d.e.org/d.svg)](https://d.e.org/)"
+    line = body.split("\n")[1]
+    expected = [(url, 2, line.index("](" + url + ")") + 3) for url in ("https://ci.e.org/b.svg", "https://ci.e.org/", "https://d.e.org/d.svg", "https://d.e.org/")]
+    assert sorted(_places(body), key=lambda p: p[2]) == expected
+
+
+def test_a_link_whose_label_is_an_autolink_is_found_as_well() -> None:
+    body = "[<https://e.org/a>](https://e.org/b)"  # the page links both
+    assert _places(body) == [("https://e.org/a", 1, 3), ("https://e.org/b", 1, 21)]
+
+
+@pytest.mark.parametrize(
+    ("body", "url", "column_of"),
+    [
+        ("See [a](https://e.org/a\\_b).", "https://e.org/a_b", "https://e.org/a\\_b"),  # a backslash escape
+        ("See [a](https://e.org/?x=1&amp;y=2).", "https://e.org/?x=1&y=2", "https://e.org/?x=1&amp;"),  # an entity
+        ("See [a](<https://e.org/a b&amp;c>).", "https://e.org/a%20b&c", "https://e.org/a b"),
+    ],
+)
+def test_a_destination_written_with_escapes_is_placed_where_it_is_written(body: str, url: str, column_of: str) -> None:
+    assert _places(body) == [(url, 1, body.index(column_of) + 1)]
+
+
+def test_a_destination_on_the_line_after_its_bracket_is_placed_there() -> None:
+    assert _places("Intro [a](\n  https://e.org/x\n) end") == [("https://e.org/x", 2, 3)]
+
+
+def test_a_reference_definition_written_with_an_escape_is_where_the_link_is_placed() -> None:
+    body = "See [it][d].\n\n[d]: https://e.org/a\\_b\n"
+    assert _places(body) == [("https://e.org/a_b", 3, 6)]

@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
+from markdown_it.helpers import parseLinkDestination
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markupsafe import Markup
@@ -158,19 +159,54 @@ class _Locator:
         for i in range(start_line, min(self.block[1], len(self.lines))):
             line = self.lines[i]
             from_col = start_col if i == start_line else 0
-            best: tuple[int, int] | None = None  # (where the needle starts, where its place is)
+            best: tuple[int, int, int] | None = None  # where the needle starts, where its place is, where it ends
             for needle, skip in wanted:
                 if not needle:
                     continue
                 end = (best[0] if best else from_col + _FIND_WINDOW) + len(needle)
                 c = line.find(needle, from_col, end)
-                if c >= 0 and (best is None or (c, c + skip) < best):
-                    best = (c, c + skip)
+                if c >= 0 and (best is None or (c, c + skip) < best[:2]):
+                    best = (c, c + skip, c + len(needle))
             if best is not None:
-                col = best[1]
-                self.cursor = (i, col + 1)
-                return i + self.first_line, col + 1
+                self.cursor = (i, best[2])  # past the whole needle: the next link is written after this one
+                return i + self.first_line, best[1] + 1
         return None
+
+    def destination(self, href: str) -> tuple[int, int] | None:
+        """The next `](…)` whose destination the parser reads as `href`, for one not written as
+        href reads (`a\\_b`, `&amp;`, or on the line after its `](`). Only the next few `](` are
+        tried: a reference link, which has none of its own, costs little."""
+        i, col = self.cursor
+        tries = 0
+        while i < min(self.block[1], len(self.lines)) and tries < _DESTINATION_TRIES:
+            c = self.lines[i].find("](", col, col + _FIND_WINDOW)
+            if c < 0:
+                i, col = i + 1, 0
+                continue
+            tries, col = tries + 1, c + 2
+            at_line, at = i, _skip_blanks(self.lines[i], col)
+            if at == len(self.lines[i]) and i + 1 < self.block[1]:  # `](` ends the line
+                at_line, at = i + 1, _skip_blanks(self.lines[i + 1], 0)
+            text = self.lines[at_line]
+            parsed = parseLinkDestination(text, at, min(len(text), at + _FIND_WINDOW))
+            if parsed.ok and _as_parsed(parsed.str) == href:
+                self.cursor = (at_line, parsed.pos)
+                return at_line + self.first_line, at + (2 if text.startswith("<", at) else 1)
+        return None
+
+
+_DESTINATION_TRIES = 8  # `](` a link whose destination is not written as the parser reads it may be at
+
+
+def _skip_blanks(text: str, at: int) -> int:
+    while at < len(text) and text[at] in " \t":
+        at += 1
+    return at
+
+
+def _as_parsed(destination: str) -> str:
+    """A destination, escapes and entities already decoded, as the parser gives it (percent-encoded)."""
+    return str(parser(False).normalizeLink(destination))
 
 
 _DEFINITION = re.compile(r" {0,3}\[(?:[^\]\\]|\\.)+\]:[ \t]*(<?)([^\s<>]+)")
@@ -191,7 +227,8 @@ def _definitions(tokens: list[Token], lines: list[str], first_line: int) -> dict
             continue
         match = _DEFINITION.match(line)
         if match:
-            found.setdefault(match.group(2), []).append((i + first_line, match.start(2) + 1))
+            destination = _as_parsed(parseLinkDestination(line, match.start(1), len(line)).str)  # as links give it
+            found.setdefault(destination, []).append((i + first_line, match.start(2) + 1))
     return found
 
 
@@ -232,8 +269,39 @@ def extract(tokens: list[Token], body: str, first_line: int, path: str, note_dir
     fragments: list[tuple[str, Place]] = []
     problems: list[tuple[Place, str]] = []
     unchecked: list[tuple[str, Place, str]] = []
-    link_text: list[str] | None = None
-    pending: tuple[str, Place] | None = None
+    # Links are placed at their close, in the order their destinations are written: an image or an
+    # autolink in a link's label comes before the link's own `](url)`.
+    open_links: list[tuple[Token, list[str]]] = []  # (link_open, the words of its label so far)
+
+    def place_link(token: Token, text: str) -> None:
+        nonlocal definitions
+        href = str(token.attrGet("href" if token.type == "link_open" else "src") or "")
+        found = locator.locate(*_destination_needles(token, href))
+        if found is None and token.markup != "autolink":
+            found = locator.destination(href)  # written otherwise: escaped, with entities, on the next line
+        if found is None and token.markup != "autolink":  # [text][label]: at its definition
+            if definitions is None:
+                definitions = _definitions(tokens, lines, first_line)
+            written = definitions.get(href)
+            if written:
+                n = given[href] = given.get(href, -1) + 1
+                found = written[n % len(written)]
+        line, col = found or locator.find()
+        place = Place(path, line, col)
+        scheme = urlsplit(href).scheme.lower()
+        if scheme in ("http", "https"):
+            body_links.append(BodyLink(href, text, place))
+        elif href.startswith("//") or (scheme and scheme not in _NOT_CHECKED_QUIETLY):
+            # ftp:, smb:, file:, //host…: live links the checker cannot follow; said so, not skipped unseen
+            reason = "protocol-relative URL, not checked: write it with https://" if href.startswith("//") else f"{scheme}: links are not checked"
+            unchecked.append((href, place, reason))
+        elif scheme or href.startswith("/"):
+            return  # mailto:, tel:, site-absolute paths: left as written
+        elif href.startswith("#"):
+            if not href.startswith(("#fn", "#fnref")):  # footnote anchors are not headings
+                fragments.append((unquote(href[1:]), place))
+        else:
+            _relative(token, href, place, note_dir, note_links, assets, problems)
 
     for i, block, child in _walk(tokens):
         if child is None:
@@ -245,46 +313,19 @@ def extract(tokens: list[Token], body: str, first_line: int, path: str, note_dir
                 headings.append(Heading(int(block.tag[1]), str(block.attrGet("id")), text.strip(), line))
             continue
         if child.type == "text":
-            if link_text is not None:
-                link_text.append(child.content)
+            for _, words in open_links:
+                words.append(child.content)
         elif child.type == "wikilink":
             line, col = locator.find(child.markup)
             note_links.append(NoteLink(child.meta["target"], child.meta["heading"], Place(path, line, col), "wikilink"))
-        elif child.type in ("link_open", "image"):
-            href = str(child.attrGet("href" if child.type == "link_open" else "src") or "")
-            if child.attrGet("class") == "header-anchor":
-                continue
-            found = locator.locate(*_destination_needles(child, href))
-            if found is None and child.markup != "autolink":  # [text][label]: at its definition
-                if definitions is None:
-                    definitions = _definitions(tokens, lines, first_line)
-                written = definitions.get(href) or definitions.get(unquote(href))
-                if written:
-                    n = given[href] = given.get(href, -1) + 1
-                    found = written[n % len(written)]
-            line, col = found or locator.find()
-            place = Place(path, line, col)
-            scheme = urlsplit(href).scheme.lower()
-            if scheme in ("http", "https"):
-                if child.type == "image":
-                    body_links.append(BodyLink(href, child.content, place))
-                else:
-                    link_text, pending = [], (href, place)
-            elif href.startswith("//") or (scheme and scheme not in _NOT_CHECKED_QUIETLY):
-                # ftp:, smb:, file:, //host…: live links the checker cannot follow; said so, not skipped unseen
-                reason = "protocol-relative URL, not checked: write it with https://" if href.startswith("//") else f"{scheme}: links are not checked"
-                unchecked.append((href, place, reason))
-            elif scheme or href.startswith("/"):
-                continue  # mailto:, tel:, site-absolute paths: left as written
-            elif href.startswith("#"):
-                if not href.startswith(("#fn", "#fnref")):  # footnote anchors are not headings
-                    fragments.append((unquote(href[1:]), place))
-            else:
-                _relative(child, href, place, note_dir, note_links, assets, problems)
-        elif child.type == "link_close" and pending is not None:
-            href, place = pending
-            body_links.append(BodyLink(href, "".join(link_text or ()).strip(), place))
-            link_text, pending = None, None
+        elif child.type == "link_open":
+            open_links.append((child, []))
+        elif child.type == "link_close" and open_links:
+            link, words = open_links.pop()
+            if link.attrGet("class") != "header-anchor":
+                place_link(link, "".join(words).strip())
+        elif child.type == "image":
+            place_link(child, child.content)
 
     return Extracted(tuple(headings), tuple(body_links), tuple(note_links), tuple(assets), tuple(fragments), tuple(problems), tuple(unchecked))
 
