@@ -46,7 +46,7 @@ def test_one_resource_per_work_whatever_the_spelling(tmp_path: Path) -> None:
 
 def test_links_backlinks_and_dangling_references(tmp_path: Path) -> None:
     site, problems = site_of(tmp_path, {
-        "a": note("A", topics="[a, nope]", body="## Part one\n\n[[b]] [[b#intro]] [[b#missing]] [[ghost]] [b again](b.md) [self](#part-one) [bad](#nowhere)"),
+        "a": note("A", topics="[a, nope]", body="## Part one\n\n[[b]] [[b#intro]] [[b#missing]] [[ghost]] [b again](b.md) [self](#part-one) [bad](#nowhere) [up](#top) [[b#Top]]"),
         "b": note("B", topics="[b]", body="## Intro\n"),
     })
     assert site.links_to["a"] == ("b",)
@@ -59,6 +59,7 @@ def test_links_backlinks_and_dangling_references(tmp_path: Path) -> None:
     assert "error: unknown note [[ghost]]" in text
     assert "warning: link to '#nowhere': no such heading in this note" in text
     assert "#part-one" not in text
+    assert "#top" not in text.lower()  # #top is the top of any page, heading or not
 
 
 def test_reading_paths_follow_after_and_report_cycles(tmp_path: Path) -> None:

@@ -299,6 +299,12 @@ def _resources(notes: dict[str, Note], problems: list[Diagnostic]) -> tuple[dict
     return resources, {slug: tuple(id_of[k] for k in keys) for slug, keys in note_keys.items()}
 
 
+def _page_top(fragment: str) -> bool:
+    """`#top` leads to the top of any page: browsers scroll there when no element has that id
+    (the HTML standard's rule for a fragment that is, in any case, "top")."""
+    return fragment.lower() == "top"
+
+
 def _note_links(
     notes: dict[str, Note], drafts: frozenset[str], problems: list[Diagnostic], unreadable: frozenset[str] = frozenset()
 ) -> dict[str, tuple[str, ...]]:
@@ -318,14 +324,14 @@ def _note_links(
                 else:
                     problems.append(_err(link.place, f"unknown note {written}{_suggest(link.target, notes)}"))
                 continue
-            if link.heading and link.heading not in {h.id for h in target.headings}:
+            if link.heading and not _page_top(link.heading) and link.heading not in {h.id for h in target.headings}:
                 ids = [h.id for h in target.headings]
                 problems.append(_err(link.place, f"note '{link.target}' has no heading '#{link.heading}'{_suggest(link.heading, ids)}"))
             if target.slug != note.slug and target.slug not in targets:
                 targets.append(target.slug)
         own = {h.id for h in note.headings}
         for heading, place in note.fragment_links:
-            if heading not in own:
+            if heading not in own and not _page_top(heading):
                 problems.append(_err(place, f"link to '#{heading}': no such heading in this note", Severity.WARNING))
         links_to[note.slug] = tuple(targets)
     return links_to
