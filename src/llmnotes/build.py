@@ -17,7 +17,7 @@ from pathlib import Path
 from llmnotes import __version__, bibliography, buildcache, graph, graphview, render, search, theme, urls
 from llmnotes.config import Config, ConfigError, resolve
 from llmnotes.diagnostics import Diagnostic, Severity, display_path, has_errors, sort_diagnostics
-from llmnotes.emit import BrokenLink, BuildCancelled, Context, Copy, Emitter, Keep, LastBroken, Output, Page
+from llmnotes.emit import BrokenLink, BuildCancelled, Context, Copy, Emitter, Keep, LastBroken, Output, Page, never
 from llmnotes.heap import long_lived_heap
 from llmnotes.links import cache as link_cache
 from llmnotes.links.result import Verdict
@@ -272,7 +272,7 @@ def _build(
         static_dirs=static_dirs,
         last_broken=last_broken(config),
         workers=workers,
-        cancelled=cancelled or _never,
+        cancelled=cancelled or never,
         inputs=_inputs(config, drafts, site, template_dirs),
         unchanged=functools.partial(buildcache.unchanged, previous, out),
         unchanged_folder=functools.partial(buildcache.unchanged_folder, previous, out),
@@ -321,10 +321,6 @@ def _build(
     snapshot = buildcache.Snapshot(sources, trusted, result.pages, result.notes, result.resources, result.topics, kept, result.unannotated)
     buildcache.save_snapshot(snapshot_path, key, snapshot)
     return result
-
-
-def _never() -> bool:
-    return False
 
 
 def _stop_if(cancelled: Callable[[], bool] | None) -> None:

@@ -64,6 +64,11 @@ class BuildCancelled(Exception):
     emitter with long work between two outputs asks `Context.cancelled` and raises it."""
 
 
+def never() -> bool:
+    """A build nothing cancels (all but `serve`'s)."""
+    return False
+
+
 @dataclass(frozen=True)
 class Context:
     """Everything an emitter may read. All of it is settled before the first file is written."""
@@ -75,7 +80,7 @@ class Context:
     static_dirs: tuple[Path, ...]  # the theme's static files first, then the site's, which win
     last_broken: LastBroken
     workers: int = 1  # processes an emitter may use; the output is the same whatever the number
-    cancelled: Callable[[], bool] = lambda: False  # `serve`: a newer change arrived, stop
+    cancelled: Callable[[], bool] = never  # `serve`: a newer change arrived, stop
     inputs: str = ""  # digest of what every page depends on (version, config, templates, …)
     unchanged: Callable[[str, str], bool] = lambda path, fingerprint: False  # (path, fingerprint): keep it?
     # (folder, fingerprint): the files the last build wrote under `folder` from these very inputs,

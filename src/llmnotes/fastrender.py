@@ -16,13 +16,13 @@ are in.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from llmnotes import urls
 from llmnotes.diagnostics import Diagnostic, Severity, display_path
-from llmnotes.emit import Context
+from llmnotes.emit import Context, Page
 from llmnotes.graph import Citation, Site
 from llmnotes.load import NOTE_SUFFIXES, TOPICS_FILE, load_note
 from llmnotes.model import Note, SourceFile
@@ -121,21 +121,27 @@ def edit_of(ctx: Context, site: Site, changed: Iterable[Path], notes_dir: Path, 
 
 # Pages a fast render redoes: one per topic, note and resource, and the small site-wide ones. The
 # resource index and the graph page of a large site take longer than the build's wait for them.
-_SITE_PAGES = {
-    urls.output_file(urls.HOME): "home",
-    urls.output_file(urls.TOPICS): "topic_index",
-    urls.output_file(urls.SEARCH): "search",
-    urls.NOT_FOUND: "not_found",
+_SITE_PAGES: dict[str, Callable[[Renderer], Page]] = {
+    urls.output_file(urls.HOME): Renderer.home,
+    urls.output_file(urls.TOPICS): Renderer.topic_index,
+    urls.output_file(urls.SEARCH): Renderer.search,
+    urls.output_file(urls.NOT_FOUND): Renderer.not_found,
 }
 
 
 def _item(site: Site, output: str) -> tuple[str, str] | None:
-    """The topic, note or resource whose page is the output file `output`, if any."""
-    for kind, prefix, known in (("note", "notes/", site.notes), ("topic", "topics/", site.topics), ("resource", "resources/", site.resources)):
-        if output.startswith(prefix) and output.endswith("/index.html"):
-            key = output[len(prefix) : -len("/index.html")]
-            if key in known:
-                return kind, key
+    """The topic, note or resource whose page is the output file `output`, if any (`urls` says
+    where each kind's pages are: `notes/<key>/index.html` and the like)."""
+    kinds: tuple[tuple[str, Callable[[str], str], Mapping[str, object]], ...] = (
+        ("note", urls.note_path, site.notes),
+        ("topic", urls.topic_path, site.topics),
+        ("resource", urls.resource_path, site.resources),
+    )
+    for kind, path_of, known in kinds:
+        folder = path_of("").rstrip("/")  # "notes"
+        key = output.removeprefix(folder + "/").removesuffix("/" + urls.output_file(""))
+        if key in known and urls.output_file(path_of(key)) == output:
+            return kind, key
     return None
 
 
@@ -149,5 +155,5 @@ def render(ctx: Context, site: Site, outputs: Iterable[str]) -> dict[str, bytes]
         if item is not None:
             pages[output] = renderer.item(item).content
         elif output in _SITE_PAGES:
-            pages[output] = getattr(renderer, _SITE_PAGES[output])().content
+            pages[output] = _SITE_PAGES[output](renderer).content
     return pages

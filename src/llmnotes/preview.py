@@ -203,8 +203,10 @@ class Preview:
     def output_of(self, path: str) -> str:
         """The output file (relative, POSIX) that answers the URL path `path`, or ""."""
         target = self.file_for(path)
-        if target is None:
-            return ""
+        return "" if target is None else self._relative(target)
+
+    def _relative(self, target: Path) -> str:
+        """A file of the output folder as `fast` and `clients` name it."""
         return target.relative_to(self.out.resolve()).as_posix()
 
     # -- serving -----------------------------------------------------------------------------
@@ -238,7 +240,7 @@ class Preview:
                 return web.Response(status=404, text="not found")
         if target.suffix != ".html":
             return web.FileResponse(target, status=status, headers={"Cache-Control": "no-store"})
-        fast = self.fast.get(target.relative_to(self.out.resolve()).as_posix()) if status == 200 else None
+        fast = self.fast.get(self._relative(target)) if status == 200 else None
         html = fast[1] if fast is not None else target.read_bytes()
         at = html.rfind(b"</body>")
         html = html[:at] + _SCRIPT_TAG + html[at:] if at >= 0 else html + _SCRIPT_TAG
