@@ -1,6 +1,6 @@
 // llmnotes search over the word index the build wrote to search-index/ (see llmnotes/search.py).
 // Each part of the index is a script added on demand, not JSON fetched, so search works from file://
-// too; a query loads the word lists for its terms and then only the documents it shows.
+// too; a query loads the word lists for its terms and then only the bundles of documents it shows.
 (() => {
   "use strict";
   const box = document.getElementById("q");
@@ -32,6 +32,27 @@
       }));
     }
     return loading.get(name);
+  };
+
+  // Documents come in bundles (llmnotes.search): `d/` what a result shows, `x/` the texts, as
+  // base64 of raw-DEFLATE JSON; each bundle is loaded and inflated once.
+  const inflate = async (text) => {
+    const bytes = Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+    return JSON.parse(await new Response(stream).text());
+  };
+  const texts = new Map();
+  const headOf = async (id, meta) => (await load(`d/${Math.floor(id / meta.heads)}`))[id % meta.heads];
+  const textOf = async (id, meta) => {
+    const n = Math.floor(id / meta.texts);
+    if (!texts.has(n)) texts.set(n, load(`x/${n}`).then(inflate));
+    return (await texts.get(n))[id % meta.texts];
+  };
+  // A result's document, with its text only when its snippet comes from the text (see `snippet`).
+  const documentOf = async (hit, meta) => {
+    const head = await headOf(hit.id, meta);
+    const needsText = hit.where === 2 || (hit.where === 0 && !head.s);
+    return needsText ? { ...head, x: await textOf(hit.id, meta) } : head;
   };
 
   let stop = null; // the index's stop words, made on first use
@@ -172,7 +193,8 @@
   // The next page of results as list items; the exact title goes first among those on the first page.
   const nextPage = async (result, from, query) => {
     const page = result.hits.slice(from, from + PAGE);
-    const docs = await Promise.all(page.map((hit) => load(`d/${hit.id}`)));
+    const meta = await load("index");
+    const docs = await Promise.all(page.map((hit) => documentOf(hit, meta)));
     const rows = page.map((hit, i) => ({ hit, doc: docs[i] }));
     if (!from) {
       const exact = query.trim().toLowerCase();

@@ -194,6 +194,15 @@ def test_search_loads_only_the_index_parts_a_query_needs(page, server, site: Pat
     assert page.errors == []
 
 
+def test_a_match_in_a_note_text_loads_one_bundle_of_texts_for_its_snippet(page, server) -> None:
+    page.goto(server + "search/?q=bottleneck")  # a word found only in one note's text
+    page.wait_for_function("document.querySelector('#search-results .where')?.textContent.endsWith('matched in text')")
+    assert page.locator("#search-results mark").first.inner_text().lower() == "bottleneck"
+    loaded = page.evaluate("[...document.scripts].map(s => s.src.split('/search-index/')[1]).filter(Boolean)")
+    assert sorted(name.split("/")[0] for name in loaded if "/" in name) == ["d", "w", "x"], loaded
+    assert page.errors == []
+
+
 def test_a_query_of_stop_words_only_asks_for_another_word(page, server) -> None:
     page.goto(server + "search/?q=the+of")
     page.wait_for_function("document.querySelector('#search-status').textContent.includes('common')")

@@ -24,7 +24,8 @@ def decode(deltas: list[int]) -> list[int]:
 
 
 def index_of(docs: list[Doc]) -> tuple[dict, dict[str, dict], dict[int, dict]]:
-    meta, words, documents = None, {}, {}
+    """The index as the browser sees it: its entry, its word shards and every document by id."""
+    meta, words, heads, texts = None, {}, {}, {}
     for path, content in search.files(docs):
         name, data = parse(content)
         assert path == f"search-index/{name}.js"
@@ -32,9 +33,12 @@ def index_of(docs: list[Doc]) -> tuple[dict, dict[str, dict], dict[int, dict]]:
             meta = data
         elif name.startswith("w/"):
             words[name[2:]] = data
+        elif name.startswith("d/"):
+            heads.update((int(name[2:]) * meta["heads"] + i, head) for i, head in enumerate(data))
         else:
-            documents[int(name[2:])] = data
-    return meta, words, documents
+            texts.update((int(name[2:]) * meta["texts"] + i, text) for i, text in enumerate(search.decompress(data)))
+    assert sorted(heads) == sorted(texts) == list(range(meta["docs"]))
+    return meta, words, {i: {**head, "x": texts[i]} for i, head in heads.items()}
 
 
 DOCS = [
@@ -83,3 +87,18 @@ def test_text_is_escaped_for_a_script_element() -> None:
     docs = [Doc("note", "</script><script>alert(1)</script>", "notes/x/", "", "")]
     for _, content in search.files(docs):
         assert b"</script" not in content
+
+
+def test_documents_come_in_bundles_of_a_fixed_size_in_id_order() -> None:
+    count = 2 * search.HEADS_PER_FILE + 3
+    docs = [Doc("note", f"Note {n:02}", f"notes/n{n}/", "", f"text {n} " * 50) for n in range(count)]
+    files = dict(search.files(docs))
+    assert sorted(p for p in files if "/d/" in p) == [f"search-index/d/{n}.js" for n in range(3)]
+    texts = -(-count // search.TEXTS_PER_FILE)
+    assert sorted(p for p in files if "/x/" in p) == sorted(f"search-index/x/{n}.js" for n in range(texts))
+    _, _, documents = index_of(docs)
+    assert [documents[i]["t"] for i in range(count)] == [d.title for d in search.order(docs)]
+    assert documents[count - 1]["x"] == search.order(docs)[-1].text
+    assert len(parse(files["search-index/d/2.js"])[1]) == 3  # the last bundle holds what is left
+    last = files[f"search-index/x/{texts - 1}.js"]
+    assert len(last) < len("text 0 " * 50)  # compressed: three 350-character texts in fewer bytes than one

@@ -7,8 +7,16 @@ what a query downloads small at any size (the 10,000-note corpus in `benchmarks/
 - `search-index/index.js`: the document count, the stop words and the list of word shards;
 - `search-index/w/<key>.js`: the words starting with `<key>`, each with the ids of the documents
   that contain it, split by where (title, summary, text) and delta-encoded;
-- `search-index/d/<id>.js`: one document (kind, title, URL, summary, text), fetched only for the
-  results on screen, to show them and their snippets.
+- `search-index/d/<n>.js`: what results show of documents `n * HEADS_PER_FILE` onwards (kind,
+  title, URL, summary), fetched only for the results on screen;
+- `search-index/x/<n>.js`: the texts of documents `n * TEXTS_PER_FILE` onwards, fetched only for a
+  result matched in its text, to show the snippet. A note's text is most of the index's bytes, so
+  these bundles are JSON compressed with raw DEFLATE and written as base64 (the browser's
+  `DecompressionStream` reads them).
+
+Bundling trades files for bytes per query, since a page of results is spread over many ids; with
+the sizes below, a query at 10,000 notes loads about what it did with one file per document
+(`benchmarks/search_cost.py`).
 
 Document ids follow (title length, title), so among equal scores the shorter, then alphabetically
 first title wins without shipping titles with the word lists. Tokenising here and in `search.js`
@@ -17,8 +25,10 @@ must agree: lower-cased runs of letters, digits and underscores (`\\w+`; `[\\p{L
 
 from __future__ import annotations
 
+import base64
 import json
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -30,6 +40,8 @@ from llmnotes.model import Note, kind_label
 FOLDER = urls.SEARCH_INDEX
 SHARD_BYTES = 48_000  # a word shard larger than this is split by a longer prefix
 FIRST_KEY, LAST_KEY = 2, 6
+HEADS_PER_FILE = 16  # result lines per file: one file holds a few results of a typical page
+TEXTS_PER_FILE = 8  # texts per file, compressed: about the bytes of one note's text uncompressed
 WORD = re.compile(r"\w+")
 _PROTO_KEY = re.compile(r'(?<!\\)"__proto__":')
 STOP_WORDS = frozenset(
@@ -156,10 +168,28 @@ def files(docs: list[Doc]) -> Iterator[tuple[str, bytes]]:
     docs = order(docs)
     groups = shards(postings(docs))
     keys = sorted(groups)
-    yield FOLDER + "index.js", _script("index", {"docs": len(docs), "keys": keys, "stop": sorted(STOP_WORDS)})
+    meta = {"docs": len(docs), "keys": keys, "stop": sorted(STOP_WORDS), "heads": HEADS_PER_FILE, "texts": TEXTS_PER_FILE}
+    yield FOLDER + "index.js", _script("index", meta)
     for key in keys:
         name = file_name(key)
         yield f"{FOLDER}w/{name}.js", _script("w/" + name, groups[key])
-    for i, doc in enumerate(docs):
-        data = {"k": doc.kind, "t": doc.title, "u": doc.url, "s": doc.summary, "x": doc.text}
-        yield f"{FOLDER}d/{i}.js", _script(f"d/{i}", data)
+    for n, part in enumerate(_bundles(docs, HEADS_PER_FILE)):
+        yield f"{FOLDER}d/{n}.js", _script(f"d/{n}", [{"k": d.kind, "t": d.title, "u": d.url, "s": d.summary} for d in part])
+    for n, part in enumerate(_bundles(docs, TEXTS_PER_FILE)):
+        yield f"{FOLDER}x/{n}.js", _script(f"x/{n}", compress([d.text for d in part]))
+
+
+def _bundles(docs: list[Doc], size: int) -> Iterator[list[Doc]]:
+    return (docs[start : start + size] for start in range(0, len(docs), size))
+
+
+def compress(data: object) -> str:
+    """JSON, raw DEFLATE (no header, so no timestamp: the same input gives the same bytes), base64."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    return base64.b64encode(packer.compress(raw) + packer.flush()).decode("ascii")
+
+
+def decompress(text: str) -> object:
+    """What `search.js` does with a bundle, for tests and tools."""
+    return json.loads(zlib.decompress(base64.b64decode(text), -15))
