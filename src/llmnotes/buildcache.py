@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from llmnotes import __version__, diagnostics, model
+from llmnotes.heap import collector_paused
 from llmnotes.load import NoteCache
 from llmnotes.write import write_bytes_atomically
 
@@ -67,7 +68,7 @@ def load(path: Path, key: str) -> BuildCache:
     """The cache at `path`, or an empty one when it is missing, from another version, or unreadable.
     The file is this program's own (under `.llmnotes/`, never shared or committed)."""
     try:
-        with path.open("rb") as handle:
+        with path.open("rb") as handle, collector_paused():
             cache = pickle.load(handle)
     except FileNotFoundError:
         return BuildCache(key)
@@ -95,13 +96,15 @@ def file_digest(path: Path) -> str:
     return digest(path.read_bytes())
 
 
-def unchanged_folder(previous: dict[str, Written], out: Path, folder: str, fingerprint: str) -> list[str] | None:
-    """The files the last build wrote under `folder` (every one with this fingerprint), when they
-    are all still there: an emitter of many files (the search index) keeps them all or none."""
-    paths = [path for path in previous if path.startswith(folder)]
-    if not paths or not all(unchanged(previous, out, path, fingerprint) for path in paths):
+def unchanged_folder(previous: dict[str, Written], out: Path, index: str, fingerprint: str) -> list[str] | None:
+    """The files the last build wrote in the folder of `index`, when it made `index` from these
+    very inputs and they are all still there. An emitter of many files (the search index) keeps
+    them all or goes through them one by one; its `index` fingerprint covers all of its inputs."""
+    if not unchanged(previous, out, index, fingerprint):
         return None
-    return paths
+    folder = index.rsplit("/", 1)[0] + "/"
+    paths = [path for path in previous if path.startswith(folder)]
+    return paths if all(_still_there(out, path, previous[path]) for path in paths) else None
 
 
 def unchanged(previous: dict[str, Written], out: Path, path: str, fingerprint: str) -> bool:

@@ -83,8 +83,8 @@ class Context:
     cancelled: Callable[[], bool] = never  # `serve`: a newer change arrived, stop
     inputs: str = ""  # digest of what every page depends on (version, config, templates, …)
     unchanged: Callable[[str, str], bool] = lambda path, fingerprint: False  # (path, fingerprint): keep it?
-    # (folder, fingerprint): the files the last build wrote under `folder` from these very inputs,
-    # when all of them are still there; else None
+    # (index, fingerprint): the files the last build wrote in the folder of `index`, when it made
+    # `index` from these very inputs and all of them are still there; else None
     unchanged_folder: Callable[[str, str], list[str] | None] = lambda folder, fingerprint: None
 
 

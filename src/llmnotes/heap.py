@@ -26,6 +26,19 @@ def long_lived_heap() -> Iterator[None]:
             gc.enable()
 
 
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for one burst of allocation that makes no garbage, such as
+    unpickling the build cache: at 10,000 notes it ran for three quarters of that load's time."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def worker_defaults() -> None:
     """Run first in every worker process. A worker inherits the parent's signal handlers; the
     build turns SIGTERM into an exception so it can clean up, but a worker must simply die on it

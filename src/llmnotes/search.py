@@ -26,10 +26,11 @@ must agree: lower-cased runs of letters, digits and underscores (`\\w+`; `[\\p{L
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from llmnotes import urls
@@ -38,6 +39,7 @@ from llmnotes.emit import Context, Keep, Page
 from llmnotes.model import Note, kind_label
 
 FOLDER = urls.SEARCH_INDEX
+INDEX = FOLDER + "index.js"
 SHARD_BYTES = 48_000  # a word shard larger than this is split by a longer prefix
 FIRST_KEY, LAST_KEY = 2, 6
 HEADS_PER_FILE = 16  # result lines per file: one file holds a few results of a typical page
@@ -150,12 +152,17 @@ def emit(ctx: Context) -> Iterator[Page | Keep]:
     ]
     docs += [Doc("topic", t.title, urls.topic_path(t.slug), t.description, "") for t in site.topics.values()]
     fingerprint = digest(repr((ctx.inputs, docs)).encode())
-    kept = ctx.unchanged_folder(FOLDER, fingerprint)
+    kept = ctx.unchanged_folder(INDEX, fingerprint)
     if kept is not None:  # no document changed since the last build: neither does any file
         yield from (Keep(path) for path in kept)
         return
-    for path, content in files(docs):
-        yield Page(path, content, fingerprint)
+    for part in parts(docs, ctx.inputs):
+        if part.path == INDEX:  # its fingerprint stands for the whole folder's inputs
+            yield Page(part.path, part.make(), fingerprint)
+        elif part.key and ctx.unchanged(part.path, part.key):
+            yield Keep(part.path)
+        else:
+            yield Page(part.path, part.make(), part.key)
 
 
 def note_text(note: Note) -> str:
@@ -163,20 +170,43 @@ def note_text(note: Note) -> str:
     return " ".join(" ".join([note.text, *(e.note for e in note.links if e.note)]).split())
 
 
+@dataclass(frozen=True)
+class Part:
+    """One file of the index, made on demand. `key` digests what it is made of when that is much
+    cheaper than making it (a compressed bundle of texts), so an edit keeps the other bundles;
+    "" when the build should judge the file by its bytes."""
+
+    path: str
+    key: str
+    make: Callable[[], bytes]
+
+
 def files(docs: list[Doc]) -> Iterator[tuple[str, bytes]]:
     """Every file of the index as (path under the output folder, bytes)."""
+    return ((part.path, part.make()) for part in parts(docs))
+
+
+def parts(docs: list[Doc], inputs: str = "") -> Iterator[Part]:
+    """Every file of the index: the entry first, then the word shards, result lines and texts."""
     docs = order(docs)
     groups = shards(postings(docs))
     keys = sorted(groups)
     meta = {"docs": len(docs), "keys": keys, "stop": sorted(STOP_WORDS), "heads": HEADS_PER_FILE, "texts": TEXTS_PER_FILE}
-    yield FOLDER + "index.js", _script("index", meta)
+    yield Part(INDEX, "", functools.partial(_script, "index", meta))
     for key in keys:
         name = file_name(key)
-        yield f"{FOLDER}w/{name}.js", _script("w/" + name, groups[key])
-    for n, part in enumerate(_bundles(docs, HEADS_PER_FILE)):
-        yield f"{FOLDER}d/{n}.js", _script(f"d/{n}", [{"k": d.kind, "t": d.title, "u": d.url, "s": d.summary} for d in part])
-    for n, part in enumerate(_bundles(docs, TEXTS_PER_FILE)):
-        yield f"{FOLDER}x/{n}.js", _script(f"x/{n}", compress([d.text for d in part]))
+        yield Part(f"{FOLDER}w/{name}.js", "", functools.partial(_script, "w/" + name, groups[key]))
+    for n, group in enumerate(_bundles(docs, HEADS_PER_FILE)):
+        heads = [{"k": d.kind, "t": d.title, "u": d.url, "s": d.summary} for d in group]
+        yield Part(f"{FOLDER}d/{n}.js", "", functools.partial(_script, f"d/{n}", heads))
+    for n, group in enumerate(_bundles(docs, TEXTS_PER_FILE)):
+        texts = [d.text for d in group]
+        key = digest("\x1f".join([inputs, str(n), *texts]).encode())
+        yield Part(f"{FOLDER}x/{n}.js", key, functools.partial(_texts, n, texts))
+
+
+def _texts(n: int, texts: list[str]) -> bytes:
+    return _script(f"x/{n}", compress(texts))
 
 
 def _bundles(docs: list[Doc], size: int) -> Iterator[list[Doc]]:
