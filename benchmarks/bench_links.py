@@ -30,6 +30,9 @@ Scenarios:
 
 (a) "politeness off, 128 in flight": both tools may have 128 requests in flight in total, with no
     per-host cap below that and no per-host request interval, no retries, 30 s timeout.
+(w) "warm cache": (a)'s flags with each tool's cache on (lychee `--cache`, its .lycheecache in a
+    folder of its own; llmnotes `--cache FILE`), after one untimed run of each tool that fills it:
+    every result is fresh, so no request is sent.
 (b) "defaults": each tool with its default politeness (lychee 0.24: at most 10 requests in flight per
     host and at least 50 ms between two requests to one host) and only the flags needed for a
     correct, comparable measurement: no cache, no progress bar, JSON report to a file.
@@ -64,6 +67,7 @@ SEED = 20000
 SCENARIOS = {
     "a": "politeness off, 128 in flight",
     "b": "defaults",
+    "w": "warm cache, all fresh",
 }
 
 
@@ -184,8 +188,9 @@ def lychee_cmd(binary: str, scenario: str, corpus: Path, output: Path) -> list[s
     #   --format json --output FILE   the report the harness checks
     # (No --no-ignore: the corpus is under the git-ignored benchmarks/corpus/, but a directory named
     # on the command line is walked whole; the report check would catch any skipped file.)
-    cmd = [binary, "--no-progress", "--cache=false", "--format", "json", "--output", str(output)]
-    if scenario == "a":
+    cache = "--cache" if scenario == "w" else "--cache=false"  # w: .lycheecache in its own folder (cwd)
+    cmd = [binary, "--no-progress", cache, "--format", "json", "--output", str(output)]
+    if scenario in ("a", "w"):
         cmd += [
             "--max-concurrency", "128",        # 128 requests in flight in total (its default too)
             "--host-concurrency", "128",       # default 10 per host: lift it to the global cap
@@ -200,9 +205,10 @@ def lychee_cmd(binary: str, scenario: str, corpus: Path, output: Path) -> list[s
 
 
 def llmnotes_cmd(scenario: str, corpus: Path, output: Path) -> list[str]:
-    cmd = [sys.executable, "-m", "llmnotes", "check-links", "--notes", str(corpus / "notes"), "--no-cache",
+    cache = ["--cache", str(corpus / "out" / "warm-llmnotes" / "links.db")] if scenario == "w" else ["--no-cache"]
+    cmd = [sys.executable, "-m", "llmnotes", "check-links", "--notes", str(corpus / "notes"), *cache,
            "--format", "json", "--output", str(output)]
-    if scenario == "a":
+    if scenario in ("a", "w"):
         cmd += ["--max-concurrency", "128", "--host-concurrency", "128", "--host-interval", "0", "--retries", "0",
                 "--timeout", "30"]
     return cmd
@@ -403,6 +409,12 @@ def main() -> int:
     try:
         server.wait_ready()
         for s in args.scenarios:
+            if s == "w":  # one untimed run of each tool fills its cache
+                for tool in args.tools:
+                    (out_dir / f"warm-{tool}").mkdir(exist_ok=True)
+                    report = out_dir / f"w-{tool}-fill.json"
+                    cmd = lychee_cmd(lychee, s, corpus, report) if tool == "lychee" else llmnotes_cmd(s, corpus, report)
+                    measure(cmd, out_dir / f"warm-{tool}", out_dir / f"w-{tool}-fill.log", args.run_timeout)
             for i in range(args.runs):
                 order = args.tools if i % 2 == 0 else list(reversed(args.tools))
                 for tool in order:
@@ -415,7 +427,7 @@ def main() -> int:
                         cmd = llmnotes_cmd(s, corpus, report)
                     server.quiesce()
                     server.get("/__reset")
-                    run = measure(cmd, corpus, log, args.run_timeout)
+                    run = measure(cmd, out_dir / f"warm-{tool}" if s == "w" else corpus, log, args.run_timeout)
                     stats = server.quiesce()
                     run["server_requests"] = stats["total_requests"]
                     run["server_peaks"] = {h: v["peak_concurrency"] for h, v in stats["hosts"].items()}

@@ -524,7 +524,29 @@ def test_the_notes_as_last_read_are_kept_beside_the_results_and_never_trusted_bl
     (site / "notes" / "a.md").write_text(f"---\ntitle: A\n---\nSee [it]({server.url('/page/two')}).\n")  # a changed note is read again
     changed = json.loads(run_cli("check-links", "--cache", str(cache), "--format", "json", *FAST, cwd=site).stdout)
     assert [r["url"] for r in changed["results"]] == [server.url("/page/two")]
+    # Notes unchanged since the last run: what they gave is kept beside the results, and the notes'
+    # own cache is not even opened.
     notes_cache.write_bytes(b"not a pickle")
+    kept = run_cli("check-links", "--cache", str(cache), "--format", "json", *FAST, cwd=site)
+    assert kept.returncode == 1 and "cannot be read" not in kept.stderr
+    assert [r["url"] for r in json.loads(kept.stdout)["results"]] == [server.url("/page/two")]
+    assert [d["path"] for d in json.loads(kept.stdout)["notes"]] == ["notes/bad.md"]
+    (tmp_path / "links.sqlite.targets").write_bytes(b"not a pickle either")
     broken = run_cli("check-links", "--cache", str(cache), "--format", "json", *FAST, cwd=site)
-    assert broken.returncode == 1 and "cannot be read" in broken.stderr and "Traceback" not in broken.stderr
+    assert broken.returncode == 1 and broken.stderr.count("cannot be read") == 2 and "Traceback" not in broken.stderr
     assert [r["url"] for r in json.loads(broken.stdout)["results"]] == [server.url("/page/two")]
+
+
+def test_what_the_notes_gave_is_not_kept_once_a_file_beside_them_appears(make_site, server, tmp_path: Path) -> None:
+    site = make_site({
+        "notes/topics.yaml": TOPICS,
+        "notes/a.md": f"---\ntitle: A\n---\nSee [it]({server.url('/page/one')}) and ![a picture](diagram.png).\n",
+    }, sample=False)
+    cache = tmp_path / "links.sqlite"
+    first = run_cli("check-links", "--cache", str(cache), "--format", "json", *FAST, cwd=site)
+    assert first.returncode == 1 and [d["message"] for d in json.loads(first.stdout)["internal"]] == ["file 'diagram.png' not found in the notes folder"]
+    assert (tmp_path / "links.sqlite.targets").is_file()
+    (site / "notes" / "diagram.png").write_bytes(b"\x89PNG\r\n\x1a\n")  # no note changed, but the folder did
+    second = run_cli("check-links", "--cache", str(cache), "--format", "json", *FAST, cwd=site)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert json.loads(second.stdout)["internal"] == [] and json.loads(second.stdout)["results"][0]["cached"] is True

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from llmnotes.diagnostics import Severity
-from llmnotes.load import discover, load_all, load_note, load_topics
+from llmnotes.folder import discover
+from llmnotes.load import load_all, load_note, load_topics
 from llmnotes.model import SourceFile
 
 

@@ -23,11 +23,14 @@ import pickle
 import sys
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from llmnotes import __version__, diagnostics, model
 from llmnotes.heap import collector_paused
-from llmnotes.load import NoteCache
 from llmnotes.write import write_bytes_atomically
+
+if TYPE_CHECKING:  # the loader (YAML, Markdown) is not needed to read or write a cache
+    from llmnotes.load import NoteCache
 
 CACHE_DIR = Path(".llmnotes") / "build"
 _CACHED = (model.Note, model.Body, model.Ref, model.LinkEntry, model.BodyLink, model.NoteLink, model.AssetLink, model.Heading, model.Place, diagnostics.Diagnostic)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import re
 import sys
@@ -11,15 +12,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
-from llmnotes import __version__, add, enrich, scaffold, serve
+from llmnotes import __version__
 from llmnotes.config import Config, ConfigError, load_config, resolve
 from llmnotes.diagnostics import Diagnostic, Severity, display_path
 from llmnotes.exitcodes import ExitCode
-from llmnotes.importers import command as import_command
-from llmnotes.links import fix as link_fix
 from llmnotes.links import report as link_report
 from llmnotes.links import run as link_run
-from llmnotes.links.changes import ChangesError, changed_lines, place_filter
 from llmnotes.links.report import FORMATS
 from llmnotes.links.result import Result, Verdict
 from llmnotes.links.settings import parse_codes, parse_duration
@@ -42,14 +40,36 @@ def print_diagnostics(diagnostics: list[Diagnostic], stream: TextIO = sys.stderr
         print(text, file=stream)
 
 
-# Commands defined in their own modules: each function adds one subparser to `commands` and sets
-# `run` (a function of the parsed arguments returning an ExitCode) with `set_defaults(run=...)`.
+# Commands defined in their own modules, by name: each module's `add_parser` adds its subparsers
+# to `commands` and sets `run` (a function of the parsed arguments returning an ExitCode) with
+# `set_defaults(run=...)`. A module is imported only when its command is named (or for the list of
+# all commands), so `check-links` and `build` start without what the author's commands use.
 if TYPE_CHECKING:
+    from llmnotes.links import fix as link_fix
+
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]  # argparse exports no public name for it
-COMMANDS: list[Callable[[Subparsers], None]] = [serve.add_parser, scaffold.add_parser, import_command.add_parser, add.add_parser, enrich.add_parser]
+COMMANDS = {
+    "serve": "llmnotes.serve",
+    "init": "llmnotes.scaffold",
+    "new": "llmnotes.scaffold",
+    "import": "llmnotes.importers.command",
+    "add": "llmnotes.add",
+    "enrich": "llmnotes.enrich",
+}
 
 
-def _parser() -> argparse.ArgumentParser:
+def _command_modules(argv: list[str]) -> list[str]:
+    """The modules whose commands the parser needs: the one `argv` names, or all of them (for
+    `--help`, a mistyped command, or none)."""
+    named = next((a for a in argv if not a.startswith("-")), None)
+    if named in ("build", "check-links"):
+        return []
+    if named in COMMANDS:
+        return [COMMANDS[named]]
+    return list(dict.fromkeys(COMMANDS.values()))
+
+
+def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="llmnotes",
         description="Turn a folder of Markdown notes with YAML front-matter into a static site, and check its links.",
@@ -118,7 +138,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.set_defaults(run=run_build)
     links.set_defaults(run=run_check_links)
-    for add_command in COMMANDS:
+    for module in _command_modules(sys.argv[1:] if argv is None else argv):
+        add_command: Callable[[Subparsers], None] = importlib.import_module(module).add_parser
         add_command(commands)
     return parser
 
@@ -265,6 +286,8 @@ def run_check_links(args: argparse.Namespace) -> ExitCode:
         raise ConfigError(f"error: notes folder '{notes_dir}' not found")
     only = None
     if args.changed_since is not None:
+        from llmnotes.links.changes import ChangesError, changed_lines, place_filter
+
         try:
             only = place_filter(changed_lines(notes_dir, args.changed_since))
         except ChangesError as exc:
@@ -293,6 +316,7 @@ def run_check_links(args: argparse.Namespace) -> ExitCode:
     changes: list[link_fix.Change] = []
     refusals: list[link_fix.Refusal] = []
     if args.fix:  # before the report, so that the JSON report says what was written and what was not
+        from llmnotes.links import fix as link_fix
         changes, refusals = link_fix.apply(report)
         if args.archive:
             archived, not_archived = link_fix.add_archived(report)
@@ -323,7 +347,7 @@ def run_check_links(args: argparse.Namespace) -> ExitCode:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser(argv).parse_args(argv)
     try:
         return int(args.run(args))
     except ConfigError as exc:

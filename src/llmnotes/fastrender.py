@@ -23,8 +23,9 @@ from pathlib import Path
 from llmnotes import urls
 from llmnotes.diagnostics import Diagnostic, Severity, display_path
 from llmnotes.emit import Context, Page
+from llmnotes.folder import NOTE_SUFFIXES, TOPICS_FILE
 from llmnotes.graph import Citation, Site
-from llmnotes.load import NOTE_SUFFIXES, TOPICS_FILE, load_note
+from llmnotes.load import load_note
 from llmnotes.model import Note, SourceFile
 from llmnotes.normalize import url_key
 from llmnotes.render import Renderer

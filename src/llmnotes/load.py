@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
-import hashlib
 import itertools
 import os
 import re
@@ -17,12 +16,10 @@ from pathlib import Path
 
 from llmnotes import frontmatter, markdown, schema
 from llmnotes.diagnostics import Diagnostic, display_path
+from llmnotes.folder import PATHS_FILE, TOPICS_FILE, discover, file_digest, is_slug
 from llmnotes.heap import worker_defaults
 from llmnotes.model import Asset, Body, Note, Place, ReadingPath, SourceFile, Topic
 
-NOTE_SUFFIXES = (".md", ".markdown")
-TOPICS_FILE = "topics.yaml"
-PATHS_FILE = "paths.yaml"
 MAX_TOPIC_DEPTH = 12  # topics nest at most this deep: a tree a reader can follow, a page a browser can show
 PARALLEL_FROM = 64  # below this many notes, starting worker processes costs more than it saves
 
@@ -36,44 +33,6 @@ class Loaded:
     drafts: frozenset[str] = frozenset()  # slugs of drafts left out of this build
     paths: tuple[ReadingPath, ...] = ()  # from paths.yaml, in the file's order
     unreadable: frozenset[str] = frozenset()  # slugs of notes whose errors kept them from loading
-
-
-def discover(notes_dir: Path) -> tuple[list[SourceFile], list[Asset], list[Diagnostic]]:
-    """Every note and asset under `notes_dir`, in a stable order; hidden files are ignored."""
-    sources: list[SourceFile] = []
-    assets: list[Asset] = []
-    problems: list[Diagnostic] = []
-    by_slug: dict[str, SourceFile] = {}
-    root = notes_dir.resolve()
-    for dirpath, dirnames, filenames in os.walk(notes_dir):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
-        for name in sorted(filenames):
-            if name.startswith("."):
-                continue
-            path = Path(dirpath) / name
-            rel = path.relative_to(notes_dir).as_posix()
-            shown = display_path(path)
-            if path.is_symlink() and not path.resolve().is_relative_to(root):
-                problems.append(Diagnostic(shown, 0, 0, "symbolic link pointing outside the notes folder: not used"))
-                continue
-            if rel in (TOPICS_FILE, PATHS_FILE):
-                continue
-            if path.suffix.lower() not in NOTE_SUFFIXES:
-                assets.append(Asset(path, rel))
-                continue
-            slug = rel.rsplit(".", 1)[0]
-            if not schema.is_slug(slug, nested=True):
-                problems.append(
-                    Diagnostic(shown, 1, 1, f"file name gives the slug '{slug}', which is not valid: use lowercase a-z, 0-9 and '-'")
-                )
-                continue
-            source = SourceFile(path, shown, slug)
-            if slug in by_slug:
-                problems.append(Diagnostic(shown, 1, 1, f"duplicate slug '{slug}': {by_slug[slug].display} has it too"))
-                continue
-            by_slug[slug] = source
-            sources.append(source)
-    return sources, assets, problems
 
 
 def read_text(path: Path, shown: str) -> tuple[str | None, list[Diagnostic]]:
@@ -175,7 +134,7 @@ def load_paths(notes_dir: Path) -> tuple[tuple[ReadingPath, ...], list[Diagnosti
     paths: list[ReadingPath] = []
     for slug, raw in doc.data.items():
         key = (slug,)
-        if not isinstance(slug, str) or not schema.is_slug(slug):
+        if not isinstance(slug, str) or not is_slug(slug):
             v.error(key, f"path '{slug}' is not a valid slug: use a-z, 0-9 and '-'", key=True)
             continue
         if not isinstance(raw, dict):
@@ -215,7 +174,7 @@ def load_topics(notes_dir: Path) -> tuple[dict[str, Topic], list[Diagnostic]]:
     places: dict[str, Place] = {}
     for slug, raw in doc.data.items():
         key = (slug,)
-        if not isinstance(slug, str) or not schema.is_slug(slug):
+        if not isinstance(slug, str) or not is_slug(slug):
             v.error(key, f"topic '{slug}' is not a valid slug: use a-z, 0-9 and '-'", key=True)
             continue
         if raw is None:
@@ -305,13 +264,6 @@ def load_for_links(notes_dir: Path, allow_html: bool = False, workers: int | Non
 
 # What loading one note gave, by the note's displayed path: (digest of its bytes, note, diagnostics).
 NoteCache = dict[str, tuple[str, Note | None, list[Diagnostic]]]
-
-
-def file_digest(path: Path) -> str:
-    try:
-        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
-    except OSError:
-        return ""  # unreadable: never matches, so the note is loaded and the error reported
 
 
 def load_cached(

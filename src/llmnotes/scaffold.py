@@ -20,7 +20,8 @@ from llmnotes import frontmatter, schema
 from llmnotes.config import ConfigError, load_config, resolve
 from llmnotes.diagnostics import display_path
 from llmnotes.exitcodes import ExitCode
-from llmnotes.load import TOPICS_FILE, load_topics
+from llmnotes.folder import TOPICS_FILE, is_slug
+from llmnotes.load import load_topics
 
 # Target path in the new site -> file in the package's starter folder.
 STARTER = {
@@ -116,10 +117,10 @@ def note_text(title: str, topics: list[str], date: dt.date) -> str:
 
 def run_new(args: argparse.Namespace) -> ExitCode:
     slug = args.slug.removesuffix(".md")
-    if not schema.is_slug(slug, nested=True):
+    if not is_slug(slug, nested=True):
         raise ConfigError(f"error: '{args.slug}' is not a valid note slug: use lowercase a-z, 0-9 and '-', and '/' between folders")
     for topic in args.topic:
-        if not schema.is_slug(topic):
+        if not is_slug(topic):
             raise ConfigError(f"error: topic '{topic}' is not a valid slug: use lowercase a-z, 0-9 and '-'")
     config = load_config(Path.cwd(), args.config)
     notes = Path.cwd() / args.notes if args.notes is not None else resolve(config, config.notes)

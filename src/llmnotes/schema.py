@@ -14,10 +14,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from llmnotes.diagnostics import Diagnostic, Severity
+from llmnotes.folder import is_slug
 from llmnotes.frontmatter import Document, FrontMatterError, Path_, parse, split
 from llmnotes.model import KINDS, STATUSES, LinkEntry, Place
 
-SLUG_SEGMENT = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _WHITESPACE = re.compile(r"\s")
 # Characters no page or feed can carry: C0 controls but tab and line ends, DEL, C1, non-characters.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
@@ -30,12 +30,6 @@ def control_problem(value: str) -> str | None:
 
 NOTE_KEYS = ("title", "summary", "topics", "date", "updated", "draft", "after", "links")
 LINK_KEYS = ("url", "title", "kind", "authors", "year", "note", "discussion", "status", "archived")
-
-
-def is_slug(value: str, nested: bool = False) -> bool:
-    """Lowercase letters, digits and single hyphens; `nested` allows `/` between such segments."""
-    parts = value.split("/") if nested else [value]
-    return all(SLUG_SEGMENT.match(p) for p in parts)
 
 
 def url_problem(url: str) -> str | None:

@@ -18,10 +18,11 @@ from llmnotes import schema
 from llmnotes.config import ConfigError, load_config, resolve
 from llmnotes.diagnostics import display_path
 from llmnotes.exitcodes import ExitCode
+from llmnotes.folder import TOPICS_FILE, discover
 from llmnotes.importers import ImportedNote, Parsed, Resource
 from llmnotes.importers import markdown as md_reader
 from llmnotes.importers.references import READERS
-from llmnotes.load import TOPICS_FILE, discover, load_note, load_topics, read_text
+from llmnotes.load import load_note, load_topics, read_text
 from llmnotes.normalize import url_key
 from llmnotes.scaffold import quoted, today, write_all
 

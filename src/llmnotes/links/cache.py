@@ -13,10 +13,14 @@ import sys
 import time
 from contextlib import closing
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from llmnotes.heap import collector_paused
 from llmnotes.links.result import Result, Verdict
-from llmnotes.load import NoteCache
 from llmnotes.write import write_bytes_atomically
+
+if TYPE_CHECKING:
+    from llmnotes.load import NoteCache
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
@@ -60,20 +64,32 @@ def load(path: Path, max_age: float | None = None, good_only: bool = True) -> di
     oldest = time.time() - max_age if max_age is not None else 0.0
     try:
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-            rows = db.execute("SELECT key, url, verdict, status, final_url, error, permanent, checked_at FROM results WHERE checked_at >= ?", (oldest,)).fetchall()
+            rows = db.execute(_SELECT, (oldest, _LATEST)).fetchall()
     except (sqlite3.Error, OSError) as exc:
         _warn(path, "cannot be read", exc)
         return {}
+    with collector_paused():  # 20,000 results and no garbage: a collection pass would only slow this
+        return _results(rows, good_only)
+
+
+_VERDICTS = {str(v): v for v in Verdict}
+# Rows that make sense only: SQLite checks the types (the file may have been written by anything),
+# so the loop below need not (20,000 rows at each warm start).
+_SELECT = """
+SELECT key, url, verdict, status, final_url, error, permanent, checked_at FROM results
+WHERE typeof(checked_at) IN ('integer', 'real') AND checked_at >= ? AND checked_at <= ?
+  AND typeof(key) = 'text' AND typeof(url) = 'text' AND typeof(verdict) = 'text'
+  AND typeof(status) IN ('integer', 'null') AND typeof(final_url) IN ('text', 'null')
+  AND typeof(error) IN ('text', 'null')
+"""
+
+
+def _results(rows: list[tuple[Any, ...]], good_only: bool) -> dict[str, Result]:
     results: dict[str, Result] = {}
     for key, url, verdict_text, status, final_url, error, permanent, checked_at in rows:
-        try:
-            verdict = Verdict(verdict_text)
-        except ValueError:
+        verdict = _VERDICTS.get(verdict_text)
+        if verdict is None:
             continue  # a row from a future version: check that URL again
-        if not isinstance(key, str) or not isinstance(url, str) or not isinstance(checked_at, int | float) or not 0 <= checked_at <= _LATEST:
-            continue
-        if (status is not None and not isinstance(status, int)) or not isinstance(final_url, str | None) or not isinstance(error, str | None):
-            continue
         if good_only and not verdict.good:
             continue
         results[key] = Result(url, verdict, status, final_url, error, float(checked_at), bool(permanent), from_cache=True)
@@ -129,5 +145,33 @@ def store_notes(path: Path, allow_html: bool, notes: NoteCache) -> None:
 
     try:
         write_bytes_atomically(path, pickle.dumps((cache_key(allow_html), notes), protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError as exc:
+        _warn(path, "cannot be written", exc)
+
+
+# -- what the notes gave the checker -----------------------------------------------------------------
+# The targets extracted from the notes and the notes' own problems, under a signature of the notes'
+# bytes and file names (`load.sources_signature`): a run over unchanged notes starts from here.
+
+
+def load_extracted(path: Path, allow_html: bool, signature: str) -> object | None:
+    from llmnotes.buildcache import cache_key
+
+    try:
+        with path.open("rb") as handle, collector_paused():
+            key, stored_signature, extracted = pickle.load(handle)
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # truncated, corrupt, or classes of another shape
+        _warn(path, "cannot be read", exc)
+        return None
+    return extracted if (key, stored_signature) == (cache_key(allow_html), signature) else None
+
+
+def store_extracted(path: Path, allow_html: bool, signature: str, extracted: object) -> None:
+    from llmnotes.buildcache import cache_key
+
+    try:
+        write_bytes_atomically(path, pickle.dumps((cache_key(allow_html), signature, extracted), protocol=pickle.HIGHEST_PROTOCOL))
     except OSError as exc:
         _warn(path, "cannot be written", exc)

@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from llmnotes.load import Loaded
 from llmnotes.model import Place
 from llmnotes.normalize import fetch_key, host_of
+
+if TYPE_CHECKING:  # a type only: the loader (YAML, Markdown) is imported when notes are loaded
+    from llmnotes.load import Loaded
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,9 +52,11 @@ class Finding:
         missing = self._missing_at(place)
         return f"missing fragment #{missing}" if missing is not None else self.why
 
-    @cached_property
+    @property  # not cached: cheap for a URL without missing fragments, and 3.11's cache takes a lock
     def verdict(self) -> Verdict:
         """The URL's verdict: broken when any place is, so summaries and exit codes count it."""
+        if not self.result.missing_fragments:  # most URLs: no place can differ
+            return self.result.verdict
         return Verdict.BROKEN if any(self._missing_at(p) is not None for p in self.places) else self.result.verdict
 
     @property
@@ -164,7 +165,7 @@ def as_json(report: Report) -> str:
 
     def place(f: Finding, p: Place) -> dict[str, object]:
         row: dict[str, object] = {"path": p.path, "line": p.line, "col": p.col}
-        fragment = f.fragment_at(p)
+        fragment = f.fragment_at(p) if f.fragments else None
         if fragment is not None:  # a place asking for a fragment has its own verdict
             row["fragment"] = fragment
             row["verdict"] = f.verdict_at(p)
@@ -174,24 +175,22 @@ def as_json(report: Report) -> str:
             row["fix"] = fixes[p]
         return row
 
-    def archive(f: Finding) -> dict[str, object]:
-        return {"archive_url": report.archive_of(f)} if report.archives is not None else {}
+    def result(f: Finding) -> dict[str, object]:
+        row: dict[str, object] = {"archive_url": report.archive_of(f)} if report.archives is not None else {}
+        row.update(
+            url=f.result.url,
+            verdict=f.verdict,
+            status=f.result.status,
+            final_url=f.result.final_url,
+            error=f.why if f.verdict is not f.result.verdict else f.result.error,
+            cached=f.result.from_cache,
+            places=[place(f, p) for p in f.places] if fixes or f.fragments else [{"path": p.path, "line": p.line, "col": p.col} for p in f.places],
+        )
+        return row
 
     data = {
         "summary": report.summary,
-        "results": [
-            {
-                **archive(f),
-                "url": f.result.url,
-                "verdict": f.verdict,
-                "status": f.result.status,
-                "final_url": f.result.final_url,
-                "error": f.why if f.verdict is not f.result.verdict else f.result.error,
-                "cached": f.result.from_cache,
-                "places": [place(f, p) for p in f.places],
-            }
-            for f in report.findings
-        ],
+        "results": [result(f) for f in report.findings],
         "internal": [{"path": d.path, "line": d.line, "col": d.col, "message": d.message} for d in report.internal],
         "notes": [{"path": d.path, "line": d.line, "col": d.col, "severity": d.severity.value, "message": d.message} for d in report.notes],
     }
@@ -200,6 +199,8 @@ def as_json(report: Report) -> str:
 
 def as_junit(report: Report) -> str:
     """One test case per URL (a failure when broken, skipped when excluded) and per internal problem."""
+    import xml.etree.ElementTree as ET  # only this format needs it
+
     summary = report.summary
     suites = ET.Element("testsuites")
     suite = ET.SubElement(

@@ -6,7 +6,6 @@ patient to be with a host (here) change for different reasons, and are tested ap
 
 from __future__ import annotations
 
-import email.utils
 import random
 import time
 from collections.abc import Mapping
@@ -50,6 +49,8 @@ class RetryPolicy:
             return None
         if value.isdigit():
             return min(float(value), self.max_retry_after)
+        import email.utils  # rare, and the module is a noticeable part of check-links' start-up
+
         try:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError):

@@ -1,5 +1,8 @@
 """The check-links pipeline: load the notes, extract, use the cache, check, store.
 
+With a cache, what the notes gave last time (targets and problems) is kept beside it, and a run
+over the same notes starts from there, importing neither the loader nor the graph.
+
 It takes plain paths and settings, not the site's `Config`: the checker is a library the CLI (and
 anything else) drives, and it never imports the configuration layer that imports it.
 """
@@ -12,21 +15,34 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from llmnotes.diagnostics import Diagnostic, Severity, sort_diagnostics
-from llmnotes.graph import reference_problems
+from llmnotes.folder import sources_signature
 from llmnotes.heap import long_lived_heap
 from llmnotes.links import cache as cache_db
-from llmnotes.links.archive import Wanted
 from llmnotes.links.extract import Target, extract
 from llmnotes.links.report import Report, make_report
 from llmnotes.links.result import Result, Verdict
 from llmnotes.links.settings import LinkSettings
-from llmnotes.load import load_for_links
 from llmnotes.model import Place
+
+if TYPE_CHECKING:
+    from llmnotes.links.archive import Wanted
 
 # From this many hosts, "none could be reached" says more about this machine than about the links.
 NO_NETWORK_HOSTS = 3
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What the notes give the checker before any request. Kept beside the link cache under the
+    notes' `sources_signature`, so a run over unchanged notes neither unpickles nor walks them."""
+
+    targets: tuple[Target, ...]
+    errors: tuple[Diagnostic, ...]  # the notes' own errors
+    internal: tuple[Diagnostic, ...]  # links between notes, headings and files that do not resolve
+    cited: dict[str, dt.date | None]  # note path → its date (or updated)
 
 
 @dataclass(frozen=True)
@@ -38,6 +54,8 @@ class Outcome:
 
     def wanted(self) -> list[Wanted]:
         """The broken links to look for archived copies of, each with the day it was first cited."""
+        from llmnotes.links.archive import Wanted  # and asyncio: only with --archive
+
         found: list[Wanted] = []
         for finding in self.report.findings:
             if finding.result.verdict is Verdict.BROKEN:
@@ -59,23 +77,22 @@ def run(
     With `only`, just the links written at places it keeps (`--changed-since`); the links between
     notes are still all checked, offline, since deleting a note breaks links in notes left as they were."""
     started = time.perf_counter()
-    notes_cache_path = settings.cache.with_name(settings.cache.name + ".notes") if settings.cache else None
-    notes_cache = cache_db.load_notes(notes_cache_path, allow_html) if notes_cache_path else None
-    read_before = {path: entry[0] for path, entry in notes_cache.items()} if notes_cache is not None else {}
-    with long_lived_heap():
-        loaded = load_for_links(notes_dir, allow_html=allow_html, cache=notes_cache)
-    if notes_cache_path and notes_cache is not None and read_before != {path: entry[0] for path, entry in notes_cache.items()}:
-        cache_db.store_notes(notes_cache_path, allow_html, notes_cache)  # only when a note was read anew
-    # A bad note does not stop the check: every link of the notes that loaded is checked, so one
-    # run shows every problem, and the notes' errors make it fail all the same.
-    errors = sort_diagnostics([d for d in loaded.diagnostics if d.severity is Severity.ERROR])
-    internal = sort_diagnostics(reference_problems(loaded))
-    targets = [] if offline else extract(loaded)
+    extracted_path = settings.cache.with_name(settings.cache.name + ".targets") if settings.cache else None
+    signature = f"{sources_signature(notes_dir, allow_html)}:{_shapes()}" if extracted_path else ""
+    with long_lived_heap():  # what is loaded here lives to the end: the collector need not scan it
+        found = cache_db.load_extracted(extracted_path, allow_html, signature) if extracted_path else None
+    extracted = found if isinstance(found, Extracted) else None
+    if extracted is None:
+        extracted = _extract(notes_dir, allow_html, settings)
+        if extracted_path:
+            cache_db.store_extracted(extracted_path, allow_html, signature, extracted)
+    targets = [] if offline else list(extracted.targets)
     if only is not None:
         targets = [t for t in (_narrowed(t, only) for t in targets) if t.places]
 
     path = settings.cache
-    cached = cache_db.load(path, settings.cache_max_age) if path else {}
+    with long_lived_heap():
+        cached = cache_db.load(path, settings.cache_max_age) if path else {}
     results: dict[str, Result] = {t.key: cached[t.key] for t in targets if t.key in cached and not (settings.fragments and t.fragments)}
     todo = [t for t in targets if t.key not in results]
     if on_start:
@@ -89,8 +106,35 @@ def run(
     no_network = offline_hosts(todo, fresh)
     if path and not no_network:  # results of a machine without network say nothing about the links
         cache_db.store(path, results)
-    cited = {n.path: n.date or n.updated for n in loaded.notes}
-    return Outcome(make_report(targets, results, internal, time.perf_counter() - started), errors, no_network, cited)
+    report = make_report(targets, results, list(extracted.internal), time.perf_counter() - started)
+    return Outcome(report, list(extracted.errors), no_network, extracted.cited)
+
+
+def _shapes() -> str:
+    """The fields of what is kept beside the cache: one of another shape is not used."""
+    return ";".join(f"{cls.__name__}:{','.join(f.name for f in dataclasses.fields(cls))}" for cls in (Extracted, Target))
+
+
+def _extract(notes_dir: Path, allow_html: bool, settings: LinkSettings) -> Extracted:
+    """Load the notes (those unchanged since the last run from the notes' cache) and extract."""
+    from llmnotes.graph import reference_problems  # YAML, Markdown and the graph: only when a note changed
+    from llmnotes.load import load_for_links
+
+    notes_cache_path = settings.cache.with_name(settings.cache.name + ".notes") if settings.cache else None
+    notes_cache = cache_db.load_notes(notes_cache_path, allow_html) if notes_cache_path else None
+    read_before = {path: entry[0] for path, entry in notes_cache.items()} if notes_cache is not None else {}
+    with long_lived_heap():
+        loaded = load_for_links(notes_dir, allow_html=allow_html, cache=notes_cache)
+    if notes_cache_path and notes_cache is not None and read_before != {path: entry[0] for path, entry in notes_cache.items()}:
+        cache_db.store_notes(notes_cache_path, allow_html, notes_cache)  # only when a note was read anew
+    # A bad note does not stop the check: every link of the notes that loaded is checked, so one
+    # run shows every problem, and the notes' errors make it fail all the same.
+    return Extracted(
+        targets=tuple(extract(loaded)),
+        errors=tuple(sort_diagnostics([d for d in loaded.diagnostics if d.severity is Severity.ERROR])),
+        internal=tuple(sort_diagnostics(reference_problems(loaded))),
+        cited={n.path: n.date or n.updated for n in loaded.notes},
+    )
 
 
 def _narrowed(target: Target, only: Callable[[Place], bool]) -> Target:

@@ -1,0 +1,84 @@
+"""The notes folder: which files are notes (each with its slug) and which are other files, in a
+stable order, and a signature of them all.
+
+Apart from `load` because it needs neither YAML nor Markdown: `check-links` lists and hashes the
+folder first, and loads nothing when the notes are those it extracted its links from last time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+from llmnotes.diagnostics import Diagnostic, display_path
+from llmnotes.model import Asset, SourceFile
+
+NOTE_SUFFIXES = (".md", ".markdown")
+TOPICS_FILE = "topics.yaml"
+PATHS_FILE = "paths.yaml"
+SLUG_SEGMENT = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def is_slug(value: str, nested: bool = False) -> bool:
+    """Lowercase letters, digits and single hyphens; `nested` allows `/` between such segments."""
+    parts = value.split("/") if nested else [value]
+    return all(SLUG_SEGMENT.match(p) for p in parts)
+
+
+def discover(notes_dir: Path) -> tuple[list[SourceFile], list[Asset], list[Diagnostic]]:
+    """Every note and asset under `notes_dir`, in a stable order; hidden files are ignored."""
+    sources: list[SourceFile] = []
+    assets: list[Asset] = []
+    problems: list[Diagnostic] = []
+    by_slug: dict[str, SourceFile] = {}
+    root = notes_dir.resolve()
+    for dirpath, dirnames, filenames in os.walk(notes_dir):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            path = Path(dirpath) / name
+            rel = path.relative_to(notes_dir).as_posix()
+            shown = display_path(path)
+            if path.is_symlink() and not path.resolve().is_relative_to(root):
+                problems.append(Diagnostic(shown, 0, 0, "symbolic link pointing outside the notes folder: not used"))
+                continue
+            if rel in (TOPICS_FILE, PATHS_FILE):
+                continue
+            if path.suffix.lower() not in NOTE_SUFFIXES:
+                assets.append(Asset(path, rel))
+                continue
+            slug = rel.rsplit(".", 1)[0]
+            if not is_slug(slug, nested=True):
+                problems.append(
+                    Diagnostic(shown, 1, 1, f"file name gives the slug '{slug}', which is not valid: use lowercase a-z, 0-9 and '-'")
+                )
+                continue
+            source = SourceFile(path, shown, slug)
+            if slug in by_slug:
+                problems.append(Diagnostic(shown, 1, 1, f"duplicate slug '{slug}': {by_slug[slug].display} has it too"))
+                continue
+            by_slug[slug] = source
+            sources.append(source)
+    return sources, assets, problems
+
+
+def file_digest(path: Path) -> str:
+    try:
+        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+    except OSError:
+        return ""  # unreadable: never matches, so the note is loaded and the error reported
+
+
+def sources_signature(notes_dir: Path, allow_html: bool) -> str:
+    """A digest of all that `load_for_links` reads: the notes' names and bytes, the other files'
+    names (links to them are checked) and what was wrong with the folder. Equal signatures load
+    equal notes, so `check-links` can keep what it extracted from them."""
+    sources, assets, problems = discover(notes_dir)
+    parts = [str(allow_html)]
+    parts += (f"{s.display}\x1e{s.slug}\x1e{file_digest(s.path)}" for s in sources)
+    parts += (f"asset\x1e{a.relpath}" for a in assets)
+    parts += (str(d) for d in problems)
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
