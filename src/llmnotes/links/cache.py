@@ -73,6 +73,7 @@ def load(path: Path, max_age: float | None = None, good_only: bool = True) -> di
 
 
 _VERDICTS = {str(v): v for v in Verdict}
+_GOOD = frozenset(v for v in Verdict if v.good)
 # Rows that make sense only: SQLite checks the types (the file may have been written by anything),
 # so the loop below need not (20,000 rows at each warm start).
 _SELECT = """
@@ -90,7 +91,7 @@ def _results(rows: list[tuple[Any, ...]], good_only: bool) -> dict[str, Result]:
         verdict = _VERDICTS.get(verdict_text)
         if verdict is None:
             continue  # a row from a future version: check that URL again
-        if good_only and not verdict.good:
+        if good_only and verdict not in _GOOD:
             continue
         results[key] = Result(url, verdict, status, final_url, error, float(checked_at), bool(permanent), from_cache=True)
     return results

@@ -194,7 +194,8 @@ def as_json(report: Report) -> str:
         "internal": [{"path": d.path, "line": d.line, "col": d.col, "message": d.message} for d in report.internal],
         "notes": [{"path": d.path, "line": d.line, "col": d.col, "severity": d.severity.value, "message": d.message} for d in report.notes],
     }
-    return json.dumps(data, ensure_ascii=False) + "\n"  # compact: the C encoder, fast on 20,000 results
+    # compact, the C encoder, no cycle check (plain data): fast on 20,000 results
+    return json.dumps(data, ensure_ascii=False, check_circular=False) + "\n"
 
 
 def as_junit(report: Report) -> str:
