@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -40,19 +42,46 @@ class Serving:
             cwd=root, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
         )
         self.lines: list[str] = []
+        # stderr is read on a thread, so a wait ends at its timeout even when serve prints nothing more
+        self._incoming: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
         self.wait_for("serve: http://")
+
+    def _read(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self._incoming.put(line)
+        self._incoming.put(None)  # closed: serve has exited
 
     def wait_for(self, text: str, timeout: float = 20) -> str:
         deadline = time.monotonic() + timeout
-        assert self.process.stderr is not None
-        while time.monotonic() < deadline:
-            line = self.process.stderr.readline()
-            if not line:
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self._incoming.get(timeout=left)
+            except queue.Empty:
+                break
+            if line is None:
+                self._incoming.put(None)  # and for every later wait
                 break
             self.lines.append(line)
             if text in line:
                 return line
-        raise AssertionError(f"never saw {text!r}; stderr so far:\n{''.join(self.lines)}")
+        raise AssertionError(f"never saw {text!r} within {timeout:g} s; stderr so far:\n{''.join(self.lines)}")
+
+    def rest(self, timeout: float = 20) -> str:
+        """What serve printed after the last line waited for, once it has exited."""
+        lines, deadline = [], time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self._incoming.get(timeout=left)
+            except queue.Empty:
+                break
+            if line is None:
+                self._incoming.put(None)
+                break
+            lines.append(line)
+        self.lines += lines
+        return "".join(lines)
 
     def url(self, path: str = "") -> str:
         return f"http://127.0.0.1:{self.port}/{path}"
@@ -182,7 +211,7 @@ def test_ctrl_c_exits_cleanly_and_a_busy_port_is_exit_2(serving: Serving, site: 
     serving.wait_for("serve: rebuilt")
     assert not cache.exists()  # in memory while serving: on disk it would not describe the preview
     assert serving.stop() == 0
-    rest = serving.process.stderr.read() if serving.process.stderr else ""
+    rest = serving.rest()
     assert "serve: stopped" in rest and "Traceback" not in rest
     assert cache.is_file()  # saved on the way out, for the next session
 
@@ -196,8 +225,9 @@ def test_a_burst_of_saves_is_one_rebuild(serving: Serving, site: Path) -> None:
     serving.wait_for("serve: rebuilt")
     time.sleep(1.0)
     serving.stop()
-    rest = serving.process.stderr.read() if serving.process.stderr else ""
-    rebuilds = sum("serve: rebuilt" in line for line in serving.lines[-1:] + rest.splitlines())
+    seen = serving.lines[-1:]
+    rest = serving.rest()
+    rebuilds = sum("serve: rebuilt" in line for line in seen + rest.splitlines())
     assert rebuilds <= 2, rest
 
 
