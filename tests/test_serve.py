@@ -53,35 +53,29 @@ class Serving:
             self._incoming.put(line)
         self._incoming.put(None)  # closed: serve has exited
 
+    def _next(self, deadline: float) -> str | None:
+        """The next line serve printed, or None once it has exited or the deadline has passed."""
+        try:
+            line = self._incoming.get(timeout=max(deadline - time.monotonic(), 0))
+        except queue.Empty:
+            return None
+        if line is None:
+            self._incoming.put(None)  # and for every later wait
+        else:
+            self.lines.append(line)
+        return line
+
     def wait_for(self, text: str, timeout: float = 20) -> str:
         deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                line = self._incoming.get(timeout=left)
-            except queue.Empty:
-                break
-            if line is None:
-                self._incoming.put(None)  # and for every later wait
-                break
-            self.lines.append(line)
+        while (line := self._next(deadline)) is not None:
             if text in line:
                 return line
         raise AssertionError(f"never saw {text!r} within {timeout:g} s; stderr so far:\n{''.join(self.lines)}")
 
     def rest(self, timeout: float = 20) -> str:
         """What serve printed after the last line waited for, once it has exited."""
-        lines, deadline = [], time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                line = self._incoming.get(timeout=left)
-            except queue.Empty:
-                break
-            if line is None:
-                self._incoming.put(None)
-                break
-            lines.append(line)
-        self.lines += lines
-        return "".join(lines)
+        deadline = time.monotonic() + timeout
+        return "".join(iter(lambda: self._next(deadline), None))
 
     def url(self, path: str = "") -> str:
         return f"http://127.0.0.1:{self.port}/{path}"
