@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -550,3 +552,18 @@ def test_what_the_notes_gave_is_not_kept_once_a_file_beside_them_appears(make_si
     second = run_cli("check-links", "--cache", str(cache), "--format", "json", *FAST, cwd=site)
     assert second.returncode == 0, second.stdout + second.stderr
     assert json.loads(second.stdout)["internal"] == [] and json.loads(second.stdout)["results"][0]["cached"] is True
+
+
+def test_a_warm_check_of_unchanged_notes_loads_neither_yaml_nor_markdown(make_site, server, tmp_path: Path) -> None:
+    site = make_site({"notes/topics.yaml": TOPICS, "notes/a.md": f"---\ntitle: A\n---\nSee [it]({server.url('/page/one')}).\n"}, sample=False)
+    cache = tmp_path / "links.sqlite"
+    assert run_cli("check-links", "--cache", str(cache), *FAST, cwd=site).returncode == 0
+    probe = (
+        "import sys; from llmnotes import cli; code = cli.main(sys.argv[1:]); "
+        "print(code, sorted(m for m in ('yaml', 'markdown_it', 'aiohttp', 'llmnotes.load', 'llmnotes.graph') if m in sys.modules))"
+    )
+    warm = subprocess.run(
+        [sys.executable, "-c", probe, "check-links", "--cache", str(cache), "--format", "json", *FAST],
+        cwd=site, capture_output=True, text=True, timeout=120,
+    )
+    assert warm.stdout.strip().splitlines()[-1] == "0 []", warm.stdout + warm.stderr

@@ -152,7 +152,7 @@ def store_notes(path: Path, allow_html: bool, notes: NoteCache) -> None:
 
 # -- what the notes gave the checker -----------------------------------------------------------------
 # The targets extracted from the notes and the notes' own problems, under a signature of the notes'
-# bytes and file names (`load.sources_signature`): a run over unchanged notes starts from here.
+# bytes and file names (`folder.sources_signature`): a run over unchanged notes starts from here.
 
 
 def load_extracted(path: Path, allow_html: bool, signature: str) -> object | None:
