@@ -10,8 +10,10 @@ by searching the source lines of its block, moving forward as links are met.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import html
+import itertools
 import posixpath
 import re
 from collections.abc import Iterator
@@ -126,22 +128,47 @@ class Extracted:
     unchecked: tuple[tuple[str, Place, str], ...] = ()  # (URL, place, why): links no check can follow
 
 
-_FIND_WINDOW = 65_536  # characters searched ahead of the last link found on a line
+# Characters searched ahead of the last link found, over however many lines: a link is written
+# after the one before it, and without a bound, each link a paragraph writes in no searched form (a
+# reference link `[text][label]`) would cost a scan to the paragraph's end, quadratic in its length.
+_FIND_WINDOW = 65_536
 
 
 class _Locator:
-    """Finds the column of a piece of text within a block, scanning forward from the last find."""
+    """Finds where a piece of text is written within a block, scanning forward from the last find.
+
+    A block's lines are searched as one string (its lines joined by newlines, made when the block
+    is first searched), so a search is one C-level `str.find` however many lines it crosses; a
+    needle holds no newline, so it never matches across two lines."""
 
     def __init__(self, lines: list[str], first_line: int) -> None:
         self.lines = lines
         self.first_line = first_line
-        self.block: tuple[int, int] = (0, 0)
-        self.cursor: tuple[int, int] = (0, 0)
+        self.block: tuple[int, int] = (0, 0)  # the block's first line and the line after it
+        self.cursor = 0  # offset into the block's text: the next link is written after it
+        self._text: str | None = None  # the block's lines joined, once searched
+        self._starts: list[int] = [0]  # offset of each of the block's lines in `_text`
 
     def enter(self, block_map: list[int] | None) -> None:
         if block_map:
-            self.block = (block_map[0], max(block_map[1], block_map[0] + 1))
-            self.cursor = (block_map[0], 0)
+            self.block = (block_map[0], max(min(block_map[1], len(self.lines)), block_map[0] + 1))
+            self.cursor, self._text = 0, None
+
+    def _block_text(self) -> str:
+        if self._text is None:
+            lines = self.lines[self.block[0] : self.block[1]]
+            self._text = "\n".join(lines)
+            self._starts = list(itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+        return self._text
+
+    def _line_col(self, offset: int) -> tuple[int, int]:
+        """(index of the line in the block, column from 0) of an offset into the block's text."""
+        i = bisect.bisect_right(self._starts, offset) - 1
+        return i, offset - self._starts[i]
+
+    def _place(self, offset: int) -> tuple[int, int]:
+        i, col = self._line_col(offset)
+        return self.block[0] + i + self.first_line, col + 1
 
     def find(self, *needles: str | tuple[str, int]) -> tuple[int, int]:
         """The next place one of `needles` is written, or the block's first line when none is."""
@@ -150,48 +177,45 @@ class _Locator:
     def locate(self, *needles: str | tuple[str, int]) -> tuple[int, int] | None:
         """The next place one of `needles` is written; a needle `(text, skip)` places what follows
         its first `skip` characters (`("](" + url, 2)` finds a link's destination, not its label or
-        a code span holding the same URL). Each line is searched only a window ahead of the cursor,
-        so a paragraph of many links costs linear time even when a link is not written as any
-        needle says (it is then None). Once one needle is found, the others are looked for only
-        up to it: put the likeliest first, and a needle not written costs a short search."""
-        wanted = list(dict.fromkeys((n, 0) if isinstance(n, str) else n for n in needles))
-        start_line, start_col = self.cursor
-        for i in range(start_line, min(self.block[1], len(self.lines))):
-            line = self.lines[i]
-            from_col = start_col if i == start_line else 0
-            best: tuple[int, int, int] | None = None  # where the needle starts, where its place is, where it ends
-            for needle, skip in wanted:
-                if not needle:
-                    continue
-                end = (best[0] if best else from_col + _FIND_WINDOW) + len(needle)
-                c = line.find(needle, from_col, end)
-                if c >= 0 and (best is None or (c, c + skip) < best[:2]):
-                    best = (c, c + skip, c + len(needle))
-            if best is not None:
-                self.cursor = (i, best[2])  # past the whole needle: the next link is written after this one
-                return i + self.first_line, best[1] + 1
-        return None
+        a code span holding the same URL). Only `_FIND_WINDOW` characters past the cursor are
+        searched, so a paragraph of many links costs linear time even when a link is not written
+        as any needle says (it is then None). Once one needle is found, the others are looked for
+        only up to it: put the likeliest first, and a needle not written costs a short search."""
+        text = self._block_text()
+        best: tuple[int, int, int] | None = None  # where the needle starts, where its place is, where it ends
+        for needle, skip in dict.fromkeys((n, 0) if isinstance(n, str) else n for n in needles):
+            if not needle:
+                continue
+            end = (best[0] if best else self.cursor + _FIND_WINDOW) + len(needle)
+            c = text.find(needle, self.cursor, end)
+            if c >= 0 and (best is None or (c, c + skip) < best[:2]):
+                best = (c, c + skip, c + len(needle))
+        if best is None:
+            return None
+        self.cursor = best[2]  # past the whole needle: the next link is written after this one
+        return self._place(best[1])
 
     def destination(self, href: str) -> tuple[int, int] | None:
         """The next `](…)` whose destination the parser reads as `href`, for one not written as
         href reads (`a\\_b`, `&amp;`, or on the line after its `](`). Only the next few `](` are
         tried: a reference link, which has none of its own, costs little."""
-        i, col = self.cursor
-        tries = 0
-        while i < min(self.block[1], len(self.lines)) and tries < _DESTINATION_TRIES:
-            c = self.lines[i].find("](", col, col + _FIND_WINDOW)
+        text = self._block_text()
+        lines = self.lines[self.block[0] : self.block[1]]
+        at_offset, limit = self.cursor, self.cursor + _FIND_WINDOW
+        for _ in range(_DESTINATION_TRIES):
+            c = text.find("](", at_offset, limit)
             if c < 0:
-                i, col = i + 1, 0
-                continue
-            tries, col = tries + 1, c + 2
-            at_line, at = i, _skip_blanks(self.lines[i], col)
-            if at == len(self.lines[i]) and i + 1 < self.block[1]:  # `](` ends the line
-                at_line, at = i + 1, _skip_blanks(self.lines[i + 1], 0)
-            text = self.lines[at_line]
-            parsed = parseLinkDestination(text, at, min(len(text), at + _FIND_WINDOW))
+                return None
+            at_offset = c + 2
+            i, col = self._line_col(at_offset)
+            at = _skip_blanks(lines[i], col)
+            if at == len(lines[i]) and i + 1 < len(lines):  # `](` ends the line
+                i, at = i + 1, _skip_blanks(lines[i + 1], 0)
+            line = lines[i]
+            parsed = parseLinkDestination(line, at, min(len(line), at + _FIND_WINDOW))
             if parsed.ok and _as_parsed(parsed.str) == href:
-                self.cursor = (at_line, parsed.pos)
-                return at_line + self.first_line, at + (2 if text.startswith("<", at) else 1)
+                self.cursor = self._starts[i] + parsed.pos
+                return self.block[0] + i + self.first_line, at + (2 if line.startswith("<", at) else 1)
         return None
 
 
