@@ -87,3 +87,15 @@ def test_a_long_paragraph_mixing_inline_and_reference_links_places_each_where_it
         expected.append((f"https://e.org/ref/{i}", n + 2 + i, len(f"[d{i}]: ") + 1))
         expected.append((f"https://e.org/inline/{i}", i + 1, lines[i].index("](") + 3))
     assert _places(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "col"),
+    [
+        ("> See [it][d].\n>\n> [d]: https://e.org/\n", 3, 8),  # in a blockquote: after the `>`
+        ("> > See [it][d].\n> >\n> > [d]: https://e.org/\n", 3, 10),
+        ("- See [it][d].\n\n  [d]: https://e.org/\n", 3, 8),  # in a list item, indented
+    ],
+)
+def test_a_reference_definition_inside_a_container_is_where_the_link_is_placed(body: str, line: int, col: int) -> None:
+    assert _places(body) == [("https://e.org/", line, col)]

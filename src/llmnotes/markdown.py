@@ -233,7 +233,8 @@ def _as_parsed(destination: str) -> str:
     return str(parser(False).normalizeLink(destination))
 
 
-_DEFINITION = re.compile(r" {0,3}\[(?:[^\]\\]|\\.)+\]:[ \t]*(<?)([^\s<>]+)")
+# After any blockquote markers and a list item's indent (code blocks are left out by their tokens).
+_DEFINITION = re.compile(r"(?:[ \t]*>)*[ \t]*\[(?:[^\]\\]|\\.)+\]:[ \t]*(<?)([^\s<>]+)")
 
 
 def _definitions(tokens: list[Token], lines: list[str], first_line: int) -> dict[str, list[tuple[int, int]]]:
