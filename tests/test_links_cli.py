@@ -567,3 +567,13 @@ def test_a_warm_check_of_unchanged_notes_loads_neither_yaml_nor_markdown(make_si
         cwd=site, capture_output=True, text=True, timeout=120,
     )
     assert warm.stdout.strip().splitlines()[-1] == "0 []", warm.stdout + warm.stderr
+
+
+def test_with_allow_html_links_in_raw_html_are_checked_and_reported_where_written(make_site, server) -> None:
+    broken, fine = server.url("/404"), server.url("/ok")
+    line = f'See <a href="{broken}">this</a> and <img src="{fine}" alt="">.'
+    site = make_site({"llmnotes.toml": "allow_html = true\n", "notes/topics.yaml": TOPICS, "notes/a.md": f"---\ntitle: A\n---\n{line}\n"}, sample=False)
+    result = run_cli("check-links", "--no-cache", "--format", "json", *FAST, cwd=site)
+    assert result.returncode == 1, result.stdout + result.stderr
+    found = {r["url"]: (r["verdict"], [(p["line"], p["col"]) for p in r["places"]]) for r in json.loads(result.stdout)["results"]}
+    assert found == {broken: ("broken", [(4, line.index(broken) + 1)]), fine: ("ok", [(4, line.index(fine) + 1)])}

@@ -99,3 +99,21 @@ def test_a_long_paragraph_mixing_inline_and_reference_links_places_each_where_it
 )
 def test_a_reference_definition_inside_a_container_is_where_the_link_is_placed(body: str, line: int, col: int) -> None:
     assert _places(body) == [("https://e.org/", line, col)]
+
+
+def _html_places(body: str, allow_html: bool = True) -> tuple[list[tuple[str, int, int]], list[tuple[str, int, int]]]:
+    found = markdown.extract(markdown.parser(allow_html).parse(body), body, 1, "a.md", "")
+    return [(b.url, b.place.line, b.place.col) for b in found.body_links], [(u, p.line, p.col) for u, p, _ in found.unchecked]
+
+
+def test_links_in_raw_html_are_found_where_their_values_are_written() -> None:
+    inline = 'See <a href="https://e.org/x?a=1&amp;b=2">it</a> and [md](https://e.org/y).\n'
+    assert _html_places(inline) == ([("https://e.org/x?a=1&b=2", 1, 14), ("https://e.org/y", 1, 59)], [])
+    block = "<div>\n  <img src='https://e.org/i.png' alt=\"\">\n  <!-- <a href=\"https://e.org/no\"> -->\n  <a href=ftp://e.org/f>f</a>\n</div>\n"
+    assert _html_places(block) == ([("https://e.org/i.png", 2, 13)], [("ftp://e.org/f", 4, 11)])  # not the commented-out one
+    in_a_list = '- item\n\n  <p><a href="https://e.org/z">z</a></p>\n'
+    assert _html_places(in_a_list) == ([("https://e.org/z", 3, 15)], [])
+
+
+def test_raw_html_is_text_and_holds_no_link_without_allow_html() -> None:
+    assert _html_places('See <a href="https://e.org/x">it</a>.\n', allow_html=False) == ([], [])

@@ -269,6 +269,21 @@ def _destination_needles(token: Token, href: str) -> list[str | tuple[str, int]]
     return needles + [(f"](<{u}", 3) for u in (href, unquote(href))]
 
 
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
+_HTML_URL_ATTRIBUTE = re.compile(r"""<[a-zA-Z][^>]*?\s(?P<name>href|src)\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s"'=<>`]+))""", re.I)
+
+
+def _html_urls(html_text: str) -> Iterator[tuple[str, str, int]]:
+    """Each href or src attribute of a tag in raw HTML: its value with entities decoded, the
+    attribute as written and where in that its value starts. One per tag is enough for the tags
+    notes link with (`<a>`, `<img>`); comments (blanked out first) give none."""
+    text = _HTML_COMMENT.sub(lambda m: " " * len(m.group()), html_text)
+    for match in _HTML_URL_ATTRIBUTE.finditer(text):
+        group = next(g for g in ("dq", "sq", "bare") if match.group(g) is not None)
+        written = html_text[match.start("name") : match.end(group)]
+        yield html.unescape(match.group(group)), written, match.start(group) - match.start("name")
+
+
 def _walk(tokens: list[Token]) -> Iterator[tuple[int, Token, Token | None]]:
     """Yield (index, block token, inline child or None), so children know their block's line map."""
     for i, token in enumerate(tokens):
@@ -312,7 +327,11 @@ def extract(tokens: list[Token], body: str, first_line: int, path: str, note_dir
                 n = given[href] = given.get(href, -1) + 1
                 found = written[n % len(written)]
         line, col = found or locator.find()
-        place = Place(path, line, col)
+        classify(href, text, Place(path, line, col), token)
+
+    def classify(href: str, text: str, place: Place, token: Token | None) -> None:
+        """File a link by what it points to; `token` is None for a link in raw HTML, which is
+        rendered as written, so a relative one there is neither resolved nor checked."""
         scheme = urlsplit(href).scheme.lower()
         if scheme in ("http", "https"):
             body_links.append(BodyLink(href, text, place))
@@ -322,15 +341,26 @@ def extract(tokens: list[Token], body: str, first_line: int, path: str, note_dir
             unchecked.append((href, place, reason))
         elif scheme or href.startswith("/"):
             return  # mailto:, tel:, site-absolute paths: left as written
+        elif token is None:
+            return
         elif href.startswith("#"):
             if not href.startswith(("#fn", "#fnref")):  # footnote anchors are not headings
                 fragments.append((unquote(href[1:]), place))
         else:
             _relative(token, href, place, note_dir, note_links, assets, problems)
 
+    def raw_html(html_text: str) -> None:
+        """The href and src attributes of raw HTML (`allow_html = true`), each placed where its
+        value is written, as links are."""
+        for href, written, skip in _html_urls(html_text):
+            line, col = locator.find((written, skip))
+            classify(href, "", Place(path, line, col), None)
+
     for i, block, child in _walk(tokens):
         if child is None:
             locator.enter(block.map)
+            if block.type == "html_block":
+                raw_html(block.content)
             if block.type == "heading_open" and block.attrGet("id"):
                 inline = tokens[i + 1].children or ()
                 text = "".join(c.content for c in inline if c.type in ("text", "code_inline"))
@@ -351,6 +381,8 @@ def extract(tokens: list[Token], body: str, first_line: int, path: str, note_dir
                 place_link(link, "".join(words).strip())
         elif child.type == "image":
             place_link(child, child.content)
+        elif child.type == "html_inline" and _HTML_URL_ATTRIBUTE.search(child.content):
+            raw_html(child.content)
 
     return Extracted(tuple(headings), tuple(body_links), tuple(note_links), tuple(assets), tuple(fragments), tuple(problems), tuple(unchecked))
 
