@@ -50,3 +50,22 @@ def test_the_fragment_shortcut_agrees_with_urlsplit(rest: str) -> None:
 
     url = "https://e.org/" + rest
     assert fragment_of(url) == urlsplit(url).fragment
+
+
+@given(st.sampled_from(["http", "https", "HTTP", "ftp"]), st.sampled_from(["e.org", "E.org", "e.org:80", "e.org:8080", "e.org:99999", "u@e.org", "u:p@e.org", "[::1]", "[::1]:8080", "e.org.", "127.0.0.1:8765"]),
+       st.text(alphabet="ab/?#:@%", max_size=12))
+def test_the_host_shortcut_agrees_with_urlsplit(scheme: str, host: str, rest: str) -> None:
+    from urllib.parse import urlsplit
+
+    from llmnotes.normalize import host_of
+
+    url = f"{scheme}://{host}/{rest}"
+    try:
+        expected = (urlsplit(url).hostname or "").lower()
+    except ValueError:  # a URL urlsplit refuses (a bad bracket): the shortcut must not take it either
+        expected = None
+    try:
+        found = host_of(url)
+    except ValueError:
+        found = None
+    assert found == expected

@@ -94,6 +94,8 @@ def _fetch_key(url: str) -> str:
 
 def host_of(url: str) -> str:
     """The host name a reader sees beside a link ("arxiv.org")."""
+    if _PLAIN.fullmatch(url):  # no user, no brackets, lower case: the text between `//` and `/` or `:`
+        return url.split("//", 1)[1].split("/", 1)[0].split(":", 1)[0]
     return (urlsplit(url).hostname or "").lower()
 
 

@@ -46,13 +46,12 @@ class _Host:
     next_start: float = 0.0
     penalty: float = 0.0  # extra seconds between requests after 429/503
 
-    async def wait_turn(self) -> None:
-        loop = asyncio.get_running_loop()
-        now = loop.time()
+    def take_turn(self, now: float) -> float:
+        """Book the next request start; how long to wait for it (0: at once). Not a coroutine,
+        so a request that need not wait costs no extra task switch."""
         start = max(now, self.next_start)
         self.next_start = start + self.interval + self.penalty
-        if start > now:
-            await asyncio.sleep(start - now)
+        return start - now
 
     def slow_down(self, seconds: float) -> None:
         loop = asyncio.get_running_loop()
@@ -175,8 +174,11 @@ class Checker:
     async def _check(self, target: Target, host: _Host) -> Result:
         """Attempts until one succeeds or the retry policy gives up."""
         attempt = 0
+        loop = asyncio.get_running_loop()
         while True:
-            await host.wait_turn()
+            wait = host.take_turn(loop.time())
+            if wait > 0:
+                await asyncio.sleep(wait)
             try:
                 async with asyncio.timeout(self.settings.timeout):
                     result = await self._attempt(target, host.session)
@@ -246,7 +248,7 @@ class Checker:
             if jar:
                 extra = {**quirks, "Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())}
             try:
-                response = await session.request(method, url, allow_redirects=False, headers=extra)
+                response = await session.request(method, url, allow_redirects=False, headers=extra or None)
             except (aiohttp.ClientError, OSError, TimeoutError) as exc:
                 if method == "HEAD" and not isinstance(exc, TimeoutError | aiohttp.ClientConnectorError):
                     continue  # some servers drop HEAD requests; GET decides

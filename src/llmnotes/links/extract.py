@@ -8,8 +8,7 @@ fifty places. Internal links (notes, headings, files) are checked offline by the
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -29,14 +28,13 @@ class Target:
     places: tuple[Place, ...]
     fragments: tuple[tuple[str, Place], ...] = ()
     reason: str | None = None  # why it is not fetched at all (an ftp: link, say); reported as excluded
+    # Worked out once, when made: the checker asks for them for every request.
+    host: str = field(init=False, compare=False)
+    scheme: str = field(init=False, compare=False)
 
-    @cached_property
-    def host(self) -> str:
-        return host_of(self.url)
-
-    @cached_property
-    def scheme(self) -> str:
-        return self.url.split(":", 1)[0].lower()
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "host", host_of(self.url))
+        object.__setattr__(self, "scheme", self.url.split(":", 1)[0].lower())
 
 
 def extract(loaded: Loaded) -> list[Target]:
