@@ -246,20 +246,86 @@ def load_notes(sources: list[SourceFile], allow_html: bool, with_body: bool = Tr
 def load_for_links(notes_dir: Path, allow_html: bool = False, workers: int | None = None, cache: NoteCache | None = None) -> Loaded:
     """Every note, drafts included, without rendered bodies: what `check-links` needs. With a
     `cache`, notes whose bytes are unchanged are not parsed again (a warm check in a blink)."""
-    sources, assets, diagnostics = discover(notes_dir)
-    notes = []
-    unreadable = set()
-    if cache is not None:
-        results = load_cached(sources, allow_html, workers, cache, with_body=False)
-    else:
-        results = load_notes(sources, allow_html, with_body=False, workers=workers)
-    for source, (note, problems) in zip(sources, results, strict=True):
-        diagnostics += problems
-        if note is not None:
-            notes.append(note)
+    return LinksLoad(notes_dir, allow_html, workers, cache).finish()
+
+
+Parsed = list[tuple[Note | None, list[Diagnostic]]]
+
+
+def _load_for_links(sources: list[SourceFile], allow_html: bool) -> Parsed:
+    return [load_note(source, allow_html, with_body=False) for source in sources]
+
+
+class LinksLoad:
+    """`load_for_links` begun but not waited for: the notes in the cache are in hand at once and
+    the others are parsed on worker processes, a chunk at a time, so `check-links` can start on
+    the links of the first notes while the rest are read (`links.run`). `finish` gives what
+    `load_for_links` gives, whatever was asked before."""
+
+    def __init__(self, notes_dir: Path, allow_html: bool = False, workers: int | None = None, cache: NoteCache | None = None) -> None:
+        self.sources, self.assets, self.diagnostics = discover(notes_dir)
+        self.allow_html, self.cache = allow_html, cache
+        self.digests = [file_digest(s.path) for s in self.sources] if cache is not None else []
+        self._results: dict[int, tuple[Note | None, list[Diagnostic]]] = {}
+        if cache is not None:
+            stale = [i for i, (s, d) in enumerate(zip(self.sources, self.digests, strict=True)) if cache.get(s.display, ("",))[0] != d or not d]
+            fresh = set(range(len(self.sources))) - set(stale)
+            self._results.update((i, cache[self.sources[i].display][1:]) for i in fresh)
         else:
-            unreadable.add(source.slug)
-    return Loaded(tuple(notes), {}, tuple(assets), tuple(diagnostics), unreadable=frozenset(unreadable))
+            stale = list(range(len(self.sources)))
+        workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self.pending: list[concurrent.futures.Future[Parsed]] = []  # chunks being parsed, in order
+        self._chunks: list[list[int]] = []  # which sources each pending chunk holds
+        if workers > 1 and len(stale) >= PARALLEL_FROM:
+            self._pool = concurrent.futures.ProcessPoolExecutor(workers, initializer=worker_defaults)
+            size = max(1, len(stale) // (workers * 4))
+            for start in range(0, len(stale), size):
+                chunk = stale[start : start + size]
+                self._chunks.append(chunk)
+                self.pending.append(self._pool.submit(_load_for_links, [self.sources[i] for i in chunk], allow_html))
+        else:
+            self._store(stale, _load_for_links([self.sources[i] for i in stale], allow_html))
+
+    def in_hand(self) -> list[Note]:
+        """The notes loaded so far (those of finished chunks once `take` has been given them)."""
+        return [note for note, _ in self._results.values() if note is not None]
+
+    def take(self, future: concurrent.futures.Future[Parsed]) -> list[Note]:
+        """The notes of a finished chunk (one of `pending`)."""
+        chunk = self._chunks[self.pending.index(future)]
+        if chunk[0] not in self._results:
+            self._store(chunk, future.result())
+        return [note for i in chunk if (note := self._results[i][0]) is not None]
+
+    def _store(self, indices: list[int], parsed: Parsed) -> None:
+        for i, (note, problems) in zip(indices, parsed, strict=True):
+            if self.cache is not None:
+                note = dataclasses.replace(note, digest=self.digests[i]) if note is not None else None
+                self.cache[self.sources[i].display] = (self.digests[i], note, problems)
+            self._results[i] = (note, problems)
+
+    def finish(self) -> Loaded:
+        """Every note, once all are parsed; the cache (if any) then holds exactly these sources."""
+        try:
+            for future in self.pending:
+                self.take(future)
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(cancel_futures=True)
+        if self.cache is not None:
+            kept = {s.display for s in self.sources}
+            for gone in [k for k in self.cache if k not in kept]:
+                del self.cache[gone]
+        notes, unreadable, diagnostics = [], set(), list(self.diagnostics)
+        for i, source in enumerate(self.sources):
+            note, problems = self._results[i]
+            diagnostics += problems
+            if note is not None:
+                notes.append(note)
+            else:
+                unreadable.add(source.slug)
+        return Loaded(tuple(notes), {}, tuple(self.assets), tuple(diagnostics), unreadable=frozenset(unreadable))
 
 
 # What loading one note gave, by the note's displayed path: (digest of its bytes, note, diagnostics).

@@ -2,7 +2,7 @@
 
 Each host has its own queue, its own small connection pool, a concurrency limit and a minimum
 interval between request starts; at most `max_concurrency` workers exist over all hosts, handed out
-round-robin (see `Checker.run`), so a slow or throttled host never stalls the others. A 429 or 503 slows its host down
+round-robin (see `_Round`), so a slow or throttled host never stalls the others. A 429 or 503 slows its host down
 (honouring Retry-After, capped), and every attempt has an overall deadline, because socket
 timeouts do not bound a body that trickles in.
 
@@ -14,11 +14,13 @@ httpx-aiohttp transport, and on aiohttp directly it checks 20,000 URLs in about 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import re
 import time
-from collections import defaultdict, deque
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
@@ -30,6 +32,8 @@ from llmnotes.links.retry import Failure
 from llmnotes.links.settings import LinkSettings
 from llmnotes.links.verdict import PERMANENT, Response, describe_error, gave_up, judge
 from llmnotes.normalize import fetch_key
+
+T = TypeVar("T")
 
 _FRAGMENT_BODY_LIMIT = 8 * 1024 * 1024
 
@@ -103,67 +107,36 @@ class Checker:
         return any(p.search(url) for p in self._excluded)
 
     async def run(self, targets: list[Target]) -> dict[str, Result]:
-        """Check every target; results by fetch key.
+        """Check every target; results by fetch key."""
+        checking = _Round(self)
+        try:
+            checking.add(targets)
+            checking.close()
+            await checking.finished.wait()
+        finally:
+            await checking.stop()
+        return checking.results
 
-        At most `max_concurrency` workers exist at once, each bound to a host and taking that host's
-        URLs one after another. Workers are handed out round-robin over the hosts with work left and
-        room under their own limit, and again whenever one finishes, so hosts are interleaved, a
-        host left alone at the end may use its whole limit, and no worker waits on a global lock.
-        """
-        results: dict[str, Result] = {}
-        queues: dict[str, deque[Target]] = defaultdict(deque)
-        for target in targets:
-            if target.reason is not None:
-                results[target.key] = Result(target.url, Verdict.EXCLUDED, error=target.reason, checked_at=time.time())
-                self.on_result(results[target.key])
-            elif self.excluded(target.url):
-                results[target.key] = Result(target.url, Verdict.EXCLUDED, checked_at=time.time())
-                self.on_result(results[target.key])
-            else:
-                queues[target.host].append(target)
-        hosts = [self._host(name, queue) for name, queue in queues.items()]
-        finished = asyncio.Event()
-        active = 0
-        tasks: set[asyncio.Task[None]] = set()
+    async def run_while(
+        self, first: list[Target], pending: list[concurrent.futures.Future[T]], targets_of: Callable[[concurrent.futures.Future[T]], list[Target]]
+    ) -> dict[str, Result]:
+        """`run`, begun on `first` at once and given the targets of each of `pending` (the notes
+        still being read on other processes) as soon as it is done."""
+        checking = _Round(self)
 
-        def hand_out() -> None:
-            nonlocal active
-            while active < self.settings.max_concurrency:
-                ready = [h for h in hosts if h.queue and h.workers < h.limit]
-                if not ready:
-                    break
-                for host in ready[: self.settings.max_concurrency - active]:
-                    host.workers += 1
-                    active += 1
-                    task = asyncio.create_task(work(host, host.queue.popleft()))
-                    tasks.add(task)
-                    task.add_done_callback(tasks.discard)
-            if active == 0:
-                finished.set()
-
-        async def work(host: _Host, target: Target) -> None:
-            nonlocal active
-            try:
-                while True:
-                    result = await self._check(target, host)
-                    results[target.key] = result
-                    self.on_result(result)
-                    if not host.queue:
-                        break
-                    target = host.queue.popleft()
-            finally:
-                host.workers -= 1
-                active -= 1
-                hand_out()
+        async def ready(future: concurrent.futures.Future[T]) -> concurrent.futures.Future[T]:
+            await asyncio.wrap_future(future)
+            return future
 
         try:
-            hand_out()
-            await finished.wait()
+            checking.add(first)
+            for next_done in asyncio.as_completed([ready(f) for f in pending]):
+                checking.add(targets_of(await next_done))
+            checking.close()
+            await checking.finished.wait()
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*(h.session.close() for h in hosts), return_exceptions=True)
-        return results
+            await checking.stop()
+        return checking.results
 
     def _host(self, name: str, queue: deque[Target]) -> _Host:
         overrides = self.settings.for_host(name)
@@ -288,6 +261,82 @@ class Checker:
         return b"".join(chunks)
 
 
+class _Round:
+    """One run of the checker: targets come in (all at once, or as the notes are read) and are
+    queued by host, and workers are handed out over the hosts.
+
+    At most `max_concurrency` workers exist at once, each bound to a host and taking that host's
+    URLs one after another. Workers are handed out round-robin over the hosts with work left and
+    room under their own limit, and again whenever one finishes or targets come in, so hosts are
+    interleaved, a host left alone at the end may use its whole limit, and no worker waits on a
+    global lock. `finished` is set once no more targets are coming and none is left."""
+
+    def __init__(self, checker: Checker) -> None:
+        self.checker = checker
+        self.results: dict[str, Result] = {}
+        self.hosts: dict[str, _Host] = {}
+        self.finished = asyncio.Event()
+        self._closed = False
+        self._active = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def add(self, targets: list[Target]) -> None:
+        checker = self.checker
+        for target in targets:
+            if target.reason is not None:
+                result = Result(target.url, Verdict.EXCLUDED, error=target.reason, checked_at=time.time())
+            elif checker.excluded(target.url):
+                result = Result(target.url, Verdict.EXCLUDED, checked_at=time.time())
+            else:
+                host = self.hosts.get(target.host)
+                if host is None:
+                    host = self.hosts[target.host] = checker._host(target.host, deque())
+                host.queue.append(target)
+                continue
+            self.results[target.key] = result
+            checker.on_result(result)
+        self._hand_out()
+
+    def close(self) -> None:
+        """No more targets are coming."""
+        self._closed = True
+        self._hand_out()
+
+    def _hand_out(self) -> None:
+        limit = self.checker.settings.max_concurrency
+        while self._active < limit:
+            ready = [h for h in self.hosts.values() if h.queue and h.workers < h.limit]
+            if not ready:
+                break
+            for host in ready[: limit - self._active]:
+                host.workers += 1
+                self._active += 1
+                task = asyncio.create_task(self._work(host, host.queue.popleft()))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+        if self._active == 0 and self._closed:
+            self.finished.set()
+
+    async def _work(self, host: _Host, target: Target) -> None:
+        try:
+            while True:
+                result = await self.checker._check(target, host)
+                self.results[target.key] = result
+                self.checker.on_result(result)
+                if not host.queue:
+                    break
+                target = host.queue.popleft()
+        finally:
+            host.workers -= 1
+            self._active -= 1
+            self._hand_out()
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*(h.session.close() for h in self.hosts.values()), return_exceptions=True)
+
+
 def _cookie_state(cookies: dict[str, dict[str, str]], url: str) -> str:
     """The cookies the next request to `url` will carry, as one comparable string."""
     jar = cookies.get((urlsplit(url).hostname or "").lower())
@@ -297,5 +346,16 @@ def _cookie_state(cookies: dict[str, dict[str, str]], url: str) -> str:
 def check(targets: list[Target], settings: LinkSettings, on_result: Callable[[Result], None] | None = None) -> dict[str, Result]:
     """Run the checker to completion (the synchronous entry point the CLI uses)."""
     return asyncio.run(Checker(settings, on_result).run(targets))
+
+
+def check_while(
+    first: list[Target],
+    pending: list[concurrent.futures.Future[T]],
+    targets_of: Callable[[concurrent.futures.Future[T]], list[Target]],
+    settings: LinkSettings,
+    on_result: Callable[[Result], None] | None = None,
+) -> dict[str, Result]:
+    """`check`, begun on `first` and given `targets_of` each of `pending` as it completes."""
+    return asyncio.run(Checker(settings, on_result).run_while(first, pending, targets_of))
 
 
