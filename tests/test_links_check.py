@@ -297,3 +297,18 @@ def test_an_endless_body_is_read_only_up_to_the_limit(server) -> None:
     result = check([endless], settings)[endless.key]
     assert (result.verdict, result.missing_fragments) == ("ok", ("x",))
     assert time.perf_counter() - started < 20
+
+
+def test_a_result_fetched_under_another_spelling_is_reported_under_the_one_written_first() -> None:
+    from llmnotes.links.extract import Target
+    from llmnotes.links.result import Result, Verdict
+    from llmnotes.links.run import _as_written
+    from llmnotes.links.settings import LinkSettings
+    from llmnotes.model import Place
+
+    place = Place("notes/a.md", 4, 1)
+    first = Target("http://e.org/x", "http://e.org/x", (place,))
+    streamed = {"http://e.org/x": Result("HTTP://E.ORG/x", Verdict.OK, 200)}
+    assert _as_written([first], streamed, LinkSettings(cache=None)) == {"http://e.org/x": Result("http://e.org/x", Verdict.OK, 200)}
+    # the spelling written first is excluded, the one fetched was not: left to be checked as written
+    assert _as_written([first], streamed, LinkSettings(cache=None, exclude=("e\\.org",))) == {}

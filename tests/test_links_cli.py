@@ -577,3 +577,50 @@ def test_with_allow_html_links_in_raw_html_are_checked_and_reported_where_writte
     assert result.returncode == 1, result.stdout + result.stderr
     found = {r["url"]: (r["verdict"], [(p["line"], p["col"]) for p in r["places"]]) for r in json.loads(result.stdout)["results"]}
     assert found == {broken: ("broken", [(4, line.index(broken) + 1)]), fine: ("ok", [(4, line.index(fine) + 1)])}
+
+
+def test_links_are_checked_while_many_notes_load_and_reported_as_when_all_are_loaded_first(make_site, server) -> None:
+    # 80 notes: parsed on worker processes, a chunk at a time, with the links of the first chunks
+    # checked meanwhile. One URL written in three notes, one in two spellings of one key, one broken.
+    files: dict[str, str | bytes | None] = {"notes/topics.yaml": TOPICS}
+    for i in range(80):
+        links = [server.url(f"/page/{i}"), server.url("/page/shared")]
+        if i == 7:
+            links.append(server.url("/404"))
+        body = " ".join(f"[l{n}]({url})" for n, url in enumerate(links))
+        if i in (3, 60):
+            body += f" [dup]({server.url('/page/dup').replace('http://', 'HTTP://' if i == 60 else 'http://')})"
+        files[f"notes/n-{i:03}.md"] = f"---\ntitle: Note {i}\n---\n{body}\n"
+    site = make_site(files, sample=False)
+    streamed = run_cli("check-links", "--no-cache", "--format", "json", *FAST, cwd=site)
+    assert streamed.returncode == 1, streamed.stderr
+    assert server.hits("/page/shared") == 1 and server.hits("/page/dup") == 1  # once each, however often written
+    server.reset()
+    loaded_first = run_cli("check-links", "--no-cache", "--fragments", "--format", "json", *FAST, cwd=site)  # needs every note first
+    assert server.hits("/page/shared") == 1
+
+    def comparable(result: subprocess.CompletedProcess[str]) -> list[tuple[str, str, list[tuple[str, int, int]]]]:
+        return [(r["url"], r["verdict"], [(p["path"], p["line"], p["col"]) for p in r["places"]]) for r in json.loads(result.stdout)["results"]]
+
+    assert comparable(streamed) == comparable(loaded_first)
+    found = {url: (verdict, places) for url, verdict, places in comparable(streamed)}
+    assert len(found) == 80 + 3 and found[server.url("/404")][0] == "broken"
+    assert len(found[server.url("/page/shared")][1]) == 80
+    assert [p[0] for p in found[server.url("/page/dup")][1]] == ["notes/n-003.md", "notes/n-060.md"]  # under n-003's spelling
+
+
+def test_with_many_notes_every_link_is_checked_while_they_load_and_none_after(make_site, server, monkeypatch) -> None:
+    from llmnotes.links import check as checker
+    from llmnotes.links import run as link_run
+    from llmnotes.links.settings import LinkSettings
+
+    files: dict[str, str | bytes | None] = {"notes/topics.yaml": TOPICS}
+    files.update({f"notes/n-{i:03}.md": f"---\ntitle: Note {i}\n---\n[a]({server.url(f'/page/{i}')}) [b]({server.url('/page/shared')})\n" for i in range(80)})
+    site = make_site(files, sample=False)
+
+    def not_after(*args: object, **kwargs: object) -> object:
+        raise AssertionError("a link was left for after the notes had loaded")
+
+    monkeypatch.setattr(checker, "check", not_after)
+    outcome = link_run.run(site / "notes", LinkSettings(cache=None, host_interval=0.0, retries=0, timeout=5.0))
+    assert outcome.report.summary["ok"] == 81 and outcome.diagnostics == []

@@ -22,6 +22,7 @@ from llmnotes.model import Asset, Body, Note, Place, ReadingPath, SourceFile, To
 
 MAX_TOPIC_DEPTH = 12  # topics nest at most this deep: a tree a reader can follow, a page a browser can show
 PARALLEL_FROM = 64  # below this many notes, starting worker processes costs more than it saves
+_BACKGROUND_CHUNK = 10  # notes per chunk parsed while check-links checks the links of the first ones
 
 
 @dataclass(frozen=True)
@@ -259,10 +260,13 @@ def _load_for_links(sources: list[SourceFile], allow_html: bool) -> Parsed:
 class LinksLoad:
     """`load_for_links` begun but not waited for: the notes in the cache are in hand at once and
     the others are parsed on worker processes, a chunk at a time, so `check-links` can start on
-    the links of the first notes while the rest are read (`links.run`). `finish` gives what
+    the links of the first notes while the rest are read (`links.run`). With `background`, a pool
+    is used even for one worker, so the caller is never kept waiting. `finish` gives what
     `load_for_links` gives, whatever was asked before."""
 
-    def __init__(self, notes_dir: Path, allow_html: bool = False, workers: int | None = None, cache: NoteCache | None = None) -> None:
+    def __init__(
+        self, notes_dir: Path, allow_html: bool = False, workers: int | None = None, cache: NoteCache | None = None, background: bool = False
+    ) -> None:
         self.sources, self.assets, self.diagnostics = discover(notes_dir)
         self.allow_html, self.cache = allow_html, cache
         self.digests = [file_digest(s.path) for s in self.sources] if cache is not None else []
@@ -277,9 +281,10 @@ class LinksLoad:
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self.pending: list[concurrent.futures.Future[Parsed]] = []  # chunks being parsed, in order
         self._chunks: list[list[int]] = []  # which sources each pending chunk holds
-        if workers > 1 and len(stale) >= PARALLEL_FROM:
+        if (workers > 1 or background) and len(stale) >= PARALLEL_FROM:
             self._pool = concurrent.futures.ProcessPoolExecutor(workers, initializer=worker_defaults)
-            size = max(1, len(stale) // (workers * 4))
+            # small chunks when in the background: the first links are in hand sooner
+            size = max(1, min(_BACKGROUND_CHUNK if background else len(stale), len(stale) // (workers * 4)))
             for start in range(0, len(stale), size):
                 chunk = stale[start : start + size]
                 self._chunks.append(chunk)
@@ -304,6 +309,11 @@ class LinksLoad:
                 note = dataclasses.replace(note, digest=self.digests[i]) if note is not None else None
                 self.cache[self.sources[i].display] = (self.digests[i], note, problems)
             self._results[i] = (note, problems)
+
+    def cancel(self) -> None:
+        """Stop parsing: the worker processes end without finishing their chunks."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
 
     def finish(self) -> Loaded:
         """Every note, once all are parsed; the cache (if any) then holds exactly these sources."""

@@ -8,11 +8,12 @@ fifty places. Internal links (notes, headings, files) are checked offline by the
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from llmnotes.model import Place
+from llmnotes.model import Note, Place
 from llmnotes.normalize import fetch_key, host_of
 
 if TYPE_CHECKING:  # a type only: the loader (YAML, Markdown) is imported when notes are loaded
@@ -53,19 +54,25 @@ def extract(loaded: Loaded) -> list[Target]:
             fragments[key].append((fragment, place))
 
     for note in sorted(loaded.notes, key=lambda n: n.slug):
-        for entry in note.links:
-            add(entry.url, entry.place)
-            for url, place in entry.discussion:
-                add(url, place)
-        for link in note.body_links:
-            add(link.url, link.place)
-        for url, place, why in note.unchecked_links:
+        for url, place, why in written(note):
             add(url, place)
-            reasons.setdefault(fetch_key(url), why)
+            if why is not None:
+                reasons.setdefault(fetch_key(url), why)
     return [
         Target(first_url[key], key, tuple(p) if len(p) == 1 else tuple(sorted(set(p), key=_order)), tuple(fragments.get(key, ())), reasons.get(key))
         for key, p in sorted(places.items(), key=lambda kv: _order(min(kv[1], key=_order)))
     ]
+
+
+def written(note: Note) -> Iterator[tuple[str, Place, str | None]]:
+    """Every external URL a note writes, where, and why it is not fetched (None: it is)."""
+    for entry in note.links:
+        yield entry.url, entry.place, None
+        for url, place in entry.discussion:
+            yield url, place, None
+    for link in note.body_links:
+        yield link.url, link.place, None
+    yield from note.unchecked_links
 
 
 def fragment_of(url: str) -> str:

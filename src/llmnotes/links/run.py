@@ -9,8 +9,11 @@ anything else) drives, and it never imports the configuration layer that imports
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,14 +24,18 @@ from llmnotes.diagnostics import Diagnostic, Severity, sort_diagnostics
 from llmnotes.folder import sources_signature
 from llmnotes.heap import long_lived_heap
 from llmnotes.links import cache as cache_db
-from llmnotes.links.extract import Target, extract
+from llmnotes.links.extract import Target, extract, written
 from llmnotes.links.report import Report, make_report
 from llmnotes.links.result import Result, Verdict
 from llmnotes.links.settings import LinkSettings
-from llmnotes.model import Place
+from llmnotes.model import Note, Place
+from llmnotes.normalize import fetch_key
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from llmnotes.links.archive import Wanted
+    from llmnotes.load import Loaded, NoteCache, Parsed
 
 # From this many hosts, "none could be reached" says more about this machine than about the links.
 NO_NETWORK_HOSTS = 3
@@ -77,31 +84,36 @@ def run(
     With `only`, just the links written at places it keeps (`--changed-since`); the links between
     notes are still all checked, offline, since deleting a note breaks links in notes left as they were."""
     started = time.perf_counter()
-    extracted_path = settings.cache.with_name(settings.cache.name + ".targets") if settings.cache else None
-    signature = f"{sources_signature(notes_dir, allow_html)}:{_shapes()}" if extracted_path else ""
+    path = settings.cache
     with long_lived_heap():  # what is loaded here lives to the end: the collector need not scan it
+        cached = cache_db.load(path, settings.cache_max_age) if path else {}
+    extracted_path = path.with_name(path.name + ".targets") if path else None
+    signature = f"{sources_signature(notes_dir, allow_html)}:{_shapes()}" if extracted_path else ""
+    with long_lived_heap():
         found = cache_db.load_extracted(extracted_path, allow_html, signature) if extracted_path else None
     extracted = found if isinstance(found, Extracted) else None
+    streamed: dict[str, Result] = {}
     if extracted is None:
-        extracted = _extract(notes_dir, allow_html, settings)
+        if offline or only is not None or settings.fragments:  # each needs all the notes before any request
+            extracted = _extract(notes_dir, allow_html, settings)
+        else:
+            extracted, streamed = _extract_while_checking(notes_dir, allow_html, settings, cached, on_start, on_result)
         if extracted_path:
             cache_db.store_extracted(extracted_path, allow_html, signature, extracted)
     targets = [] if offline else list(extracted.targets)
     if only is not None:
         targets = [t for t in (_narrowed(t, only) for t in targets) if t.places]
 
-    path = settings.cache
-    with long_lived_heap():
-        cached = cache_db.load(path, settings.cache_max_age) if path else {}
     results: dict[str, Result] = {t.key: cached[t.key] for t in targets if t.key in cached and not (settings.fragments and t.fragments)}
     todo = [t for t in targets if t.key not in results]
     if on_start:
         on_start(len(todo))
-    fresh: dict[str, Result] = {}
-    if todo:
+    fresh = _as_written(todo, streamed, settings)
+    left = [t for t in todo if t.key not in fresh]
+    if left:
         from llmnotes.links.check import check  # aiohttp is imported only when there is work for it
 
-        fresh = check(todo, settings, on_result)
+        fresh.update(check(left, settings, on_result))
     results.update(fresh)
     no_network = offline_hosts(todo, fresh)
     if path and not no_network:  # results of a machine without network say nothing about the links
@@ -115,18 +127,113 @@ def _shapes() -> str:
     return ";".join(f"{cls.__name__}:{','.join(f.name for f in dataclasses.fields(cls))}" for cls in (Extracted, Target))
 
 
+def _notes_cache(settings: LinkSettings, allow_html: bool) -> tuple[Path | None, NoteCache | None]:
+    path = settings.cache.with_name(settings.cache.name + ".notes") if settings.cache else None
+    return path, cache_db.load_notes(path, allow_html) if path else None
+
+
 def _extract(notes_dir: Path, allow_html: bool, settings: LinkSettings) -> Extracted:
     """Load the notes (those unchanged since the last run from the notes' cache) and extract."""
-    from llmnotes.graph import reference_problems  # YAML, Markdown and the graph: only when a note changed
-    from llmnotes.load import load_for_links
+    from llmnotes.load import load_for_links  # YAML and Markdown: only when a note changed
 
-    notes_cache_path = settings.cache.with_name(settings.cache.name + ".notes") if settings.cache else None
-    notes_cache = cache_db.load_notes(notes_cache_path, allow_html) if notes_cache_path else None
-    read_before = {path: entry[0] for path, entry in notes_cache.items()} if notes_cache is not None else {}
+    notes_cache_path, notes_cache = _notes_cache(settings, allow_html)
+    read_before = _digests(notes_cache)
     with long_lived_heap():
         loaded = load_for_links(notes_dir, allow_html=allow_html, cache=notes_cache)
-    if notes_cache_path and notes_cache is not None and read_before != {path: entry[0] for path, entry in notes_cache.items()}:
+    if notes_cache_path and notes_cache is not None and read_before != _digests(notes_cache):
         cache_db.store_notes(notes_cache_path, allow_html, notes_cache)  # only when a note was read anew
+    return _extracted(loaded)
+
+
+def _extract_while_checking(
+    notes_dir: Path,
+    allow_html: bool,
+    settings: LinkSettings,
+    cached: dict[str, Result],
+    on_start: Callable[[int], None] | None,
+    on_result: Callable[[Result], None] | None,
+) -> tuple[Extracted, dict[str, Result]]:
+    """`_extract`, with the links checked as the notes come in: the notes in the notes' cache at
+    once, the others as each chunk is parsed on another process. The first requests start while
+    the rest of the notes are read, instead of after. What comes back is by fetch key, each
+    result fetched under the first spelling met; `_as_written` makes it the reported one."""
+    from llmnotes.load import LinksLoad
+
+    notes_cache_path, notes_cache = _notes_cache(settings, allow_html)
+    read_before = _digests(notes_cache)
+    # The worker processes start here, one core left to the checker (it needs one at 128 in flight).
+    loading = LinksLoad(notes_dir, allow_html, workers=max(1, min(os.cpu_count() or 1, 8) - 1), cache=notes_cache, background=True)
+    # While notes are still coming in, the collector is off (they live to the end, and scanning
+    # them again and again is what made loading slow); it is back on for the rest of the check.
+    heap = contextlib.ExitStack()
+    heap.enter_context(long_lived_heap())
+    chunks_left = len(loading.pending)
+    try:
+        from llmnotes.links.check import check_while  # aiohttp, imported while they parse
+
+        seen: set[str] = set(cached)
+
+        def new(notes: list[Note]) -> list[Target]:
+            found: list[Target] = []
+            for note in notes:
+                for url, place, reason in written(note):
+                    key = fetch_key(url)
+                    if key not in seen:
+                        seen.add(key)
+                        found.append(Target(url.split("#", 1)[0], key, (place,), (), reason))
+            if on_start and found:
+                on_start(len(seen) - len(cached))
+            return found
+
+        def take(chunk: Future[Parsed]) -> list[Target]:
+            nonlocal chunks_left
+            found = new(loading.take(chunk))
+            chunks_left -= 1
+            if not chunks_left:
+                heap.close()
+            return found
+
+        first = new(loading.in_hand())
+        if not chunks_left:
+            heap.close()
+        streamed = check_while(first, loading.pending, take, settings, on_result)
+    except BaseException:  # Ctrl-C, say: the notes still being parsed are not waited for
+        loading.cancel()
+        raise
+    finally:
+        heap.close()
+    with long_lived_heap():
+        loaded = loading.finish()
+    if notes_cache_path and notes_cache is not None and read_before != _digests(notes_cache):
+        cache_db.store_notes(notes_cache_path, allow_html, notes_cache)
+    return _extracted(loaded), streamed
+
+
+def _as_written(todo: list[Target], streamed: dict[str, Result], settings: LinkSettings) -> dict[str, Result]:
+    """The streamed results of `todo`, each under its target's own spelling (the first in note
+    order, which may not be the one fetched: same key, so the same request). One whose spelling
+    decides otherwise whether `exclude` applies is left out, to be checked as written."""
+    excluded = [re.compile(p) for p in settings.exclude]
+    fresh: dict[str, Result] = {}
+    for target in todo:
+        result = streamed.get(target.key)
+        if result is None:
+            continue
+        if result.url != target.url:
+            if any(p.search(target.url) for p in excluded) or result.verdict is Verdict.EXCLUDED:
+                continue
+            result = dataclasses.replace(result, url=target.url)
+        fresh[target.key] = result
+    return fresh
+
+
+def _digests(notes_cache: NoteCache | None) -> dict[str, str]:
+    return {path: entry[0] for path, entry in notes_cache.items()} if notes_cache is not None else {}
+
+
+def _extracted(loaded: Loaded) -> Extracted:
+    from llmnotes.graph import reference_problems  # the graph: only when a note changed
+
     # A bad note does not stop the check: every link of the notes that loaded is checked, so one
     # run shows every problem, and the notes' errors make it fail all the same.
     return Extracted(
