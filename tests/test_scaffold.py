@@ -22,7 +22,8 @@ def test_init_makes_a_site_that_builds_strictly_at_once(tmp_path: Path) -> None:
     steps = links["jobs"]["check-links"]["steps"]
     assert {"run": "pip install llmnotes"} in steps
     assert any(s.get("run") == "llmnotes check-links --format github" for s in steps)
-    assert any(s.get("with", {}).get("path") == ".llmnotes/links.sqlite" for s in steps)
+    cached = next(s["with"]["path"].split() for s in steps if "actions/cache" in s.get("uses", ""))
+    assert cached == [".llmnotes/links.sqlite", ".llmnotes/links.sqlite.notes", ".llmnotes/links.sqlite.targets"]  # results, and the notes as last read
     pages = yaml.safe_load((site / ".github/workflows/pages.yml").read_text())
     assert any("deploy-pages" in s.get("uses", "") for s in pages["jobs"]["deploy"]["steps"])
     built = run_cli("build", "--strict", cwd=site)
