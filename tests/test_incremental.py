@@ -56,6 +56,12 @@ def _step(root: Path, kind: str, n: int) -> None:
     note = notes[n % len(notes)] if notes else None
     if kind == "edit" and note:
         note.write_text(note.read_text().replace("summary: About", f"summary: Now {n}, about", 1))
+    elif kind == "retitle" and note:  # shown in other notes' lists and in the BibTeX of what it cites
+        text = note.read_text()
+        title = text.split("title: ", 1)[1].split("\n", 1)[0]
+        note.write_text(text.replace(f"title: {title}", f"title: {title} {n}", 1))
+    elif kind == "annotate" and note:
+        note.write_text(note.read_text().replace("note: Worth reading.", f"note: Worth reading, {n} times.", 1))
     elif kind == "body" and note:
         note.write_text(note.read_text() + f"\nMore words {n}, and a [link](https://e.org/{n % 3}).\n")
     elif kind == "add":
@@ -79,7 +85,7 @@ def _step(root: Path, kind: str, n: int) -> None:
             path.write_text(path.read_text().replace("title: [", "title:"))
 
 
-KINDS = ["edit", "body", "add", "rename", "delete", "topics", "template", "static", "config", "break", "fix"]
+KINDS = ["edit", "retitle", "annotate", "body", "add", "rename", "delete", "topics", "template", "static", "config", "break", "fix"]
 
 
 @settings(max_examples=int(os.environ.get("LLMNOTES_EXAMPLES", "12")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

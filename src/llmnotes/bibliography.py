@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from llmnotes import urls
-from llmnotes.emit import Context, Page
+from llmnotes.buildcache import digest
+from llmnotes.emit import Context, Keep, Page
 from llmnotes.graph import Resource, Site
 
 ET_AL = {"et al.", "et al", "others"}
@@ -57,7 +58,12 @@ class Entry:
     arxiv: str | None
 
 
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+
+
 def _ascii(text: str) -> str:
+    if text.isascii():  # most titles and names: the same letters, without decomposing each one
+        return _NOT_ALNUM.sub("", text).lower()
     return "".join(c for c in unicodedata.normalize("NFKD", text) if c.isascii() and c.isalnum()).lower()
 
 
@@ -121,18 +127,27 @@ def _annotation(site: Site, resource: Resource) -> str:
 def entries(site: Site, base_url: str) -> list[Entry]:
     """One entry per resource, in the site's resource order."""
     keys = citation_keys(site)
+    return [entry_of(site, resource, keys[rid], base_url) for rid, resource in site.resources.items()]
+
+
+def entry_of(site: Site, resource: Resource, key: str, base_url: str) -> Entry:
+    """One resource's entry. What it says besides `key`: the resource, and the titles and URLs
+    of the notes that cite it (see `entry_inputs`)."""
+    authors = tuple(a for a in resource.authors if a.strip().lower() not in ET_AL)
+    others = len(authors) < len(resource.authors)
+    match = _ARXIV.search(resource.url)
     links = urls.Urls(base_url)
     absolute = base_url.startswith(("http://", "https://"))
-    found = []
-    for rid, resource in site.resources.items():
-        authors = tuple(a for a in resource.authors if a.strip().lower() not in ET_AL)
-        others = len(authors) < len(resource.authors)
-        match = _ARXIV.search(resource.url)
-        cited = tuple(
-            links.absolute(urls.note_path(c.note)) if absolute else urls.note_path(c.note) for c in resource.citations
-        )
-        found.append(Entry(keys[rid], resource, authors, others, _annotation(site, resource), cited, match.group(1) if match else None))
-    return found
+    cited = tuple(links.absolute(urls.note_path(c.note)) if absolute else urls.note_path(c.note) for c in resource.citations)
+    return Entry(key, resource, authors, others, _annotation(site, resource), cited, match.group(1) if match else None)
+
+
+def entry_inputs(site: Site, resource: Resource, key: str) -> str:
+    """What one entry is made of beyond the resource itself and the base URL: its key and the
+    titles of the notes that cite it. A page fingerprint with these and the resource needs no
+    entry worked out (the site's entries take a second at 18,000 resources)."""
+    titles = (site.notes[c.note].title if c.note in site.notes else c.note for c in resource.citations)
+    return "\x1e".join([key, *titles])
 
 
 # -- BibTeX ------------------------------------------------------------------------------------
@@ -233,23 +248,32 @@ def ris_entry(entry: Entry) -> str:
 # -- the emitter ------------------------------------------------------------------------------------
 
 
-# The last site's entries and BibTeX texts: the renderer (each resource page's Cite block) and the
-# emitter (resources.bib) both need them in one build, and working them out is a second at 18,000
-# resources. Kept by identity, so a new build (a new Site) never sees the last one's.
-_last: tuple[Site, str, list[Entry], dict[str, str]] | None = None
+# The last site's citation keys and entries: the renderer (the Cite blocks and page fingerprints)
+# and the emitter (the three files) both need them in one build. Kept by identity, so a new build
+# (a new Site) never sees the last one's.
+_last: tuple[Site, dict[str, str]] | None = None
+_last_entries: tuple[Site, str, list[Entry]] | None = None
 
 
-def _worked_out(site: Site, base_url: str) -> tuple[list[Entry], dict[str, str]]:
+def keys_of(site: Site) -> dict[str, str]:
+    """`citation_keys`, worked out once per site."""
     global _last
-    if _last is None or _last[0] is not site or _last[1] != base_url:
-        found = entries(site, base_url)
-        _last = (site, base_url, found, {e.resource.id: bibtex_entry(e) for e in found})
-    return _last[2], _last[3]
+    if _last is None or _last[0] is not site:
+        _last = (site, citation_keys(site))
+    return _last[1]
 
 
-def bibtex_by_id(site: Site, base_url: str) -> dict[str, str]:
-    """Each resource's BibTeX entry, for its Cite block."""
-    return _worked_out(site, base_url)[1]
+def _entries(site: Site, base_url: str) -> list[Entry]:
+    global _last_entries
+    if _last_entries is None or _last_entries[0] is not site or _last_entries[1] != base_url:
+        keys = keys_of(site)
+        _last_entries = (site, base_url, [entry_of(site, r, keys[rid], base_url) for rid, r in site.resources.items()])
+    return _last_entries[2]
+
+
+def bibtex_of(site: Site, base_url: str, rid: str) -> str:
+    """One resource's BibTeX entry, for its Cite block: only that entry is worked out."""
+    return bibtex_entry(entry_of(site, site.resources[rid], keys_of(site)[rid], base_url))
 
 
 def csl_json(items: list[dict[str, object]]) -> str:
@@ -259,11 +283,22 @@ def csl_json(items: list[dict[str, object]]) -> str:
     return "[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n"
 
 
-def emit(ctx: Context) -> Iterator[Page]:
-    found, bibtex = _worked_out(ctx.site, ctx.config.base_url)
-    bib = "\n".join(bibtex[e.resource.id] for e in found)
+FILES = ("resources.bib", "resources.json", "resources.ris")
+
+
+def emit(ctx: Context) -> Iterator[Page | Keep]:
+    """The three files, kept when no entry's inputs changed (an edit of a note's text, say)."""
+    site, base_url = ctx.site, ctx.config.base_url
+    keys = keys_of(site)
+    digests = site.resource_digests
+    parts = [ctx.inputs, *(f"{rid}\x1f{digests[rid]}\x1f{entry_inputs(site, r, keys[rid])}" for rid, r in site.resources.items())]
+    fingerprint = digest("\x1d".join(parts).encode())
+    if all(ctx.unchanged(path, fingerprint) for path in FILES):
+        yield from (Keep(path) for path in FILES)
+        return
+    found = _entries(site, base_url)
+    bib = "\n".join(bibtex_entry(e) for e in found)
     csl = csl_json([csl_item(e) for e in found])
     ris = "\n".join(ris_entry(e) for e in found)
-    yield Page("resources.bib", bib.encode("utf-8"))
-    yield Page("resources.json", csl.encode("utf-8"))
-    yield Page("resources.ris", ris.encode("utf-8"))
+    for path, text in zip(FILES, (bib, csl, ris), strict=True):
+        yield Page(path, text.encode("utf-8"), fingerprint)

@@ -17,6 +17,7 @@ from functools import cached_property
 from typing import Any
 
 from llmnotes import urls
+from llmnotes.buildcache import digest
 from llmnotes.diagnostics import Diagnostic, Severity
 from llmnotes.emit import Context, Page
 from llmnotes.load import Loaded
@@ -117,6 +118,12 @@ class Site:
         the notes before and after it there."""
         named = self.reading_paths
         return [(named[n] if named else None, before, after) for n, before, after in self._path_neighbours.get(slug, [])]
+
+    @cached_property
+    def resource_digests(self) -> dict[str, str]:
+        """A digest of each resource as it stands: what the cards and the page that show it, and its
+        BibTeX entry, are made from (page fingerprints and the bibliography's compare them)."""
+        return {rid: digest(repr(r).encode()) for rid, r in self.resources.items()}
 
     # -- topic queries: what the pages show about topics, answered once per build ----------------
 

@@ -135,8 +135,6 @@ class Renderer:
         self.env.filters["longdate"] = _longdate
         self.env.globals.update(config=ctx.config, site=ctx.site, kind_label=kind_label, last_broken=ctx.last_broken)
         self._footers: dict[tuple[int, bool], Markup] = {}
-        self._resource_digests: dict[str, str] = {}
-        self._bibtex: dict[str, str] | None = None
         self.env.globals["bibtex"] = self.bibtex
 
     def _render(self, template: str, page: str, rooted: bool = False, **context: Any) -> Page:
@@ -202,7 +200,7 @@ class Renderer:
                 parts += [self._resource_digest(rid), repr(broken(site.resources[rid].url))]
         elif kind == "resource":
             resource = site.resources[key]
-            parts += [self._resource_digest(key), self.bibtex(key), repr(broken(resource.url))]
+            parts += [self._resource_digest(key), self._entry_inputs(key), repr(broken(resource.url))]
             notes(c.note for c in resource.citations)
         else:
             topics([key, *site.topic_trail(site.topics[key].parent)])
@@ -215,16 +213,15 @@ class Renderer:
     def _resource_digest(self, rid: str) -> str:
         """A resource as the cards that show it see it. Its BibTeX entry (whose key and cited-in
         list depend on other resources and notes) is shown on its own page only, so only that page's
-        fingerprint adds it."""
-        if rid not in self._resource_digests:
-            self._resource_digests[rid] = digest(repr(self.site.resources[rid]).encode())
-        return self._resource_digests[rid]
+        fingerprint adds the entry's other inputs."""
+        return self.site.resource_digests[rid]
+
+    def _entry_inputs(self, rid: str) -> str:
+        return bibliography.entry_inputs(self.site, self.site.resources[rid], bibliography.keys_of(self.site)[rid])
 
     def bibtex(self, rid: str) -> str:
-        """A resource's BibTeX entry, for its page's Cite block: all of them worked out once per build."""
-        if self._bibtex is None:
-            self._bibtex = bibliography.bibtex_by_id(self.site, self.ctx.config.base_url)
-        return self._bibtex[rid]
+        """A resource's BibTeX entry, for its page's Cite block: only the pages rendered ask."""
+        return bibliography.bibtex_of(self.site, self.ctx.config.base_url, rid)
 
     def item(self, item: tuple[str, str]) -> Page:
         kind, key = item

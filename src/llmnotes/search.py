@@ -76,9 +76,12 @@ def postings(docs: list[Doc]) -> dict[str, list[list[int]]]:
     for i, doc in enumerate(docs):
         seen: set[str] = set(STOP_WORDS)
         for field, text in enumerate((doc.title, doc.summary, doc.text)):
-            found = set(words(text))
+            found = set(WORD.findall(text.lower()))
             for word in found - seen:
-                index.setdefault(word, [[], [], []])[field].append(i)
+                entry = index.get(word)  # not setdefault: it would build three lists for every word of every document
+                if entry is None:
+                    entry = index[word] = [[], [], []]
+                entry[field].append(i)
             seen |= found
     return index
 
