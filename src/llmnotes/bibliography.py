@@ -124,12 +124,6 @@ def _annotation(site: Site, resource: Resource) -> str:
     return "\n\n".join(f"{title}: {text}" for title, text in said)
 
 
-def entries(site: Site, base_url: str) -> list[Entry]:
-    """One entry per resource, in the site's resource order."""
-    keys = citation_keys(site)
-    return [entry_of(site, resource, keys[rid], base_url) for rid, resource in site.resources.items()]
-
-
 def entry_of(site: Site, resource: Resource, key: str, base_url: str) -> Entry:
     """One resource's entry. What it says besides `key`: the resource, and the titles and URLs
     of the notes that cite it (see `entry_inputs`)."""
@@ -248,11 +242,10 @@ def ris_entry(entry: Entry) -> str:
 # -- the emitter ------------------------------------------------------------------------------------
 
 
-# The last site's citation keys and entries: the renderer (the Cite blocks and page fingerprints)
-# and the emitter (the three files) both need them in one build. Kept by identity, so a new build
-# (a new Site) never sees the last one's.
+# The last site's citation keys: the renderer (the Cite blocks and page fingerprints) and the
+# emitter (the three files) both need them in one build. Kept by identity, so a new build (a new
+# Site) never sees the last one's.
 _last: tuple[Site, dict[str, str]] | None = None
-_last_entries: tuple[Site, str, list[Entry]] | None = None
 
 
 def keys_of(site: Site) -> dict[str, str]:
@@ -261,14 +254,6 @@ def keys_of(site: Site) -> dict[str, str]:
     if _last is None or _last[0] is not site:
         _last = (site, citation_keys(site))
     return _last[1]
-
-
-def _entries(site: Site, base_url: str) -> list[Entry]:
-    global _last_entries
-    if _last_entries is None or _last_entries[0] is not site or _last_entries[1] != base_url:
-        keys = keys_of(site)
-        _last_entries = (site, base_url, [entry_of(site, r, keys[rid], base_url) for rid, r in site.resources.items()])
-    return _last_entries[2]
 
 
 def bibtex_of(site: Site, base_url: str, rid: str) -> str:
@@ -296,7 +281,7 @@ def emit(ctx: Context) -> Iterator[Page | Keep]:
     if all(ctx.unchanged(path, fingerprint) for path in FILES):
         yield from (Keep(path) for path in FILES)
         return
-    found = _entries(site, base_url)
+    found = [entry_of(site, r, keys[rid], base_url) for rid, r in site.resources.items()]
     bib = "\n".join(bibtex_entry(e) for e in found)
     csl = csl_json([csl_item(e) for e in found])
     ris = "\n".join(ris_entry(e) for e in found)

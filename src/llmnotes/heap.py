@@ -16,14 +16,11 @@ def long_lived_heap() -> Iterator[None]:
     garbage cycles. Left on, the collector rescans them again and again, which made a 10,000-note
     build grow faster than linearly; frozen, it only looks at what rendering allocates.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
+    with collector_paused():
+        try:
+            yield
+        finally:
+            gc.freeze()
 
 
 @contextlib.contextmanager

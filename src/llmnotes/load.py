@@ -229,14 +229,22 @@ def _parent_problems(topics: dict[str, Topic], places: dict[str, Place]) -> list
     return problems
 
 
+Parsed = list[tuple[Note | None, list[Diagnostic]]]  # what loading some notes gave, in their order
+
+
+def default_workers() -> int:
+    """Processes that load notes when the caller does not say: every core, at most eight."""
+    return min(os.cpu_count() or 1, 8)
+
+
 def _load(source: SourceFile, allow_html: bool, with_body: bool) -> tuple[Note | None, list[Diagnostic]]:
     return load_note(source, allow_html, with_body)
 
 
-def load_notes(sources: list[SourceFile], allow_html: bool, with_body: bool = True, workers: int | None = None) -> list[tuple[Note | None, list[Diagnostic]]]:
+def load_notes(sources: list[SourceFile], allow_html: bool, with_body: bool = True, workers: int | None = None) -> Parsed:
     """Load notes on every core when there are enough of them. Notes are independent and `Note` is
     plain data, so the results are what one process would give, in the same order."""
-    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    workers = workers if workers is not None else default_workers()
     if workers > 1 and len(sources) >= PARALLEL_FROM:
         chunk = max(1, len(sources) // (workers * 4))
         with concurrent.futures.ProcessPoolExecutor(workers, initializer=worker_defaults) as pool:
@@ -248,9 +256,6 @@ def load_for_links(notes_dir: Path, allow_html: bool = False, workers: int | Non
     """Every note, drafts included, without rendered bodies: what `check-links` needs. With a
     `cache`, notes whose bytes are unchanged are not parsed again (a warm check in a blink)."""
     return LinksLoad(notes_dir, allow_html, workers, cache).finish()
-
-
-Parsed = list[tuple[Note | None, list[Diagnostic]]]
 
 
 def _load_for_links(sources: list[SourceFile], allow_html: bool) -> Parsed:
@@ -268,16 +273,16 @@ class LinksLoad:
         self, notes_dir: Path, allow_html: bool = False, workers: int | None = None, cache: NoteCache | None = None, background: bool = False
     ) -> None:
         self.sources, self.assets, self.diagnostics = discover(notes_dir)
-        self.allow_html, self.cache = allow_html, cache
+        self.cache = cache
         self.digests = [file_digest(s.path) for s in self.sources] if cache is not None else []
         self._results: dict[int, tuple[Note | None, list[Diagnostic]]] = {}
         if cache is not None:
-            stale = [i for i, (s, d) in enumerate(zip(self.sources, self.digests, strict=True)) if cache.get(s.display, ("",))[0] != d or not d]
+            stale = _stale(self.sources, self.digests, cache)
             fresh = set(range(len(self.sources))) - set(stale)
             self._results.update((i, cache[self.sources[i].display][1:]) for i in fresh)
         else:
             stale = list(range(len(self.sources)))
-        workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+        workers = workers if workers is not None else default_workers()
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self.pending: list[concurrent.futures.Future[Parsed]] = []  # chunks being parsed, in order
         self._chunks: list[list[int]] = []  # which sources each pending chunk holds
@@ -304,11 +309,8 @@ class LinksLoad:
         return [note for i in chunk if (note := self._results[i][0]) is not None]
 
     def _store(self, indices: list[int], parsed: Parsed) -> None:
-        for i, (note, problems) in zip(indices, parsed, strict=True):
-            if self.cache is not None:
-                note = dataclasses.replace(note, digest=self.digests[i]) if note is not None else None
-                self.cache[self.sources[i].display] = (self.digests[i], note, problems)
-            self._results[i] = (note, problems)
+        for i, loaded in zip(indices, parsed, strict=True):
+            self._results[i] = _remember(self.cache, self.sources[i], self.digests[i], *loaded) if self.cache is not None else loaded
 
     def cancel(self) -> None:
         """Stop parsing: the worker processes end without finishing their chunks."""
@@ -324,9 +326,7 @@ class LinksLoad:
             if self._pool is not None:
                 self._pool.shutdown(cancel_futures=True)
         if self.cache is not None:
-            kept = {s.display for s in self.sources}
-            for gone in [k for k in self.cache if k not in kept]:
-                del self.cache[gone]
+            _forget_gone(self.cache, self.sources)
         notes, unreadable, diagnostics = [], set(), list(self.diagnostics)
         for i, source in enumerate(self.sources):
             note, problems = self._results[i]
@@ -342,21 +342,34 @@ class LinksLoad:
 NoteCache = dict[str, tuple[str, Note | None, list[Diagnostic]]]
 
 
-def load_cached(
-    sources: list[SourceFile], allow_html: bool, workers: int | None, cache: NoteCache, with_body: bool = True
-) -> list[tuple[Note | None, list[Diagnostic]]]:
+def load_cached(sources: list[SourceFile], allow_html: bool, workers: int | None, cache: NoteCache, with_body: bool = True) -> Parsed:
     """Like `load_notes`, but a note whose bytes are those of the cached one is not parsed again.
     `cache` is updated in place to hold exactly these sources."""
     digests = [file_digest(s.path) for s in sources]
-    stale = [i for i, (s, d) in enumerate(zip(sources, digests, strict=True)) if cache.get(s.display, ("",))[0] != d or not d]
+    stale = _stale(sources, digests, cache)
     fresh = load_notes([sources[i] for i in stale], allow_html, with_body=with_body, workers=workers)
-    for i, (note, problems) in zip(stale, fresh, strict=True):
-        note = dataclasses.replace(note, digest=digests[i]) if note is not None else None
-        cache[sources[i].display] = (digests[i], note, problems)
+    for i, loaded in zip(stale, fresh, strict=True):
+        _remember(cache, sources[i], digests[i], *loaded)
+    _forget_gone(cache, sources)
+    return [cache[s.display][1:] for s in sources]
+
+
+def _stale(sources: list[SourceFile], digests: list[str], cache: NoteCache) -> list[int]:
+    """The sources the cache does not hold as their bytes are now (or that could not be read)."""
+    return [i for i, (s, d) in enumerate(zip(sources, digests, strict=True)) if cache.get(s.display, ("",))[0] != d or not d]
+
+
+def _remember(cache: NoteCache, source: SourceFile, bytes_digest: str, note: Note | None, problems: list[Diagnostic]) -> tuple[Note | None, list[Diagnostic]]:
+    """Put what loading `source` gave in the cache, the note under the digest of its bytes."""
+    note = dataclasses.replace(note, digest=bytes_digest) if note is not None else None
+    cache[source.display] = (bytes_digest, note, problems)
+    return note, problems
+
+
+def _forget_gone(cache: NoteCache, sources: list[SourceFile]) -> None:
     kept = {s.display for s in sources}
     for gone in [k for k in cache if k not in kept]:
         del cache[gone]
-    return [cache[s.display][1:] for s in sources]
 
 
 def load_all(notes_dir: Path, drafts: bool = False, allow_html: bool = False, workers: int | None = None, cache: NoteCache | None = None) -> Loaded:

@@ -147,6 +147,7 @@ class _Locator:
         self.block: tuple[int, int] = (0, 0)  # the block's first line and the line after it
         self.cursor = 0  # offset into the block's text: the next link is written after it
         self._text: str | None = None  # the block's lines joined, once searched
+        self._lines: list[str] = []  # the block's lines
         self._starts: list[int] = [0]  # offset of each of the block's lines in `_text`
 
     def enter(self, block_map: list[int] | None) -> None:
@@ -156,9 +157,9 @@ class _Locator:
 
     def _block_text(self) -> str:
         if self._text is None:
-            lines = self.lines[self.block[0] : self.block[1]]
-            self._text = "\n".join(lines)
-            self._starts = list(itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+            self._lines = self.lines[self.block[0] : self.block[1]]
+            self._text = "\n".join(self._lines)
+            self._starts = list(itertools.accumulate((len(line) + 1 for line in self._lines[:-1]), initial=0))
         return self._text
 
     def _line_col(self, offset: int) -> tuple[int, int]:
@@ -199,8 +200,7 @@ class _Locator:
         """The next `](…)` whose destination the parser reads as `href`, for one not written as
         href reads (`a\\_b`, `&amp;`, or on the line after its `](`). Only the next few `](` are
         tried: a reference link, which has none of its own, costs little."""
-        text = self._block_text()
-        lines = self.lines[self.block[0] : self.block[1]]
+        text, lines = self._block_text(), self._lines
         at_offset, limit = self.cursor, self.cursor + _FIND_WINDOW
         for _ in range(_DESTINATION_TRIES):
             c = text.find("](", at_offset, limit)
@@ -381,7 +381,7 @@ def extract(tokens: list[Token], body: str, first_line: int, path: str, note_dir
                 place_link(link, "".join(words).strip())
         elif child.type == "image":
             place_link(child, child.content)
-        elif child.type == "html_inline" and _HTML_URL_ATTRIBUTE.search(child.content):
+        elif child.type == "html_inline":
             raw_html(child.content)
 
     return Extracted(tuple(headings), tuple(body_links), tuple(note_links), tuple(assets), tuple(fragments), tuple(problems), tuple(unchecked))

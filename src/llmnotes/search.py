@@ -76,7 +76,7 @@ def postings(docs: list[Doc]) -> dict[str, list[list[int]]]:
     for i, doc in enumerate(docs):
         seen: set[str] = set(STOP_WORDS)
         for field, text in enumerate((doc.title, doc.summary, doc.text)):
-            found = set(WORD.findall(text.lower()))
+            found = set(words(text))
             for word in found - seen:
                 entry = index.get(word)  # not setdefault: it would build three lists for every word of every document
                 if entry is None:

@@ -120,59 +120,56 @@ def store(path: Path, results: dict[str, Result]) -> None:
         _warn(path, "cannot be written", exc)
 
 
-# -- the notes as last read --------------------------------------------------------------------------
-# Beside the results, the links of every note as last parsed, by the digest of its bytes: a warm
-# check of unchanged notes reads them, hashes them and parses none (`load.load_cached`). A pickle of
-# this program's own objects, under `.llmnotes/`; one from another version or of another shape is
-# not used.
+# -- kept beside the results ---------------------------------------------------------------------------
+# Pickles of this program's own objects, under `.llmnotes/`, each stored with the key it was made
+# under; one from another version, of another shape or for other inputs is not used.
+#
+# - `<cache>.notes`: the links of every note as last parsed, by the digest of its bytes: a check of
+#   unchanged notes reads them, hashes them and parses none (`load.load_cached`);
+# - `<cache>.targets`: what the notes gave the checker (targets and problems), under a signature of
+#   the notes' bytes and file names (`folder.sources_signature`): a run over unchanged notes starts
+#   from there.
+
+
+def _load_kept(path: Path, key: object) -> object | None:
+    try:
+        with path.open("rb") as handle, collector_paused():
+            stored_key, value = pickle.load(handle)
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # truncated, corrupt, or classes of another shape
+        _warn(path, "cannot be read", exc)
+        return None
+    return value if stored_key == key else None
+
+
+def _store_kept(path: Path, key: object, value: object) -> None:
+    try:
+        write_bytes_atomically(path, pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError as exc:
+        _warn(path, "cannot be written", exc)
 
 
 def load_notes(path: Path, allow_html: bool) -> NoteCache:
     from llmnotes.buildcache import cache_key
 
-    try:
-        with path.open("rb") as handle:
-            key, notes = pickle.load(handle)
-    except FileNotFoundError:
-        return {}
-    except Exception as exc:  # truncated, corrupt, or classes of another shape
-        _warn(path, "cannot be read", exc)
-        return {}
-    return notes if key == cache_key(allow_html) and isinstance(notes, dict) else {}
+    notes = _load_kept(path, cache_key(allow_html))
+    return notes if isinstance(notes, dict) else {}
 
 
 def store_notes(path: Path, allow_html: bool, notes: NoteCache) -> None:
     from llmnotes.buildcache import cache_key
 
-    try:
-        write_bytes_atomically(path, pickle.dumps((cache_key(allow_html), notes), protocol=pickle.HIGHEST_PROTOCOL))
-    except OSError as exc:
-        _warn(path, "cannot be written", exc)
-
-
-# -- what the notes gave the checker -----------------------------------------------------------------
-# The targets extracted from the notes and the notes' own problems, under a signature of the notes'
-# bytes and file names (`folder.sources_signature`): a run over unchanged notes starts from here.
+    _store_kept(path, cache_key(allow_html), notes)
 
 
 def load_extracted(path: Path, allow_html: bool, signature: str) -> object | None:
     from llmnotes.buildcache import cache_key
 
-    try:
-        with path.open("rb") as handle, collector_paused():
-            key, stored_signature, extracted = pickle.load(handle)
-    except FileNotFoundError:
-        return None
-    except Exception as exc:  # truncated, corrupt, or classes of another shape
-        _warn(path, "cannot be read", exc)
-        return None
-    return extracted if (key, stored_signature) == (cache_key(allow_html), signature) else None
+    return _load_kept(path, (cache_key(allow_html), signature))
 
 
 def store_extracted(path: Path, allow_html: bool, signature: str, extracted: object) -> None:
     from llmnotes.buildcache import cache_key
 
-    try:
-        write_bytes_atomically(path, pickle.dumps((cache_key(allow_html), signature, extracted), protocol=pickle.HIGHEST_PROTOCOL))
-    except OSError as exc:
-        _warn(path, "cannot be written", exc)
+    _store_kept(path, (cache_key(allow_html), signature), extracted)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import re
 import time
 from collections import deque
 from collections.abc import Callable
@@ -86,7 +85,6 @@ class Checker:
         self.settings = settings
         self.on_result = on_result or (lambda result: None)
         self.policy = settings.retry_policy
-        self._excluded = [re.compile(p) for p in settings.exclude]
         self._headers: dict[tuple[str, str], dict[str, str]] = {}
 
     def headers_for(self, scheme: str, host: str) -> dict[str, str]:
@@ -102,9 +100,6 @@ class Checker:
                 found["Authorization"] = f"Bearer {token}"
             self._headers[key] = found
         return found
-
-    def excluded(self, url: str) -> bool:
-        return any(p.search(url) for p in self._excluded)
 
     async def run(self, targets: list[Target]) -> dict[str, Result]:
         """Check every target; results by fetch key."""
@@ -285,7 +280,7 @@ class _Round:
         for target in targets:
             if target.reason is not None:
                 result = Result(target.url, Verdict.EXCLUDED, error=target.reason, checked_at=time.time())
-            elif checker.excluded(target.url):
+            elif checker.settings.excluded(target.url):
                 result = Result(target.url, Verdict.EXCLUDED, checked_at=time.time())
             else:
                 host = self.hosts.get(target.host)

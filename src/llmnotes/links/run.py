@@ -12,10 +12,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import os
-import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,7 +33,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
     from llmnotes.links.archive import Wanted
-    from llmnotes.load import Loaded, NoteCache, Parsed
+    from llmnotes.load import LinksLoad, Loaded, NoteCache, Parsed
 
 # From this many hosts, "none could be reached" says more about this machine than about the links.
 NO_NETWORK_HOSTS = 3
@@ -127,21 +125,24 @@ def _shapes() -> str:
     return ";".join(f"{cls.__name__}:{','.join(f.name for f in dataclasses.fields(cls))}" for cls in (Extracted, Target))
 
 
-def _notes_cache(settings: LinkSettings, allow_html: bool) -> tuple[Path | None, NoteCache | None]:
+@contextlib.contextmanager
+def _notes_cache(settings: LinkSettings, allow_html: bool) -> Iterator[NoteCache | None]:
+    """The notes as last read, kept beside the link cache (None without a cache); written back
+    after use only when a note was read anew."""
     path = settings.cache.with_name(settings.cache.name + ".notes") if settings.cache else None
-    return path, cache_db.load_notes(path, allow_html) if path else None
+    notes_cache = cache_db.load_notes(path, allow_html) if path else None
+    before = _digests(notes_cache)
+    yield notes_cache
+    if path and notes_cache is not None and before != _digests(notes_cache):
+        cache_db.store_notes(path, allow_html, notes_cache)
 
 
 def _extract(notes_dir: Path, allow_html: bool, settings: LinkSettings) -> Extracted:
     """Load the notes (those unchanged since the last run from the notes' cache) and extract."""
     from llmnotes.load import load_for_links  # YAML and Markdown: only when a note changed
 
-    notes_cache_path, notes_cache = _notes_cache(settings, allow_html)
-    read_before = _digests(notes_cache)
-    with long_lived_heap():
+    with _notes_cache(settings, allow_html) as notes_cache, long_lived_heap():
         loaded = load_for_links(notes_dir, allow_html=allow_html, cache=notes_cache)
-    if notes_cache_path and notes_cache is not None and read_before != _digests(notes_cache):
-        cache_db.store_notes(notes_cache_path, allow_html, notes_cache)  # only when a note was read anew
     return _extracted(loaded)
 
 
@@ -157,70 +158,78 @@ def _extract_while_checking(
     once, the others as each chunk is parsed on another process. The first requests start while
     the rest of the notes are read, instead of after. What comes back is by fetch key, each
     result fetched under the first spelling met; `_as_written` makes it the reported one."""
-    from llmnotes.load import LinksLoad
+    from llmnotes.load import LinksLoad, default_workers
 
-    notes_cache_path, notes_cache = _notes_cache(settings, allow_html)
-    read_before = _digests(notes_cache)
-    # The worker processes start here, one core left to the checker (it needs one at 128 in flight).
-    loading = LinksLoad(notes_dir, allow_html, workers=max(1, min(os.cpu_count() or 1, 8) - 1), cache=notes_cache, background=True)
-    # While notes are still coming in, the collector is off (they live to the end, and scanning
-    # them again and again is what made loading slow); it is back on for the rest of the check.
+    with _notes_cache(settings, allow_html) as notes_cache:
+        # The worker processes start here, one core left to the checker (it needs one at 128 in flight).
+        loading = LinksLoad(notes_dir, allow_html, workers=max(1, default_workers() - 1), cache=notes_cache, background=True)
+        streamed = _check_as_loaded(loading, settings, cached, on_start, on_result)
+        with long_lived_heap():
+            loaded = loading.finish()
+    return _extracted(loaded), streamed
+
+
+def _check_as_loaded(
+    loading: LinksLoad,
+    settings: LinkSettings,
+    cached: dict[str, Result],
+    on_start: Callable[[int], None] | None,
+    on_result: Callable[[Result], None] | None,
+) -> dict[str, Result]:
+    """Check each new link (by fetch key, not fresh in `cached`) of the notes in hand, then of each
+    chunk as it is parsed. While notes are still coming in, the collector is off (they live to the
+    end, and scanning them again and again is what made loading slow); it is back on for the rest
+    of the check."""
     heap = contextlib.ExitStack()
     heap.enter_context(long_lived_heap())
     chunks_left = len(loading.pending)
+    seen: set[str] = set(cached)
+
+    def new(notes: list[Note]) -> list[Target]:
+        found: list[Target] = []
+        for note in notes:
+            for url, place, reason in written(note):
+                key = fetch_key(url)
+                if key not in seen:
+                    seen.add(key)
+                    found.append(Target(url.split("#", 1)[0], key, (place,), (), reason))
+        if on_start and found:
+            on_start(len(seen) - len(cached))
+        return found
+
+    def take(chunk: Future[Parsed]) -> list[Target]:
+        nonlocal chunks_left
+        found = new(loading.take(chunk))
+        chunks_left -= 1
+        if not chunks_left:
+            heap.close()
+        return found
+
     try:
-        from llmnotes.links.check import check_while  # aiohttp, imported while they parse
-
-        seen: set[str] = set(cached)
-
-        def new(notes: list[Note]) -> list[Target]:
-            found: list[Target] = []
-            for note in notes:
-                for url, place, reason in written(note):
-                    key = fetch_key(url)
-                    if key not in seen:
-                        seen.add(key)
-                        found.append(Target(url.split("#", 1)[0], key, (place,), (), reason))
-            if on_start and found:
-                on_start(len(seen) - len(cached))
-            return found
-
-        def take(chunk: Future[Parsed]) -> list[Target]:
-            nonlocal chunks_left
-            found = new(loading.take(chunk))
-            chunks_left -= 1
-            if not chunks_left:
-                heap.close()
-            return found
+        from llmnotes.links.check import check_while  # aiohttp, imported while the workers parse
 
         first = new(loading.in_hand())
         if not chunks_left:
             heap.close()
-        streamed = check_while(first, loading.pending, take, settings, on_result)
+        return check_while(first, loading.pending, take, settings, on_result)
     except BaseException:  # Ctrl-C, say: the notes still being parsed are not waited for
         loading.cancel()
         raise
     finally:
         heap.close()
-    with long_lived_heap():
-        loaded = loading.finish()
-    if notes_cache_path and notes_cache is not None and read_before != _digests(notes_cache):
-        cache_db.store_notes(notes_cache_path, allow_html, notes_cache)
-    return _extracted(loaded), streamed
 
 
 def _as_written(todo: list[Target], streamed: dict[str, Result], settings: LinkSettings) -> dict[str, Result]:
     """The streamed results of `todo`, each under its target's own spelling (the first in note
     order, which may not be the one fetched: same key, so the same request). One whose spelling
     decides otherwise whether `exclude` applies is left out, to be checked as written."""
-    excluded = [re.compile(p) for p in settings.exclude]
     fresh: dict[str, Result] = {}
     for target in todo:
         result = streamed.get(target.key)
         if result is None:
             continue
         if result.url != target.url:
-            if any(p.search(target.url) for p in excluded) or result.verdict is Verdict.EXCLUDED:
+            if settings.excluded(target.url) or result.verdict is Verdict.EXCLUDED:
                 continue
             result = dataclasses.replace(result, url=target.url)
         fresh[target.key] = result

@@ -78,6 +78,14 @@ class LinkSettings:
     github_hosts: tuple[str, ...] = ("github.com", "api.github.com")
 
     @cached_property
+    def _excluded(self) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(p) for p in self.exclude)
+
+    def excluded(self, url: str) -> bool:
+        """Whether an `exclude` pattern keeps `url` from being checked."""
+        return any(p.search(url) for p in self._excluded)
+
+    @cached_property
     def _table(self) -> dict[str, HostSettings]:
         return merged(self.hosts)
 
