@@ -576,11 +576,14 @@ def test_mark_as_read_persists_and_fills_the_home_progress_bar(page, status_site
     first = page.locator(".reading-path li[data-note]").first
     slug = first.get_attribute("data-note")
     page.goto((status_site / "notes" / slug / "index.html").as_uri())
+    ready = ".mark-read:not([data-pending])"  # progress.js (deferred) has read localStorage into the button
+    page.wait_for_selector(ready)
     button = page.get_by_role("button", name="Mark as read")
     assert button.get_attribute("aria-pressed") == "false"
     button.click()
     assert button.get_attribute("aria-pressed") == "true"
     page.reload()
+    page.wait_for_selector(ready)
     assert page.get_by_role("button", name="Mark as read").get_attribute("aria-pressed") == "true"
     page.goto(home)
     assert page.locator(".path-progress-text").first.inner_text() == f"1 of {total} read"
