@@ -2,6 +2,10 @@
 
 `load_note` is a pure function of one file (plus the raw-HTML switch), so the notes can later be
 loaded in a process pool and cached by content hash.
+
+YAML, Markdown and the schema are imported by the functions that parse, not here: `check-links`
+drives the loading from its main process, which never parses a note, and starts its worker
+processes (which do) sooner without them.
 """
 
 from __future__ import annotations
@@ -14,7 +18,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from llmnotes import frontmatter, markdown, schema
 from llmnotes.diagnostics import Diagnostic, display_path
 from llmnotes.folder import PATHS_FILE, TOPICS_FILE, discover, file_digest, is_slug
 from llmnotes.heap import worker_defaults
@@ -53,6 +56,8 @@ def read_text(path: Path, shown: str) -> tuple[str | None, list[Diagnostic]]:
 
 def load_note(source: SourceFile, allow_html: bool = False, with_body: bool = True) -> tuple[Note | None, list[Diagnostic]]:
     """Parse and validate one note file, and render its body (unless `with_body` is false)."""
+    from llmnotes import frontmatter, markdown, schema
+
     text, problems = read_text(source.path, source.display)
     if text is None:
         return None, problems
@@ -118,6 +123,8 @@ def asset_problems(notes: tuple[Note, ...], assets: tuple[Asset, ...], allow_htm
 def load_paths(notes_dir: Path) -> tuple[tuple[ReadingPath, ...], list[Diagnostic]]:
     """Read `paths.yaml`: path slug → title, description, notes (in reading order). Optional:
     without it, the reading path is worked out from the notes' `after:` lists."""
+    from llmnotes import frontmatter, schema
+
     path = notes_dir / PATHS_FILE
     if not path.is_file():
         return (), []
@@ -155,6 +162,8 @@ def load_paths(notes_dir: Path) -> tuple[tuple[ReadingPath, ...], list[Diagnosti
 
 def load_topics(notes_dir: Path) -> tuple[dict[str, Topic], list[Diagnostic]]:
     """Read `topics.yaml`: slug → title, description, optional parent. The file is optional."""
+    from llmnotes import frontmatter, schema
+
     path = notes_dir / TOPICS_FILE
     if not path.exists():
         return {}, []

@@ -7,8 +7,7 @@ fifty places. Internal links (notes, headings, files) are checked offline by the
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -40,28 +39,62 @@ class Target:
 
 def extract(loaded: Loaded) -> list[Target]:
     """Front-matter links and discussions, body links and images, in a stable order."""
-    places: dict[str, list[Place]] = defaultdict(list)
-    fragments: dict[str, list[tuple[str, Place]]] = defaultdict(list)
-    first_url: dict[str, str] = {}
-    reasons: dict[str, str] = {}
+    gathering = Gathering()
+    gathering.add(loaded.notes)
+    return gathering.targets()
 
-    def add(url: str, place: Place) -> None:
-        key = fetch_key(url)
-        first_url.setdefault(key, url.split("#", 1)[0])
-        places[key].append(place)
-        fragment = fragment_of(url)
-        if fragment:
-            fragments[key].append((fragment, place))
 
-    for note in sorted(loaded.notes, key=lambda n: n.slug):
-        for url, place, why in written(note):
-            add(url, place)
-            if why is not None:
-                reasons.setdefault(fetch_key(url), why)
-    return [
-        Target(first_url[key], key, tuple(p) if len(p) == 1 else tuple(sorted(set(p), key=_order)), tuple(fragments.get(key, ())), reasons.get(key))
-        for key, p in sorted(places.items(), key=lambda kv: _order(min(kv[1], key=_order)))
-    ]
+# One place a URL is written: (note slug, index in the note's `written`, URL without its fragment,
+# place, fragment, why it is not fetched). The slug and index say which spelling came first.
+_Use = tuple[str, int, str, Place, str, str | None]
+
+
+class Gathering:
+    """`extract`, fed the notes a few at a time and in any order (as `check-links` gets them while
+    they load): each note's links are walked once, the first time a URL is met its target is made
+    (and can be checked at once), and `targets` gives what `extract` would on all of them."""
+
+    def __init__(self) -> None:
+        self._uses: dict[str, list[_Use]] = {}
+        self._first: dict[str, Target] = {}
+
+    def add(self, notes: Iterable[Note]) -> list[Target]:
+        """Take these notes; the targets of the URLs met for the first time, each at that place."""
+        uses, first = self._uses, self._first
+        new: list[Target] = []
+        for note in notes:
+            for i, (url, place, why) in enumerate(written(note)):
+                key = fetch_key(url)
+                bare = url.split("#", 1)[0]
+                use = (note.slug, i, bare, place, fragment_of(url), why)
+                found = uses.get(key)
+                if found is None:
+                    uses[key] = [use]
+                    target = first[key] = Target(bare, key, (place,), (), why)
+                    new.append(target)
+                else:
+                    found.append(use)
+        return new
+
+    def targets(self) -> list[Target]:
+        """Every URL once, by the first place it is written: its spelling in the first note by slug,
+        its places in order, its fragments and reason in the order the notes (by slug) give them."""
+        made: list[Target] = []
+        for key, uses in self._uses.items():
+            if len(uses) == 1 and not uses[0][4]:
+                made.append(self._first[key])  # as made when first met: one place, no fragment
+                continue
+            uses.sort(key=_rank)
+            places = tuple(sorted({u[3] for u in uses}, key=_order)) if len(uses) > 1 else (uses[0][3],)
+            fragments = tuple((u[4], u[3]) for u in uses if u[4])
+            why = next((u[5] for u in uses if u[5] is not None), None)
+            made.append(Target(uses[0][2], key, places, fragments, why))
+        made.sort(key=lambda t: (_order(t.places[0]), t.key))
+        return made
+
+
+def _rank(use: _Use) -> tuple[str, int]:
+    return (use[0], use[1])
 
 
 def written(note: Note) -> Iterator[tuple[str, Place, str | None]]:

@@ -22,12 +22,11 @@ from llmnotes.diagnostics import Diagnostic, Severity, sort_diagnostics
 from llmnotes.folder import sources_signature
 from llmnotes.heap import long_lived_heap
 from llmnotes.links import cache as cache_db
-from llmnotes.links.extract import Target, extract, written
+from llmnotes.links.extract import Gathering, Target, extract
 from llmnotes.links.report import Report, make_report
 from llmnotes.links.result import Result, Verdict
 from llmnotes.links.settings import LinkSettings
 from llmnotes.model import Note, Place
-from llmnotes.normalize import fetch_key
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -163,14 +162,17 @@ def _extract_while_checking(
     with _notes_cache(settings, allow_html) as notes_cache:
         # The worker processes start here, one core left to the checker (it needs one at 128 in flight).
         loading = LinksLoad(notes_dir, allow_html, workers=max(1, default_workers() - 1), cache=notes_cache, background=True)
-        streamed = _check_as_loaded(loading, settings, cached, on_start, on_result)
+        gathering = Gathering()
+        streamed = _check_as_loaded(loading, gathering, settings, cached, on_start, on_result)
         with long_lived_heap():
             loaded = loading.finish()
-    return _extracted(loaded), streamed
+            targets = gathering.targets()  # every note was given to it, as it came
+    return _extracted(loaded, targets), streamed
 
 
 def _check_as_loaded(
     loading: LinksLoad,
+    gathering: Gathering,
     settings: LinkSettings,
     cached: dict[str, Result],
     on_start: Callable[[int], None] | None,
@@ -183,18 +185,14 @@ def _check_as_loaded(
     heap = contextlib.ExitStack()
     heap.enter_context(long_lived_heap())
     chunks_left = len(loading.pending)
-    seen: set[str] = set(cached)
+    sent = 0
 
     def new(notes: list[Note]) -> list[Target]:
-        found: list[Target] = []
-        for note in notes:
-            for url, place, reason in written(note):
-                key = fetch_key(url)
-                if key not in seen:
-                    seen.add(key)
-                    found.append(Target(url.split("#", 1)[0], key, (place,), (), reason))
+        nonlocal sent
+        found = [t for t in gathering.add(notes) if t.key not in cached]
+        sent += len(found)
         if on_start and found:
-            on_start(len(seen) - len(cached))
+            on_start(sent)
         return found
 
     def take(chunk: Future[Parsed]) -> list[Target]:
@@ -240,13 +238,13 @@ def _digests(notes_cache: NoteCache | None) -> dict[str, str]:
     return {path: entry[0] for path, entry in notes_cache.items()} if notes_cache is not None else {}
 
 
-def _extracted(loaded: Loaded) -> Extracted:
+def _extracted(loaded: Loaded, targets: list[Target] | None = None) -> Extracted:
     from llmnotes.graph import reference_problems  # the graph: only when a note changed
 
     # A bad note does not stop the check: every link of the notes that loaded is checked, so one
     # run shows every problem, and the notes' errors make it fail all the same.
     return Extracted(
-        targets=tuple(extract(loaded)),
+        targets=tuple(extract(loaded) if targets is None else targets),
         errors=tuple(sort_diagnostics([d for d in loaded.diagnostics if d.severity is Severity.ERROR])),
         internal=tuple(sort_diagnostics(reference_problems(loaded))),
         cited={n.path: n.date or n.updated for n in loaded.notes},
