@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from llmnotes.diagnostics import Diagnostic
-from llmnotes.links.report import Finding, Report, as_github, as_json, as_junit, as_markdown, as_text, render, summary_line
+from llmnotes.links.report import Finding, Report, _dumps, _plain_row, _row, as_github, as_json, as_junit, as_markdown, as_text, render, summary_line
 from llmnotes.links.result import Result, Verdict
 from llmnotes.model import Place
 
@@ -51,6 +54,35 @@ def test_json_keeps_the_contract_keys() -> None:
     assert set(broken) >= {"url", "verdict", "status", "final_url", "error", "places"}
     assert broken["places"] == [{"path": "b.md", "line": 9, "col": 1}, {"path": "a.md", "line": 2, "col": 7}]
     assert data["internal"] == [{"path": "c:d.md", "line": 5, "col": 2, "message": "unknown note [[x|y]]"}]
+
+
+_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)  # quotes, backslashes, control characters, any script
+_results = st.builds(
+    Result,
+    url=_text,
+    verdict=st.sampled_from(Verdict),
+    status=st.none() | st.integers(100, 599),
+    final_url=st.none() | _text,
+    error=st.none() | _text,
+    from_cache=st.booleans(),
+)
+_places = st.lists(st.builds(Place, _text, st.integers(0, 10**6), st.integers(0, 10**4)), min_size=1, max_size=3)
+
+
+@given(result=_results, places=_places)
+def test_a_plain_result_is_written_as_the_json_encoder_would_write_it(result: Result, places: list[Place]) -> None:
+    finding = Finding(result, tuple(places))
+    assert _plain_row(finding) == _dumps(_row(Report((finding,), ()), {}, finding))
+
+
+def test_json_writes_plain_rows_beside_rows_with_fragments_fixes_and_archives() -> None:
+    page = Finding(Result("https://p.org/", Verdict.OK, 200, missing_fragments=("gone",)), (Place("a.md", 1, 1), Place("b.md", 2, 2)), (("gone", Place("b.md", 2, 2)),))
+    report = Report((*_report().findings, page), (), fixes=((Place("a.md", 4, 1), "written", "https://new.org/"),), archives={"https://gone.org/x": None})
+    for case in (report, Report((*_report().findings, page), ())):
+        data = json.loads(as_json(case))
+        fixes = {p: {kind: detail} for p, kind, detail in case.fixes}
+        assert data["results"] == [json.loads(_dumps(_row(case, fixes, f))) for f in case.findings]
+    assert data["results"][-1]["places"][1] == {"path": "b.md", "line": 2, "col": 2, "fragment": "gone", "verdict": "broken", "error": "missing fragment #gone"}
 
 
 def test_junit_is_well_formed_with_failures_and_skips() -> None:
