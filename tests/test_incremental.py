@@ -163,6 +163,42 @@ def test_a_corrupt_cache_is_a_full_build_with_a_warning(tmp_path: Path, capsys: 
     assert "One again" in (out / "notes" / "one" / "index.html").read_text()
 
 
+def test_an_edit_rewrites_only_the_notes_shard_of_the_edited_note(tmp_path: Path) -> None:
+    _site(tmp_path)
+    write_files(tmp_path, {f"notes/extra-{i:02}.md": _note(f"Extra {i}") for i in range(40)})
+    out = tmp_path / "out"
+    assert _build(tmp_path, out, no_cache=False)
+    main = buildcache.cache_file(tmp_path, out)
+    shards = {p.name: p.stat().st_mtime_ns for p in main.parent.glob(f"{main.stem}.notes-*.pickle")}
+    assert len(shards) > 10  # 43 notes over the shards: most of them hold some
+    (tmp_path / "notes" / "extra-07.md").write_text(_note("Extra seven, edited"))
+    time.sleep(0.01)
+    assert _build(tmp_path, out, no_cache=False)
+    after = {p.name: p.stat().st_mtime_ns for p in main.parent.glob(f"{main.stem}.notes-*.pickle")}
+    assert after.keys() == shards.keys()
+    cache = buildcache.load(main, buildcache.cache_key(False))
+    edited = next(path for path in cache.notes if path.endswith("/extra-07.md"))  # as the build shows it
+    assert [name for name in shards if after[name] != shards[name]] == [f"{main.stem}.notes-{buildcache._shard_of(edited):02}.pickle"]
+    assert cache.notes[edited][1].title == "Extra seven, edited" and len(cache.notes) == 43
+
+
+def test_a_corrupt_notes_shard_costs_its_notes_a_parse_and_a_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _site(tmp_path)
+    out = tmp_path / "out"
+    assert _build(tmp_path, out, no_cache=False)
+    main = buildcache.cache_file(tmp_path, out)
+    one = next(path for path in buildcache.load(main, buildcache.cache_key(False)).notes if path.endswith("/one.md"))
+    shard = main.parent / f"{main.stem}.notes-{buildcache._shard_of(one):02}.pickle"
+    shard.write_bytes(b"not a pickle")
+    (tmp_path / "notes" / "two.md").write_text(_note("Two, edited", "[b]"))
+    assert _build(tmp_path, out, no_cache=False)
+    assert f"warning: build cache {shard} unreadable" in capsys.readouterr().err
+    assert _build(tmp_path, tmp_path / "clean", no_cache=True)
+    assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
+    assert one in buildcache.load(main, buildcache.cache_key(False)).notes  # the shard was written anew
+    assert capsys.readouterr().err == ""
+
+
 def test_nothing_changed_writes_nothing_and_says_so(tmp_path: Path) -> None:
     _site(tmp_path)
     out = tmp_path / "out"

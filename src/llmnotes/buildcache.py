@@ -9,6 +9,12 @@ One file per output folder under `.llmnotes/build/` (git-ignored, beside the lin
   A page whose fingerprint did not change is not rendered again; a file whose bytes did not change
   is not written again, so its modification time stays and rsync-style deploys send only changes.
 
+The notes are most of its bytes (100 MB at 10,000 notes: bodies and texts), so they are kept in
+`NOTE_SHARDS` files of their own beside it, each note in the one its path hashes to, and a build
+rewrites only the shards whose notes changed: one edit rewrites one shard, not the whole cache. A
+shard older or newer than the main file is harmless, since a note's entry is used only for the very
+bytes it was made from.
+
 The whole cache is keyed by llmnotes' version and the raw-HTML switch (`key`): an upgrade starts
 afresh. It is an optimisation and nothing more: a cache that cannot be read is an empty one, one
 that cannot be written costs a warning, and `build --no-cache` ignores what is there.
@@ -21,6 +27,7 @@ import json
 import os
 import pickle
 import sys
+import zlib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,7 +41,8 @@ if TYPE_CHECKING:  # the loader (YAML, Markdown) is not needed to read or write 
 
 CACHE_DIR = Path(".llmnotes") / "build"
 _CACHED = (model.Note, model.Body, model.Ref, model.LinkEntry, model.BodyLink, model.NoteLink, model.AssetLink, model.Heading, model.Place, diagnostics.Diagnostic)
-FORMAT = 1  # bump when the pickled shapes change
+FORMAT = 2  # bump when the pickled shapes change
+NOTE_SHARDS = 32  # files the notes are kept in: at 10,000 notes, about 3 MB each
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,9 @@ class BuildCache:
     key: str
     notes: NoteCache = field(default_factory=dict)
     outputs: dict[str, Written] = field(default_factory=dict)
+    # What each notes shard on disk holds, as (path, digest) pairs: a shard holding the same is not
+    # written again. Filled when the cache is read or saved; never pickled with the main file.
+    stored: dict[int, frozenset[tuple[str, str]]] = field(default_factory=dict)
 
 
 def cache_file(root: Path, out: Path) -> Path:
@@ -69,26 +80,74 @@ def cache_key(allow_html: bool) -> str:
 
 def load(path: Path, key: str) -> BuildCache:
     """The cache at `path`, or an empty one when it is missing, from another version, or unreadable.
-    The file is this program's own (under `.llmnotes/`, never shared or committed)."""
+    The files are this program's own (under `.llmnotes/`, never shared or committed)."""
+    cache = BuildCache(key)
     try:
         with path.open("rb") as handle, collector_paused():
-            cache = pickle.load(handle)
+            found = pickle.load(handle)
+        if isinstance(found, tuple) and len(found) == 2 and found[0] == key and isinstance(found[1], dict):
+            cache.outputs = found[1]
     except FileNotFoundError:
-        return BuildCache(key)
+        pass
     except Exception as exc:  # truncated, corrupt, or from an incompatible version of a class
         print(f"warning: build cache {path} unreadable ({type(exc).__name__}); building everything", file=sys.stderr)
-        return BuildCache(key)
-    if not isinstance(cache, BuildCache) or getattr(cache, "key", None) != key:
-        return BuildCache(key)
+        return cache
+    for shard in range(NOTE_SHARDS):
+        notes = _load_shard(_shard_file(path, shard), key)
+        if notes:
+            cache.notes.update(notes)
+            cache.stored[shard] = _holds(notes)
     return cache
 
 
 def save(path: Path, cache: BuildCache) -> None:
-    """Write the cache whole (a temporary file renamed over the old one); a failure is a warning."""
+    """Write the notes shards whose notes changed, then the rest of the cache (each file a temporary
+    one renamed over the old); a failure is a warning."""
     try:
-        write_bytes_atomically(path, pickle.dumps(cache, protocol=pickle.HIGHEST_PROTOCOL))
+        by_shard: dict[int, NoteCache] = {}
+        for note_path, entry in cache.notes.items():
+            by_shard.setdefault(_shard_of(note_path), {})[note_path] = entry
+        for shard in range(NOTE_SHARDS):
+            file, notes = _shard_file(path, shard), by_shard.get(shard)
+            if not notes:  # also clears a shard that could not be read
+                file.unlink(missing_ok=True)
+                cache.stored.pop(shard, None)
+                continue
+            holds = _holds(notes)
+            if cache.stored.get(shard) != holds or not file.is_file():
+                write_bytes_atomically(file, pickle.dumps((cache.key, notes), protocol=pickle.HIGHEST_PROTOCOL))
+                cache.stored[shard] = holds
+        write_bytes_atomically(path, pickle.dumps((cache.key, cache.outputs), protocol=pickle.HIGHEST_PROTOCOL))
     except OSError as exc:
         print(f"warning: could not write the build cache {path}: {exc.strerror or exc}", file=sys.stderr)
+
+
+def _shard_file(path: Path, shard: int) -> Path:
+    return path.with_name(f"{path.stem}.notes-{shard:02}.pickle")
+
+
+def _shard_of(note_path: str) -> int:
+    return zlib.crc32(note_path.encode()) % NOTE_SHARDS  # the same in every process, unlike hash()
+
+
+def _holds(notes: NoteCache) -> frozenset[tuple[str, str]]:
+    return frozenset((note_path, entry[0]) for note_path, entry in notes.items())
+
+
+def _load_shard(file: Path, key: str) -> NoteCache:
+    """One shard's notes; none when it is missing, of another version, or unreadable (its notes are
+    then parsed again, and the shard written anew)."""
+    try:
+        with file.open("rb") as handle, collector_paused():
+            found = pickle.load(handle)
+    except FileNotFoundError:
+        return {}
+    except Exception as exc:
+        print(f"warning: build cache {file} unreadable ({type(exc).__name__}); its notes are parsed again", file=sys.stderr)
+        return {}
+    if isinstance(found, tuple) and len(found) == 2 and found[0] == key and isinstance(found[1], dict):
+        return found[1]
+    return {}
 
 
 def digest(content: bytes) -> str:
