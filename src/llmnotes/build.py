@@ -230,7 +230,8 @@ def _build(
         assert session is not None and session.cache is not None
         cache = session.cache
     else:
-        cache = buildcache.load(cache_path, key)
+        with long_lived_heap():  # a million objects that live to the end: frozen, never scanned
+            cache = buildcache.load(cache_path, key)
     if session is not None:
         session.cache = cache  # mutated in place from here on, so a cancelled build's work is kept too
 
