@@ -60,6 +60,7 @@ def test_a_good_note_loads_every_field(tmp_path: Path) -> None:
     assert link.discussion[0][0] == "https://news.ycombinator.com/item?id=1"
     (wikilink,) = note.note_links
     assert (wikilink.target, wikilink.place.line, wikilink.place.col) == ("transformers", 19, 11)
+    assert note.text == "Body with . Finds a circuit."  # what search reads: the commentary's words, then the annotations
 
 
 @pytest.mark.parametrize(

@@ -119,7 +119,7 @@ class Note:
     fragment_links: tuple[tuple[str, Place], ...] = ()
     unchecked_links: tuple[tuple[str, Place, str], ...] = ()  # (URL, place, why) of links no check can follow
     body: Body = field(default=Body(), compare=False, repr=False)
-    text: str = field(default="", compare=False, repr=False)  # the commentary's words, for search
+    text: str = field(default="", compare=False, repr=False)  # the commentary's words and annotations, for search (`load.search_text`)
     digest: str = field(default="", compare=False, repr=False)  # of the file's bytes: what a cached page was made from
 
     @property
