@@ -102,3 +102,14 @@ def test_documents_come_in_bundles_of_a_fixed_size_in_id_order() -> None:
     assert len(parse(files["search-index/d/2.js"])[1]) == 3  # the last bundle holds what is left
     last = files[f"search-index/x/{texts - 1}.js"]
     assert len(last) < len("text 0 " * 50)  # compressed: three 350-character texts in fewer bytes than one
+
+
+def test_words_known_in_advance_give_the_index_the_text_would() -> None:
+    from dataclasses import replace
+
+    from llmnotes.tokens import word_set
+
+    known = [replace(d, text_words=word_set(d.text)) for d in DOCS]
+    assert list(search.files(known)) == list(search.files(DOCS))
+    wrong = [replace(d, text_words=frozenset({"unrelated"})) for d in DOCS]
+    assert list(search.files(wrong)) != list(search.files(DOCS))  # they are what the index is made from

@@ -17,11 +17,13 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from llmnotes.diagnostics import Diagnostic, display_path
 from llmnotes.folder import PATHS_FILE, TOPICS_FILE, discover, file_digest, is_slug
 from llmnotes.heap import worker_defaults
 from llmnotes.model import Asset, Body, LinkEntry, Note, Place, ReadingPath, SourceFile, Topic
+from llmnotes.tokens import word_set
 
 MAX_TOPIC_DEPTH = 12  # topics nest at most this deep: a tree a reader can follow, a page a browser can show
 PARALLEL_FROM = 64  # below this many notes, starting worker processes costs more than it saves
@@ -85,17 +87,18 @@ def load_note(source: SourceFile, allow_html: bool = False, with_body: bool = Tr
         fragment_links=found.fragment_links,
         unchecked_links=found.unchecked,
         body=markdown.render_body(tokens, allow_html) if with_body else Body(),
-        text=search_text(markdown.plain_text(tokens), fields["links"]) if with_body else "",
+        **(_search_fields(markdown.plain_text(tokens), fields["links"]) if with_body else {}),
         **fields,
     )
     return note, diagnostics
 
 
-def search_text(commentary: str, links: tuple[LinkEntry, ...]) -> str:
+def _search_fields(commentary: str, links: tuple[LinkEntry, ...]) -> dict[str, Any]:
     """What the search index reads of a note: the commentary's words, then the annotations of its
-    links. Worked out here, once per version of the note (the build cache keeps it), rather than
-    for every note on every build."""
-    return " ".join(" ".join([commentary, *(e.note for e in links if e.note)]).split())
+    links, and the distinct words of both. Worked out here, once per version of the note (the
+    build cache keeps them), rather than for every note on every build."""
+    text = " ".join(" ".join([commentary, *(e.note for e in links if e.note)]).split())
+    return {"text": text, "words": word_set(text)}
 
 
 _ACTIVE_TYPES = (".html", ".htm", ".xhtml", ".xht", ".shtml")

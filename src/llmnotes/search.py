@@ -38,6 +38,7 @@ from llmnotes import urls
 from llmnotes.buildcache import digest
 from llmnotes.emit import Context, Keep, Page
 from llmnotes.model import kind_label
+from llmnotes.tokens import words
 
 FOLDER = urls.SEARCH_INDEX
 INDEX = FOLDER + "index.js"
@@ -45,7 +46,6 @@ SHARD_BYTES = 48_000  # a word shard larger than this is split by a longer prefi
 FIRST_KEY, LAST_KEY = 2, 6
 HEADS_PER_FILE = 16  # result lines per file: one file holds a few results of a typical page
 TEXTS_PER_FILE = 8  # texts per file, compressed: about the bytes of one note's text uncompressed
-WORD = re.compile(r"\w+")
 _PROTO_KEY = re.compile(r'(?<!\\)"__proto__":')
 STOP_WORDS = frozenset(
     "a an and are as at be but by for from has have in into is it its of on or so than that the their "
@@ -60,10 +60,7 @@ class Doc:
     url: str  # site path
     summary: str
     text: str
-
-
-def words(text: str) -> list[str]:
-    return WORD.findall(text.lower())
+    text_words: frozenset[str] | None = None  # the words of `text` when already known (a note's, from the loader)
 
 
 def order(docs: list[Doc]) -> list[Doc]:
@@ -77,7 +74,7 @@ def postings(docs: list[Doc]) -> dict[str, list[list[int]]]:
     for i, doc in enumerate(docs):
         seen: set[str] = set(STOP_WORDS)
         for field, text in enumerate((doc.title, doc.summary, doc.text)):
-            found = set(words(text))
+            found = doc.text_words if field == 2 and doc.text_words is not None else set(words(text))
             for word in found - seen:
                 entry = index.get(word)  # not setdefault: it would build three lists for every word of every document
                 if entry is None:
@@ -143,7 +140,7 @@ def _script(name: str, data: object) -> bytes:
 def emit(ctx: Context) -> Iterator[Page | Keep]:
     """Notes, resources and topics as the word index `search.js` loads piece by piece."""
     site = ctx.site
-    docs = [Doc("note", n.title, urls.note_path(n.slug), n.summary, n.text) for n in site.notes.values()]
+    docs = [Doc("note", n.title, urls.note_path(n.slug), n.summary, n.text, n.words) for n in site.notes.values()]
     docs += [
         Doc(
             "resource",
