@@ -1,5 +1,5 @@
 """`python -m llmnotes` is the same as the `llmnotes` console script."""
 
-from llmnotes.cli import main
+from llmnotes.cli import run
 
-raise SystemExit(main())
+run()

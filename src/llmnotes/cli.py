@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TextIO, TypeVar
 
 from llmnotes import __version__
 from llmnotes.config import Config, ConfigError, load_config, resolve
@@ -344,6 +344,23 @@ def run_check_links(args: argparse.Namespace) -> ExitCode:
         else:
             print(f"{p.path}:{p.line}:{p.col}: warning: not fixed: {clean(refusal.old)} {clean(refusal.reason)}: {clean(refusal.new)}", file=sys.stderr)
     return ExitCode.PROBLEMS if report.failed(args.strict) else ExitCode.OK
+
+
+def run() -> NoReturn:
+    """The console script and `python -m llmnotes`: `main`, then out. When nothing is left running
+    (no worker process, no other thread), once the output is flushed the process ends at once
+    instead of freeing a build's million objects one by one (0.2 s at 10,000 notes), as mypy's
+    command line does."""
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe, say: let the interpreter report it as it always does
+        raise SystemExit(code) from None
+    processes, threads = sys.modules.get("multiprocessing"), sys.modules.get("threading")
+    if (processes is not None and processes.active_children()) or (threads is not None and threads.active_count() > 1):
+        raise SystemExit(code)
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
