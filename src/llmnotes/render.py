@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import multiprocessing
 import os
 from collections.abc import Iterable, Iterator
@@ -177,12 +178,13 @@ class Renderer:
         kind, key = item
         site, broken = self.site, self.ctx.last_broken
         parts = [self.ctx.inputs, kind, key]
+        marks, topic_marks = self._note_marks, self._topic_marks
 
         def notes(slugs: Iterable[str | None]) -> None:
-            parts.extend(f"{s}={site.notes[s].digest if s in site.notes else '-'}" for s in slugs)
+            parts.extend(marks.get(s) or f"{s}=-" for s in slugs)
 
         def topics(slugs: Iterable[str]) -> None:
-            parts.extend(repr(site.topics.get(s)) for s in slugs)
+            parts.extend(topic_marks.get(s) or "None" for s in slugs)
 
         if kind == "note":
             note = site.notes[key]
@@ -209,6 +211,16 @@ class Renderer:
             topics(children)
             parts += [str(site.topic_totals[s]) for s in (key, *children)]
         return digest("\x1f".join(parts).encode())
+
+    @functools.cached_property
+    def _note_marks(self) -> dict[str | None, str]:
+        """How a fingerprint names each note: its slug and digest, written once per build rather
+        than once for every page that names it (300,000 times at 10,000 notes)."""
+        return {slug: f"{slug}={note.digest}" for slug, note in self.site.notes.items()}
+
+    @functools.cached_property
+    def _topic_marks(self) -> dict[str, str]:
+        return {slug: repr(topic) for slug, topic in self.site.topics.items()}
 
     def _resource_digest(self, rid: str) -> str:
         """A resource as the cards that show it see it. Its BibTeX entry (whose key and cited-in
