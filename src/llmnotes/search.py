@@ -104,10 +104,21 @@ def script_json(data: object) -> str:
     return _PROTO_KEY.sub('["__proto__"]:', text)
 
 
-def shards(index: dict[str, list[list[int]]]) -> dict[str, dict[str, list[list[int]]]]:
-    """Words grouped by prefix: two letters, or more where a group would be too large to load quickly.
-    A word shorter than its group's prefix stays under its own, shorter key."""
+def shards(index: dict[str, list[list[int]]]) -> dict[str, str]:
+    """Words grouped by prefix, each group as the JSON of its file: two letters, or more where a
+    group would be too large to load quickly. A word shorter than its group's prefix stays under its
+    own, shorter key. A group's JSON, written once to measure it, is the one its file holds."""
     result: dict[str, dict[str, list[list[int]]]] = {}
+    texts: dict[str, str] = {}
+
+    def keep(key: str, words: dict[str, list[list[int]]], text: str | None) -> None:
+        if key in result:  # a second group under one key: measured apart, written together
+            result[key].update(words)
+            texts.pop(key, None)
+        else:
+            result[key] = dict(words)
+            if text is not None:
+                texts[key] = text
 
     def place(group: dict[str, list[list[int]]], length: int) -> None:
         by_key: dict[str, dict[str, list[list[int]]]] = {}
@@ -116,16 +127,17 @@ def shards(index: dict[str, list[list[int]]]) -> dict[str, dict[str, list[list[i
         for key, members in by_key.items():
             encoded = {w: _encode(e) for w, e in sorted(members.items())}
             longer = {w: e for w, e in members.items() if len(w) > length}
-            if length < LAST_KEY and longer and len(script_json(encoded)) > SHARD_BYTES:
+            text = script_json(encoded) if length < LAST_KEY and longer else None
+            if text is not None and len(text) > SHARD_BYTES:
                 short = {w: encoded[w] for w in members if len(w) <= length}
                 if short:
-                    result.setdefault(key, {}).update(short)
+                    keep(key, short, None)
                 place(longer, length + 1)
             else:
-                result.setdefault(key, {}).update(encoded)
+                keep(key, encoded, text)
 
     place(index, FIRST_KEY)
-    return result
+    return {key: texts.get(key) or script_json(words) for key, words in result.items()}
 
 
 def file_name(key: str) -> str:
@@ -134,7 +146,11 @@ def file_name(key: str) -> str:
 
 
 def _script(name: str, data: object) -> bytes:
-    return f"LLMNOTES_SEARCH.add({script_json(name)},{script_json(data)});\n".encode()
+    return _script_of(name, script_json(data))
+
+
+def _script_of(name: str, json_text: str) -> bytes:
+    return f"LLMNOTES_SEARCH.add({script_json(name)},{json_text});\n".encode()
 
 
 def emit(ctx: Context) -> Iterator[Page | Keep]:
@@ -191,7 +207,7 @@ def parts(docs: list[Doc], inputs: str = "") -> Iterator[Part]:
     yield Part(INDEX, "", functools.partial(_script, "index", meta))
     for key in keys:
         name = file_name(key)
-        yield Part(f"{FOLDER}w/{name}.js", "", functools.partial(_script, "w/" + name, groups[key]))
+        yield Part(f"{FOLDER}w/{name}.js", "", functools.partial(_script_of, "w/" + name, groups[key]))
     for n, group in enumerate(_bundles(docs, HEADS_PER_FILE)):
         heads = [{"k": d.kind, "t": d.title, "u": d.url, "s": d.summary} for d in group]
         yield Part(f"{FOLDER}d/{n}.js", "", functools.partial(_script, f"d/{n}", heads))
