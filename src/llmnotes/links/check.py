@@ -133,13 +133,14 @@ class Checker:
             await checking.stop()
         return checking.results
 
-    def _host(self, name: str, queue: deque[Target]) -> _Host:
+    def new_host(self, name: str, queue: deque[Target]) -> _Host:
+        """A host's politeness state and connection pool, with its settings and overrides."""
         overrides = self.settings.for_host(name)
         limit = overrides.concurrency or self.settings.host_concurrency
         interval = overrides.interval if overrides.interval is not None else self.settings.host_interval
         return _Host(interval, _session(self.settings, name, limit), queue=queue, limit=limit)
 
-    async def _check(self, target: Target, host: _Host) -> Result:
+    async def check_target(self, target: Target, host: _Host) -> Result:
         """Attempts until one succeeds or the retry policy gives up."""
         attempt = 0
         loop = asyncio.get_running_loop()
@@ -285,7 +286,7 @@ class _Round:
             else:
                 host = self.hosts.get(target.host)
                 if host is None:
-                    host = self.hosts[target.host] = checker._host(target.host, deque())
+                    host = self.hosts[target.host] = checker.new_host(target.host, deque())
                 host.queue.append(target)
                 continue
             self.results[target.key] = result
@@ -315,7 +316,7 @@ class _Round:
     async def _work(self, host: _Host, target: Target) -> None:
         try:
             while True:
-                result = await self.checker._check(target, host)
+                result = await self.checker.check_target(target, host)
                 self.results[target.key] = result
                 self.checker.on_result(result)
                 if not host.queue:
