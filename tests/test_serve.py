@@ -307,3 +307,15 @@ def test_a_templates_folder_made_while_serving_is_watched_from_then_on(serving: 
     serving.wait_for("serve: rebuilt", timeout=30)
     with urllib.request.urlopen(serving.url("notes/transformers/")) as answer:
         assert "probe two" in answer.read().decode()
+
+
+def test_a_fast_render_clears_the_errors_only_of_the_notes_it_loaded_whatever_their_names(tmp_path: Path) -> None:
+    from llmnotes.preview import Fast, Preview
+
+    write_files(tmp_path, {"llmnotes.toml": 'title = "Site"\n'})
+    preview = Preview(load_config(tmp_path), drafts=False)
+    odd = "notes/a:b.md"  # a colon in a file name: the path is not what comes before the first colon
+    for edited, cleared in (((odd,), True), (("notes/a.md",), False), (("notes/other.md", odd), True)):
+        preview.errors = [f"{odd}:2:1: error: title must be a string", f"{odd}:5:3: error: unknown topic 'x'"]
+        preview.show_fast(Fast(edited=edited), batch=1)
+        assert (preview.errors == []) is cleared, edited

@@ -154,7 +154,7 @@ class Preview:
             self.errors = list(fast.errors)
             self.tell(Message("errors", self.errors))
             return
-        if self.errors and fast.edited and all(e.split(":", 1)[0] in fast.edited for e in self.errors):
+        if self.errors and fast.edited and all(e.startswith(tuple(f"{path}:" for path in fast.edited)) for e in self.errors):
             self.errors = []
         for output, content in fast.pages.items():
             self.fast[output] = (batch, content)
