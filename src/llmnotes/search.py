@@ -19,8 +19,8 @@ the sizes below, a query at 10,000 notes loads about what it did with one file p
 (`benchmarks/search_cost.py`).
 
 Document ids follow (title length, title), so among equal scores the shorter, then alphabetically
-first title wins without shipping titles with the word lists. Tokenising here and in `search.js`
-must agree: lower-cased runs of letters, digits and underscores (`\\w+`; `[\\p{L}\\p{N}_]+` in JS).
+first title wins without shipping titles with the word lists. Words are what `tokens.words` makes
+of a text, which `search.js` must agree with.
 """
 
 from __future__ import annotations
