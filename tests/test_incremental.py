@@ -199,6 +199,64 @@ def test_a_corrupt_notes_shard_costs_its_notes_a_parse_and_a_warning(tmp_path: P
     assert capsys.readouterr().err == ""
 
 
+def _large_site(root: Path, notes: int = 300) -> None:
+    """Past `render.PARALLEL_FROM` (notes, resources and topics): large enough for the site-wide
+    files to be made ahead, on another process, after an edit."""
+    files = {"notes/topics.yaml": TOPICS, "llmnotes.toml": 'title = "Site"\n'}
+    for i in range(notes):
+        links = _link(f"https://e.org/own/{i}", f"Own {i}", f"About note {i}.") + _link(f"https://e.org/shared/{i % 7}", f"Shared {i % 7}")
+        files[f"notes/n-{i:03}.md"] = _note(f"Note {i}", "[a]" if i % 2 else "[b]", links, f"Body of note {i}, see [[n-{(i + 1) % notes:03}]].")
+    write_files(root, files)
+
+
+def _edit_and_compare(root: Path) -> None:
+    out = root / "out"
+    assert _build_on(root, out, workers=2)
+    (root / "notes" / "n-005.md").write_text(_note("Note five, edited", "[a]", _link("https://e.org/new", "New", "A new *resource*."), "Now about search words: zygote."))
+    assert _build_on(root, out, workers=2)
+    assert _build_on(root, root / "clean", workers=2, no_cache=True)
+    assert tree_bytes(out) == tree_bytes(root / "clean")
+
+
+def _build_on(root: Path, out: Path, workers: int, no_cache: bool = False) -> bool:
+    return build_site(load_config(root).with_options(out=out), no_cache=no_cache, workers=workers).built
+
+
+def test_after_an_edit_the_site_wide_files_made_ahead_are_those_of_a_clean_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from llmnotes import search
+
+    _large_site(tmp_path)
+    parent, seen = os.getpid(), tmp_path / "made-in"
+    postings = search.postings
+
+    def watched(docs: list[search.Doc]) -> dict[str, list[list[int]]]:
+        with seen.open("a") as log:  # which process made the word lists
+            log.write(f"{'child' if os.getpid() != parent else 'parent'}\n")
+        return postings(docs)
+
+    monkeypatch.setattr(search, "postings", watched)
+    _edit_and_compare(tmp_path)
+    made = seen.read_text().split()
+    assert "child" in made  # the edit's index was made ahead, on the forked process
+
+
+def test_when_the_process_making_them_ahead_dies_the_build_makes_them_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from llmnotes import search
+
+    _large_site(tmp_path)
+    parent, postings, died = os.getpid(), search.postings, tmp_path / "died"
+
+    def dying(docs: list[search.Doc]) -> dict[str, list[list[int]]]:
+        if os.getpid() != parent:
+            died.touch()
+            os._exit(3)  # killed mid-way, nothing sent back
+        return postings(docs)
+
+    monkeypatch.setattr(search, "postings", dying)
+    _edit_and_compare(tmp_path)
+    assert died.exists()
+
+
 def test_nothing_changed_writes_nothing_and_says_so(tmp_path: Path) -> None:
     _site(tmp_path)
     out = tmp_path / "out"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from llmnotes import __version__, bibliography, buildcache, graph, graphview, render, search, theme, urls
+from llmnotes.ahead import Ahead
 from llmnotes.config import Config, ConfigError, resolve
 from llmnotes.diagnostics import Diagnostic, Severity, display_path, has_errors, sort_diagnostics
 from llmnotes.emit import BrokenLink, BuildCancelled, Context, Copy, Emitter, Keep, LastBroken, Output, Page, never
@@ -44,6 +45,9 @@ EMITTERS: tuple[Emitter, ...] = (
     graph.emit_json,  # graph.json: the graph for other tools
     bibliography.emit,  # resources.bib, resources.json (CSL-JSON), resources.ris
 )
+# Those that need no page rendered first, and take seconds on a large site: after an edit they are
+# made ahead, on another core while the pages are worked out (`ahead`), and written after them.
+AHEAD: tuple[Emitter, ...] = (search.emit, graphview.emit, graph.emit_json, bibliography.emit)
 
 
 @dataclass
@@ -280,9 +284,10 @@ def _build(
     )
     writer: Staging | Update = Update(out) if previous else Staging(out)
     written: dict[str, buildcache.Written] = {}
+    ahead = Ahead(ctx, AHEAD) if _ahead_pays(ctx, previous, session) else None
     try:
         for emitter in EMITTERS:
-            for output in emitter(ctx):
+            for output in ahead.outputs(emitter) if ahead is not None and emitter in AHEAD else emitter(ctx):
                 _stop_if(cancelled)
                 written[output.path] = _write(writer, output, previous, out)
             if emitter is render.pages and session is not None and session.on_pages is not None and isinstance(writer, Update):
@@ -297,6 +302,9 @@ def _build(
     except BaseException:
         writer.discard()
         raise
+    finally:
+        if ahead is not None:
+            ahead.close()
     cache.outputs = written
     keep(cache)
     if session is not None:
@@ -322,6 +330,17 @@ def _build(
     snapshot = buildcache.Snapshot(sources, trusted, result.pages, result.notes, result.resources, result.topics, kept, result.unannotated)
     buildcache.save_snapshot(snapshot_path, key, snapshot)
     return result
+
+
+def _ahead_pays(ctx: Context, previous: dict[str, buildcache.Written], session: Session | None) -> bool:
+    """Whether to make the site-wide files ahead (`ahead`): on a large site with a last build to
+    update, where few pages are rendered and a core would otherwise wait. Not for a first build,
+    whose page workers keep every core busy, nor in `serve`, whose builds run on a thread (a fork
+    then is not safe) and show an edit's pages before the site-wide files. Only while no other
+    thread runs, so that the fork copies no lock held by one."""
+    site = ctx.site
+    large = len(site.notes) + len(site.resources) + len(site.topics) >= render.PARALLEL_FROM
+    return large and bool(previous) and ctx.workers > 1 and session is None and threading.active_count() == 1
 
 
 def _stop_if(cancelled: Callable[[], bool] | None) -> None:
