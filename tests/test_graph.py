@@ -128,3 +128,22 @@ def test_links_to_drafts_warn_instead_of_failing(tmp_path: Path) -> None:
     site, problems = site_of(tmp_path, {"a": note("A", body="[[wip]]"), "wip": "---\ntitle: W\ndraft: true\n---\n"})
     assert "wip" not in site.notes
     assert any("warning: [[wip]] is a draft, left out of this build" in p for p in problems)
+
+
+def test_a_resource_made_from_the_same_notes_keeps_its_known_digest(tmp_path: Path) -> None:
+    shared, own, other = "https://example.org/shared", "https://example.org/own", "https://example.org/other"
+    (tmp_path / "topics.yaml").write_text("a:\n  title: A\n")
+    (tmp_path / "one.md").write_text(note("One", links=link(shared, "Shared", "    note: Worth it.\n")))
+    (tmp_path / "two.md").write_text(note("Two", links=link(shared, "Shared") + link(own, "Own")))
+    (tmp_path / "three.md").write_text(note("Three", links=link(other, "Other")))
+    cache: dict = {}  # with a notes cache, each note carries the digest of its bytes
+    site, _ = build_graph(load_all(tmp_path, cache=cache))
+    real, rid = dict(site.resource_digests), {r.url: rid for rid, r in site.resources.items()}
+    known = {r: (made_from, "known") for r, (made_from, _) in site.resource_stamps.items()}
+    again, _ = build_graph(load_all(tmp_path, cache=cache), known)
+    assert set(again.resource_digests.values()) == {"known"}  # nothing changed: no resource digested again
+    (tmp_path / "two.md").write_text(note("Two", links=link(shared, "Shared", "    note: Now annotated.\n") + link(own, "Own")))
+    edited, _ = build_graph(load_all(tmp_path, cache=cache), known)
+    assert edited.resource_digests[rid[other]] == "known"  # its one note is unchanged
+    assert edited.resource_digests[rid[own]] != "known"  # its note changed (the link moved a line down): digested again
+    assert edited.resource_digests[rid[shared]] not in ("known", real[rid[shared]])  # an annotation of it changed

@@ -4,6 +4,7 @@ One file per output folder under `.llmnotes/build/` (git-ignored, beside the lin
 
 - `notes`: for each note file, the digest of its bytes, the note loaded from them and its
   diagnostics. A note whose bytes did not change is not parsed again (`load.load_cached`).
+- `resources`: each resource's digest and what it was made from (`graph.Site.resource_stamps`).
 - `outputs`: for each file of the built site, the fingerprint of what made it (pages of topics,
   notes and resources; see `render.Renderer.fingerprint`), the digest of its bytes and its size.
   A page whose fingerprint did not change is not rendered again; a file whose bytes did not change
@@ -41,7 +42,7 @@ if TYPE_CHECKING:  # the loader (YAML, Markdown) is not needed to read or write 
 
 CACHE_DIR = Path(".llmnotes") / "build"
 _CACHED = (model.Note, model.Body, model.Ref, model.LinkEntry, model.BodyLink, model.NoteLink, model.AssetLink, model.Heading, model.Place, diagnostics.Diagnostic)
-FORMAT = 4  # bump when the pickled shapes, or what a field holds, change
+FORMAT = 5  # bump when the pickled shapes, or what a field holds, change
 NOTE_SHARDS = 32  # files the notes are kept in: at 10,000 notes, about 3 MB each
 
 
@@ -59,6 +60,7 @@ class BuildCache:
     key: str
     notes: NoteCache = field(default_factory=dict)
     outputs: dict[str, Written] = field(default_factory=dict)
+    resources: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)  # `graph.Site.resource_stamps`
     # What each notes shard on disk holds, as (path, digest) pairs: a shard holding the same is not
     # written again. Filled when the cache is read or saved; never pickled with the main file.
     stored: dict[int, frozenset[tuple[str, str]]] = field(default_factory=dict)
@@ -85,8 +87,8 @@ def load(path: Path, key: str) -> BuildCache:
     try:
         with path.open("rb") as handle, collector_paused():
             found = pickle.load(handle)
-        if isinstance(found, tuple) and len(found) == 2 and found[0] == key and isinstance(found[1], dict):
-            cache.outputs = found[1]
+        if isinstance(found, tuple) and len(found) == 3 and found[0] == key and isinstance(found[1], dict) and isinstance(found[2], dict):
+            cache.outputs, cache.resources = found[1], found[2]
     except FileNotFoundError:
         pass
     except Exception as exc:  # truncated, corrupt, or from an incompatible version of a class
@@ -117,7 +119,7 @@ def save(path: Path, cache: BuildCache) -> None:
             if cache.stored.get(shard) != holds or not file.is_file():
                 write_bytes_atomically(file, pickle.dumps((cache.key, notes), protocol=pickle.HIGHEST_PROTOCOL))
                 cache.stored[shard] = holds
-        write_bytes_atomically(path, pickle.dumps((cache.key, cache.outputs), protocol=pickle.HIGHEST_PROTOCOL))
+        write_bytes_atomically(path, pickle.dumps((cache.key, cache.outputs, cache.resources), protocol=pickle.HIGHEST_PROTOCOL))
     except OSError as exc:
         print(f"warning: could not write the build cache {path}: {exc.strerror or exc}", file=sys.stderr)
 

@@ -11,7 +11,7 @@ import difflib
 import heapq
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -27,6 +27,10 @@ from llmnotes.normalize import host_of, resource_id, url_key
 RELATED_LIMIT = 5
 _POPULAR = 50  # resources cited by more notes than this say little about relatedness
 FOOTER_TOPICS = 12  # top topics a footer lists before it links to the Topics page for the rest
+
+
+# A resource's digest and what it was made from (see `Site.resource_stamps`).
+ResourceStamp = tuple[tuple[str, ...], str]
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,8 @@ class Site:
     paths: tuple[tuple[str, ...], ...]  # reading paths as note slugs, in reading order
     assets: tuple[Asset, ...]
     reading_paths: tuple[ReadingPath, ...] = ()  # the named paths of paths.yaml, when the site has one
+    # Resources' stamps from the last build (`resource_stamps`), so unchanged ones are not digested again.
+    known_stamps: Mapping[str, ResourceStamp] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def _path_neighbours(self) -> dict[str, list[tuple[int, str | None, str | None]]]:
@@ -123,7 +129,23 @@ class Site:
     def resource_digests(self) -> dict[str, str]:
         """A digest of each resource as it stands: what the cards and the page that show it, and its
         BibTeX entry, are made from (page fingerprints and the bibliography's compare them)."""
-        return {rid: digest(repr(r).encode()) for rid, r in self.resources.items()}
+        return {rid: stamp[1] for rid, stamp in self.resource_stamps.items()}
+
+    @cached_property
+    def resource_stamps(self) -> dict[str, ResourceStamp]:
+        """Each resource's digest, with what it was made from: its URL key and the notes citing it,
+        in order, each by its path and the digest of its bytes. A resource is made from nothing
+        else, so a known stamp made from the same is reused instead of digesting the resource
+        again (at 10,000 notes, 18,678 `repr`s: 0.4 s of a one-note edit)."""
+        stamps: dict[str, ResourceStamp] = {}
+        for rid, r in self.resources.items():
+            made_from = (r.key, *(f"{c.note}\x1f{self.notes[c.note].path}\x1f{self.notes[c.note].digest}" for c in r.citations))
+            known = self.known_stamps.get(rid)
+            if known is not None and known[0] == made_from and all(self.notes[c.note].digest for c in r.citations):
+                stamps[rid] = known
+            else:
+                stamps[rid] = (made_from, digest(repr(r).encode()))
+        return stamps
 
     # -- topic queries: what the pages show about topics, answered once per build ----------------
 
@@ -191,7 +213,8 @@ def _suggest(name: str, known: Iterable[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def build_graph(loaded: Loaded) -> tuple[Site, list[Diagnostic]]:
+def build_graph(loaded: Loaded, known_stamps: Mapping[str, ResourceStamp] | None = None) -> tuple[Site, list[Diagnostic]]:
+    """The site graph of the loaded notes. `known_stamps`: the resources' stamps of the last build."""
     drafts_left_out = loaded.drafts
     notes = {n.slug: n for n in sorted(loaded.notes, key=lambda n: n.slug)}
     problems: list[Diagnostic] = []
@@ -224,6 +247,7 @@ def build_graph(loaded: Loaded) -> tuple[Site, list[Diagnostic]]:
         paths=paths,
         reading_paths=named,
         assets=_referenced(notes, loaded.assets),
+        known_stamps=known_stamps or {},
     )
     return site, problems
 
