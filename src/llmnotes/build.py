@@ -19,7 +19,7 @@ from llmnotes.ahead import Ahead
 from llmnotes.config import Config, ConfigError, resolve
 from llmnotes.diagnostics import Diagnostic, Severity, display_path, has_errors, sort_diagnostics
 from llmnotes.emit import BrokenLink, BuildCancelled, Context, Copy, Emitter, Keep, LastBroken, Output, Page, never
-from llmnotes.heap import long_lived_heap
+from llmnotes.heap import default_workers, long_lived_heap
 from llmnotes.links import cache as link_cache
 from llmnotes.links.result import Verdict
 from llmnotes.load import asset_problems, load_all
@@ -102,11 +102,6 @@ def check_output_folder(config: Config, out: Path, notes: Path) -> None:
             f"error: '{shown}' is not empty and was not built by llmnotes (it has no {MARKER} file), so a build "
             "would delete what is in it; choose another --out, or move those files away first"
         )
-
-
-def default_workers() -> int:
-    """One process per CPU this process may use, at most 8 (more buys little at this size)."""
-    return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1), 8))
 
 
 def last_broken(config: Config) -> LastBroken:

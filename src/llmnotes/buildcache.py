@@ -29,6 +29,7 @@ import os
 import pickle
 import sys
 import zlib
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,7 +43,7 @@ if TYPE_CHECKING:  # the loader (YAML, Markdown) is not needed to read or write 
 
 CACHE_DIR = Path(".llmnotes") / "build"
 _CACHED = (model.Note, model.Body, model.Ref, model.LinkEntry, model.BodyLink, model.NoteLink, model.AssetLink, model.Heading, model.Place, diagnostics.Diagnostic)
-FORMAT = 5  # bump when the pickled shapes, or what a field holds, change
+FORMAT = 6  # bump when the pickled shapes, or what a field holds, change
 NOTE_SHARDS = 32  # files the notes are kept in: at 10,000 notes, about 3 MB each
 
 
@@ -84,19 +85,14 @@ def load(path: Path, key: str) -> BuildCache:
     """The cache at `path`, or an empty one when it is missing, from another version, or unreadable.
     The files are this program's own (under `.llmnotes/`, never shared or committed)."""
     cache = BuildCache(key)
-    try:
-        with path.open("rb") as handle, collector_paused():
-            found = pickle.load(handle)
-        if isinstance(found, tuple) and len(found) == 3 and found[0] == key and isinstance(found[1], dict) and isinstance(found[2], dict):
-            cache.outputs, cache.resources = found[1], found[2]
-    except FileNotFoundError:
-        pass
-    except Exception as exc:  # truncated, corrupt, or from an incompatible version of a class
-        print(f"warning: build cache {path} unreadable ({type(exc).__name__}); building everything", file=sys.stderr)
+    found = _read(path, key, "building everything")
+    if found is _UNREADABLE:
         return cache
+    if isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], dict) and isinstance(found[1], dict):
+        cache.outputs, cache.resources = found
     for shard in range(NOTE_SHARDS):
-        notes = _load_shard(_shard_file(path, shard), key)
-        if notes:
+        notes = _read(_shard_file(path, shard), key, "its notes are parsed again, and the shard written anew")
+        if isinstance(notes, dict) and notes:
             cache.notes.update(notes)
             cache.stored[shard] = _holds(notes)
     return cache
@@ -117,9 +113,9 @@ def save(path: Path, cache: BuildCache) -> None:
                 continue
             holds = _holds(notes)
             if cache.stored.get(shard) != holds or not file.is_file():
-                write_bytes_atomically(file, pickle.dumps((cache.key, notes), protocol=pickle.HIGHEST_PROTOCOL))
+                _write(file, cache.key, notes)
                 cache.stored[shard] = holds
-        write_bytes_atomically(path, pickle.dumps((cache.key, cache.outputs, cache.resources), protocol=pickle.HIGHEST_PROTOCOL))
+        _write(path, cache.key, (cache.outputs, cache.resources))
     except OSError as exc:
         print(f"warning: could not write the build cache {path}: {exc.strerror or exc}", file=sys.stderr)
 
@@ -136,24 +132,42 @@ def _holds(notes: NoteCache) -> frozenset[tuple[str, str]]:
     return frozenset((note_path, entry[0]) for note_path, entry in notes.items())
 
 
-def _load_shard(file: Path, key: str) -> NoteCache:
-    """One shard's notes; none when it is missing, of another version, or unreadable (its notes are
-    then parsed again, and the shard written anew)."""
+_UNREADABLE = object()  # what `_read` gives for a file that is there but cannot be read
+
+
+def _read(path: Path, key: str, otherwise: str) -> object:
+    """What `_write` stored at `path` under `key`. None when the file is missing or was written
+    under another key (another version, another shape); `_UNREADABLE`, after a warning saying what
+    happens `otherwise`, when it is truncated, corrupt or holds classes of another shape."""
     try:
-        with file.open("rb") as handle, collector_paused():
+        with path.open("rb") as handle, collector_paused():
             found = pickle.load(handle)
     except FileNotFoundError:
-        return {}
+        return None
     except Exception as exc:
-        print(f"warning: build cache {file} unreadable ({type(exc).__name__}); its notes are parsed again", file=sys.stderr)
-        return {}
-    if isinstance(found, tuple) and len(found) == 2 and found[0] == key and isinstance(found[1], dict):
-        return found[1]
-    return {}
+        print(f"warning: build cache {path} unreadable ({type(exc).__name__}); {otherwise}", file=sys.stderr)
+        return _UNREADABLE
+    return found[1] if isinstance(found, tuple) and len(found) == 2 and found[0] == key else None
+
+
+def _write(path: Path, key: str, value: object) -> None:
+    """`value` under `key`, in a temporary file renamed over the old one."""
+    write_bytes_atomically(path, pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def digest(content: bytes) -> str:
     return hashlib.blake2b(content, digest_size=16).hexdigest()
+
+
+def digest_of(values: Iterable[str]) -> str:
+    """A digest of a sequence of strings, each length-prefixed so that no two sequences share one
+    (whatever characters the strings hold), hashed as it goes rather than joined first."""
+    hasher = hashlib.blake2b(digest_size=16)
+    for value in values:
+        data = value.encode()
+        hasher.update(b"%d:" % len(data))
+        hasher.update(data)
+    return hasher.hexdigest()
 
 
 def file_digest(path: Path) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import signal
 from collections.abc import Iterator
 
@@ -42,3 +43,10 @@ def worker_defaults() -> None:
     (that is how its pool stops it), or it may linger half-alive."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+
+
+def default_workers() -> int:
+    """Processes to load and render with when the caller does not say: one per CPU this process
+    may use, at most 8 (more buys little at this size)."""
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(usable, 8))

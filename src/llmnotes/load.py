@@ -13,7 +13,6 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import itertools
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any
 
 from llmnotes.diagnostics import Diagnostic, display_path
 from llmnotes.folder import PATHS_FILE, TOPICS_FILE, discover, file_digest, is_slug
-from llmnotes.heap import worker_defaults
+from llmnotes.heap import default_workers, worker_defaults
 from llmnotes.model import Asset, Body, LinkEntry, Note, Place, ReadingPath, SourceFile, Topic
 from llmnotes.tokens import word_set
 
@@ -251,11 +250,6 @@ def _parent_problems(topics: dict[str, Topic], places: dict[str, Place]) -> list
 Parsed = list[tuple[Note | None, list[Diagnostic]]]  # what loading some notes gave, in their order
 
 
-def default_workers() -> int:
-    """Processes that load notes when the caller does not say: every core, at most eight."""
-    return min(os.cpu_count() or 1, 8)
-
-
 def _load(source: SourceFile, allow_html: bool, with_body: bool) -> tuple[Note | None, list[Diagnostic]]:
     return load_note(source, allow_html, with_body)
 
@@ -304,15 +298,16 @@ class LinksLoad:
         workers = workers if workers is not None else default_workers()
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self.pending: list[concurrent.futures.Future[Parsed]] = []  # chunks being parsed, in order
-        self._chunks: list[list[int]] = []  # which sources each pending chunk holds
+        self._chunks: dict[concurrent.futures.Future[Parsed], list[int]] = {}  # which sources each pending chunk holds
         if (workers > 1 or background) and len(stale) >= PARALLEL_FROM:
             self._pool = concurrent.futures.ProcessPoolExecutor(workers, initializer=worker_defaults)
             # small chunks when in the background: the first links are in hand sooner
             size = max(1, min(_BACKGROUND_CHUNK if background else len(stale), len(stale) // (workers * 4)))
             for start in range(0, len(stale), size):
                 chunk = stale[start : start + size]
-                self._chunks.append(chunk)
-                self.pending.append(self._pool.submit(_load_for_links, [self.sources[i] for i in chunk], allow_html))
+                future = self._pool.submit(_load_for_links, [self.sources[i] for i in chunk], allow_html)
+                self.pending.append(future)
+                self._chunks[future] = chunk
         else:
             self._store(stale, _load_for_links([self.sources[i] for i in stale], allow_html))
 
@@ -322,7 +317,7 @@ class LinksLoad:
 
     def take(self, future: concurrent.futures.Future[Parsed]) -> list[Note]:
         """The notes of a finished chunk (one of `pending`)."""
-        chunk = self._chunks[self.pending.index(future)]
+        chunk = self._chunks[future]
         if chunk[0] not in self._results:
             self._store(chunk, future.result())
         return [note for i in chunk if (note := self._results[i][0]) is not None]

@@ -103,14 +103,7 @@ class Checker:
 
     async def run(self, targets: list[Target]) -> dict[str, Result]:
         """Check every target; results by fetch key."""
-        checking = _Round(self)
-        try:
-            checking.add(targets)
-            checking.close()
-            await checking.finished.wait()
-        finally:
-            await checking.stop()
-        return checking.results
+        return await self.run_while(targets, [], lambda done: [])
 
     async def run_while(
         self, first: list[Target], pending: list[concurrent.futures.Future[T]], targets_of: Callable[[concurrent.futures.Future[T]], list[Target]]

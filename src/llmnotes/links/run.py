@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from llmnotes.diagnostics import Diagnostic, Severity, sort_diagnostics
 from llmnotes.folder import sources_signature
-from llmnotes.heap import long_lived_heap
+from llmnotes.heap import default_workers, long_lived_heap
 from llmnotes.links import cache as cache_db
 from llmnotes.links.extract import Gathering, Target, extract
 from llmnotes.links.report import Report, make_report
@@ -157,7 +157,7 @@ def _extract_while_checking(
     once, the others as each chunk is parsed on another process. The first requests start while
     the rest of the notes are read, instead of after. What comes back is by fetch key, each
     result fetched under the first spelling met; `_as_written` makes it the reported one."""
-    from llmnotes.load import LinksLoad, default_workers
+    from llmnotes.load import LinksLoad
 
     with _notes_cache(settings, allow_html) as notes_cache:
         # The worker processes start here, one core left to the checker (it needs one at 128 in flight).
