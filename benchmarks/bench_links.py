@@ -4,7 +4,9 @@
     python benchmarks/bench_links.py --runs 3
 
 (quick trial: `python benchmarks/bench_links.py --urls 400 --runs 1`; lychee alone: `--tools lychee`;
-one scenario: `--scenarios a`; raw runs as JSON: `--json FILE`.)
+one scenario: `--scenarios a`; raw runs as JSON: `--json FILE`; with `--tools llmnotes lychee aiohttp`,
+scenario (a) also times benchmarks/aiohttp_floor.py, aiohttp alone sending the same HEADs with none of
+a checker's work, as the least any checker on aiohttp could take on this machine.)
 
 What it does:
 
@@ -214,6 +216,11 @@ def llmnotes_cmd(scenario: str, corpus: Path, output: Path) -> list[str]:
     return cmd
 
 
+def aiohttp_floor_cmd(corpus: Path, output: Path) -> list[str]:
+    """Scenario (a) only: benchmarks/aiohttp_floor.py, what aiohttp alone takes for the same URLs."""
+    return [sys.executable, str(HERE / "aiohttp_floor.py"), "--input", str(corpus / "lychee-input"), "--output", str(output)]
+
+
 def lychee_version(binary: str) -> str:
     return subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
 
@@ -348,6 +355,8 @@ def table(results: dict, scenarios: list[str], tools: list[str], labels: dict[st
         medians = {}
         for tool in tools:
             runs = results[s][tool]
+            if not runs:  # aiohttp_floor.py runs in scenario (a) only
+                continue
             good = [r for r in runs if r["ok"]]
             wall, cpu, rss = med(good, "wall"), med(good, "cpu"), med(good, "rss_mib")
             medians[tool] = (wall, cpu, rss)
@@ -359,11 +368,13 @@ def table(results: dict, scenarios: list[str], tools: list[str], labels: dict[st
                 f"{'–' if rss is None else f'{rss:.0f} MiB'} | {n_runs} | {'–' if peak is None else peak} | "
                 f"{'–' if reqs is None else f'{reqs:,.0f}'} |"
             )
-        if "llmnotes" in medians and "lychee" in medians:
-            cells = []
-            for a, b in zip(medians["llmnotes"], medians["lychee"], strict=True):
-                cells.append("–" if a is None or b is None or b == 0 else f"{a / b:.2f}×")
-            ratios.append(f"| ({s}) {SCENARIOS[s]} | " + " | ".join(cells) + " |")
+        for tool in ("llmnotes", "aiohttp"):
+            if tool in medians and "lychee" in medians:
+                cells = []
+                for a, b in zip(medians[tool], medians["lychee"], strict=True):
+                    cells.append("–" if a is None or b is None or b == 0 else f"{a / b:.2f}×")
+                who = "" if tool == "llmnotes" else " (aiohttp alone)"
+                ratios.append(f"| ({s}) {SCENARIOS[s]}{who} | " + " | ".join(cells) + " |")
     return "\n".join(rows + (ratios if len(ratios) > 3 else []))
 
 
@@ -375,7 +386,8 @@ def main() -> int:
     parser.add_argument("--urls", type=int, default=20000, help="distinct URLs in the corpus (default 20000)")
     parser.add_argument("--runs", type=int, default=3, help="runs of each tool per scenario (default 3)")
     parser.add_argument("--scenarios", nargs="+", choices=sorted(SCENARIOS), default=sorted(SCENARIOS))
-    parser.add_argument("--tools", nargs="+", choices=("llmnotes", "lychee"), default=["llmnotes", "lychee"])
+    parser.add_argument("--tools", nargs="+", choices=("llmnotes", "lychee", "aiohttp"), default=["llmnotes", "lychee"],
+                        help="aiohttp: benchmarks/aiohttp_floor.py, scenario (a) only (default: llmnotes lychee)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--latency", type=float, default=0.02, help="server latency in seconds (default 0.02)")
     parser.add_argument("--run-timeout", type=float, default=600, help="kill a tool run after this many seconds")
@@ -400,6 +412,10 @@ def main() -> int:
         labels["lychee"] = lychee_version(lychee) or "lychee"
     if "llmnotes" in args.tools:
         labels["llmnotes"] = llmnotes_version()
+    if "aiohttp" in args.tools:
+        import aiohttp
+
+        labels["aiohttp"] = f"aiohttp {aiohttp.__version__} alone (aiohttp_floor.py)"
 
     # The server stops by itself a little after the longest the whole benchmark may take.
     bound = args.run_timeout * args.runs * len(args.scenarios) * len(args.tools) + 120
@@ -410,19 +426,22 @@ def main() -> int:
         server.wait_ready()
         for s in args.scenarios:
             if s == "w":  # one untimed run of each tool fills its cache
-                for tool in args.tools:
+                for tool in [t for t in args.tools if t != "aiohttp"]:
                     (out_dir / f"warm-{tool}").mkdir(exist_ok=True)
                     report = out_dir / f"w-{tool}-fill.json"
                     cmd = lychee_cmd(lychee, s, corpus, report) if tool == "lychee" else llmnotes_cmd(s, corpus, report)
                     measure(cmd, out_dir / f"warm-{tool}", out_dir / f"w-{tool}-fill.log", args.run_timeout)
+            tools = [t for t in args.tools if t != "aiohttp" or s == "a"]
             for i in range(args.runs):
-                order = args.tools if i % 2 == 0 else list(reversed(args.tools))
+                order = tools if i % 2 == 0 else list(reversed(tools))
                 for tool in order:
                     report = out_dir / f"{s}-{tool}-{i}.json"
                     log = out_dir / f"{s}-{tool}-{i}.log"
                     report.unlink(missing_ok=True)
                     if tool == "lychee":
                         cmd = lychee_cmd(lychee, s, corpus, report)
+                    elif tool == "aiohttp":
+                        cmd = aiohttp_floor_cmd(corpus, report)
                     else:
                         cmd = llmnotes_cmd(s, corpus, report)
                     server.quiesce()
