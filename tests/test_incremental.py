@@ -257,6 +257,42 @@ def test_when_the_process_making_them_ahead_dies_the_build_makes_them_itself(tmp
     assert died.exists()
 
 
+def test_pages_rendered_on_worker_processes_are_written_there_as_one_process_writes_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page workers give each page to the build's writer themselves (`Context.stage`), so its
+    bytes are not sent back to the main process; a later build that renders every page again but
+    finds the same bytes rewrites none of them."""
+    from llmnotes import write
+
+    _large_site(tmp_path)
+    parent, log = os.getpid(), tmp_path / "put-by"
+    put = write._Folder.put
+
+    def watched(self: write._Folder, relpath: str, content: bytes) -> None:
+        with log.open("a") as handle:  # which process wrote each page
+            handle.write(f"{'worker' if os.getpid() != parent else 'main'} {relpath}\n")
+        put(self, relpath, content)
+
+    monkeypatch.setattr(write._Folder, "put", watched)
+    out = tmp_path / "out"
+    assert _build_on(tmp_path, out, workers=2, no_cache=True)
+    by = {relpath: who for who, relpath in (line.split(" ", 1) for line in log.read_text().splitlines())}
+    note_pages = [p for p in by if p.startswith(("notes/", "resources/")) and p.endswith("/index.html") and p.count("/") == 2]
+    assert len(note_pages) > 500 and {by[p] for p in note_pages} == {"worker"}
+    assert by["index.html"] == "main"  # the site's own pages are rendered by the main process
+    assert _build_on(tmp_path, tmp_path / "one", workers=1, no_cache=True)
+    assert tree_bytes(out) == tree_bytes(tmp_path / "one")
+
+    # A new template file changes every page's inputs: all are rendered again, none is rewritten.
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*.html")}
+    log.unlink()
+    write_files(tmp_path, {"templates/unused.html": "<p>not used by any page</p>\n"})
+    time.sleep(0.01)
+    assert _build_on(tmp_path, out, workers=2)
+    assert not log.exists()
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*.html")} == before
+    assert tree_bytes(out) == tree_bytes(tmp_path / "one")
+
+
 def test_nothing_changed_writes_nothing_and_says_so(tmp_path: Path) -> None:
     _site(tmp_path)
     out = tmp_path / "out"

@@ -11,14 +11,14 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from llmnotes import __version__, bibliography, buildcache, graph, graphview, render, search, theme, urls
 from llmnotes.ahead import Ahead
 from llmnotes.config import Config, ConfigError, resolve
 from llmnotes.diagnostics import Diagnostic, Severity, display_path, has_errors, sort_diagnostics
-from llmnotes.emit import BrokenLink, BuildCancelled, Context, Copy, Emitter, Keep, LastBroken, Output, Page, never
+from llmnotes.emit import BrokenLink, BuildCancelled, Context, Copy, Emitter, Keep, LastBroken, Output, Page, Staged, never
 from llmnotes.heap import default_workers, long_lived_heap
 from llmnotes.links import cache as link_cache
 from llmnotes.links.result import Verdict
@@ -280,9 +280,10 @@ def _build(
     writer: Staging | Update = Update(out) if previous else Staging(out)
     written: dict[str, buildcache.Written] = {}
     ahead = Ahead(ctx, AHEAD) if _ahead_pays(ctx, previous, session) else None
+    staging = replace(ctx, stage=functools.partial(_stage, writer, previous, out))
     try:
         for emitter in EMITTERS:
-            for output in ahead.outputs(emitter) if ahead is not None and emitter in AHEAD else emitter(ctx):
+            for output in ahead.outputs(emitter) if ahead is not None and emitter in AHEAD else emitter(staging):
                 _stop_if(cancelled)
                 written[output.path] = _write(writer, output, previous, out)
             if emitter is render.pages and session is not None and session.on_pages is not None and isinstance(writer, Update):
@@ -375,12 +376,22 @@ def _write(writer: Staging | Update, output: Output, previous: dict[str, buildca
     if isinstance(output, Keep):
         return previous[output.path]
     if isinstance(output, Page):
-        content_digest, size = buildcache.digest(output.content), len(output.content)
-        entry = buildcache.Written(output.fingerprint, content_digest, size)
-        if not buildcache.same_bytes(previous, out, output.path, entry):
-            writer.write(output.path, output.content)
-        return entry
+        output = _stage(writer, previous, out, output)
+    if isinstance(output, Staged):
+        if output.wrote:
+            writer.adopt(output.path)
+        return buildcache.Written(output.fingerprint, output.digest, output.size)
     entry = buildcache.Written("", buildcache.file_digest(output.source), output.source.stat().st_size)
     if not buildcache.same_bytes(previous, out, output.path, entry):
         writer.copy(output.path, output.source)
     return entry
+
+
+def _stage(writer: Staging | Update, previous: dict[str, buildcache.Written], out: Path, page: Page) -> Staged:
+    """Put a page in the writer's folder unless the last build wrote the same bytes there. Run by
+    the page workers (`Context.stage`) as well as here; `_write` records what it did, in order."""
+    content_digest = buildcache.digest(page.content)
+    wrote = not buildcache.same_bytes(previous, out, page.path, buildcache.Written(page.fingerprint, content_digest, len(page.content)))
+    if wrote:
+        writer.put(page.path, page.content)
+    return Staged(page.path, page.fingerprint, content_digest, len(page.content), wrote)

@@ -13,7 +13,7 @@ import datetime as dt
 import functools
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from types import GeneratorType
 from typing import Any
 
@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from llmnotes import bibliography, graphview, markdown, urls
 from llmnotes.buildcache import digest
-from llmnotes.emit import BuildCancelled, Context, Keep, Page
+from llmnotes.emit import BuildCancelled, Context, Keep, Page, Staged
 from llmnotes.graph import Resource, status_summary
 from llmnotes.heap import worker_defaults
 from llmnotes.model import Heading, Note, kind_label
@@ -37,7 +37,7 @@ Crumbs = list[tuple[str, str | None]]  # (label, href); the current page last, w
 PARALLEL_FROM = 500  # pages of notes, resources and topics: below this a process pool costs more than it saves
 
 
-def pages(ctx: Context) -> Iterator[Page | Keep]:
+def pages(ctx: Context) -> Iterator[Page | Keep | Staged]:
     """The emitter: every page that comes from a template. Pages of topics, notes and resources
     made from the same inputs as in the last build are kept, not rendered (see `buildcache`)."""
     renderer = Renderer(ctx)
@@ -49,14 +49,14 @@ def pages(ctx: Context) -> Iterator[Page | Keep]:
         planned.append((item, renderer.fingerprint(item)))
     todo = [(item, fp) for item, fp in planned if not ctx.unchanged(renderer.output_path(item), fp)]
     if ctx.workers > 1 and len(todo) >= PARALLEL_FROM:
-        rendered: Iterator[Page] = _in_parallel(renderer, [item for item, _ in todo], ctx.workers)
+        rendered: Iterator[Page | Staged] = _in_parallel(renderer, todo, ctx.workers, ctx.stage)
     else:
-        rendered = (renderer.item(item) for item, _ in todo)
+        rendered = (dataclasses.replace(renderer.item(item), fingerprint=fp) for item, fp in todo)
     todo_set = {item for item, _ in todo}
     try:
-        for item, fp in planned:
+        for item, _ in planned:
             if item in todo_set:
-                yield dataclasses.replace(next(rendered), fingerprint=fp)
+                yield next(rendered)
             else:
                 yield Keep(renderer.output_path(item))
     finally:
@@ -64,24 +64,32 @@ def pages(ctx: Context) -> Iterator[Page | Keep]:
             rendered.close()  # the worker processes end here, not whenever the generator is collected
 
 
-# The renderer a forked worker process inherits from its parent. Set only around the pool's life:
-# forked workers see the site graph as it was, without pickling it, and share its memory.
-_FORKED: Renderer | None = None
+# The renderer and the build's writer a forked worker process inherits from its parent. Set only
+# around the pool's life: forked workers see the site graph as it was, without pickling it, and
+# share its memory.
+_FORKED: tuple[Renderer, Callable[[Page], Staged] | None] | None = None
 
 
-def _render_forked(item: tuple[str, str]) -> Page:
+def _render_forked(planned: tuple[tuple[str, str], str]) -> Page | Staged:
     assert _FORKED is not None
-    return _FORKED.item(item)
+    renderer, stage = _FORKED
+    item, fingerprint = planned
+    page = dataclasses.replace(renderer.item(item), fingerprint=fingerprint)
+    return stage(page) if stage is not None else page
 
 
-def _in_parallel(renderer: Renderer, items: list[tuple[str, str]], workers: int) -> Iterator[Page]:
-    """Pages of notes, resources and topics on `workers` processes, in the order one process would
-    give them (so the output is the same whatever the number of workers)."""
+def _in_parallel(
+    renderer: Renderer, todo: list[tuple[tuple[str, str], str]], workers: int, stage: Callable[[Page], Staged] | None
+) -> Iterator[Page | Staged]:
+    """Pages of notes, resources and topics (each with its fingerprint) on `workers` processes, in
+    the order one process would give them (so the output is the same whatever the number of
+    workers). With `stage`, each worker gives its pages to the build's writer and sends back only
+    what the build cache records."""
     global _FORKED
-    _FORKED = renderer
+    _FORKED = (renderer, stage)
     try:
         with multiprocessing.get_context("fork").Pool(workers, initializer=worker_defaults) as pool:
-            yield from pool.imap(_render_forked, items, chunksize=32)
+            yield from pool.imap(_render_forked, todo, chunksize=32)
     finally:
         _FORKED = None
 

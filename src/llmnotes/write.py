@@ -127,11 +127,20 @@ class _Folder:
         return target
 
     def write(self, relpath: str, content: bytes) -> None:
+        self.put(relpath, content)
+        self.changed.append(relpath)
+
+    def put(self, relpath: str, content: bytes) -> None:
+        """`write`, not yet recorded: a page worker process puts its pages here, and the main
+        process `adopt`s each, in order."""
         try:  # "x" refuses a second page at one path, and a symlink planted there
             with open(self._target(relpath), "xb") as handle:
                 handle.write(content)
         except FileExistsError:
             raise UnsafePath(f"two pages would be written to '{relpath}'") from None
+
+    def adopt(self, relpath: str) -> None:
+        """Record a file another process `put` here."""
         self.changed.append(relpath)
 
     def copy(self, relpath: str, source: Path) -> None:
