@@ -240,6 +240,32 @@ def test_after_an_edit_the_site_wide_files_made_ahead_are_those_of_a_clean_build
     assert "child" in made  # the edit's index was made ahead, on the forked process
 
 
+def test_while_the_forked_process_is_busy_the_build_makes_the_last_of_those_files_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from llmnotes import graph, search
+
+    _large_site(tmp_path)
+    parent, index_made, json_made = os.getpid(), tmp_path / "index-made-in", tmp_path / "json-made-in"
+    postings, graph_json = search.postings, graph.graph_json
+
+    def slow(docs: list[search.Doc]) -> dict[str, list[list[int]]]:
+        with index_made.open("a") as log:
+            log.write(f"{'child' if os.getpid() != parent else 'parent'}\n")
+        if os.getpid() != parent:
+            time.sleep(1.5)  # the index keeps the forked process busy past the pages
+        return postings(docs)
+
+    def watched(site: graph.Site) -> dict[str, object]:
+        with json_made.open("a") as log:
+            log.write(f"{'child' if os.getpid() != parent else 'parent'}\n")
+        return graph_json(site)
+
+    monkeypatch.setattr(search, "postings", slow)
+    monkeypatch.setattr(graph, "graph_json", watched)
+    _edit_and_compare(tmp_path)
+    assert "child" in index_made.read_text().split()  # the first file is the forked process's
+    assert set(json_made.read_text().split()) == {"parent"}  # graph.json was taken by the build
+
+
 def test_when_the_process_making_them_ahead_dies_the_build_makes_them_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from llmnotes import search
 

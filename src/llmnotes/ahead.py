@@ -7,34 +7,49 @@ their own as the pages begin, and writes what they made after the pages, in the 
 has: the output is the same file for file. They are an optimisation and nothing more: if that
 process fails in any way, the emitters run again in the build, where whatever went wrong is
 reported as it would have been.
+
+The two processes share the work. The forked one takes the emitters from the first (the search
+index, the largest); the build, once its pages are done, takes them from the last, one at a time,
+while the other is still busy, instead of waiting for it with a core idle.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from multiprocessing.connection import Connection
+from multiprocessing.sharedctypes import SynchronizedArray
 
 from llmnotes.emit import Context, Emitter, Output
 from llmnotes.heap import worker_defaults
 
+# How long a process waits for the other to let go of the list of emitters left (held for a few
+# instructions; longer means the other died holding it, and the build makes the rest itself).
+_CLAIM_TIMEOUT = 10.0
+
 
 class Ahead:
-    """The outputs of `emitters`, being made in a forked process; `outputs` waits for one's."""
+    """The outputs of `emitters`, being made in a forked process and, once the pages are done, in
+    this one too; `outputs` gives one's."""
 
     def __init__(self, ctx: Context, emitters: tuple[Emitter, ...]) -> None:
         self.ctx = ctx
+        self.emitters = emitters
         self._made: dict[Emitter, list[Output]] | None = None
         fork = multiprocessing.get_context("fork")
+        # emitters[front:back] are not taken yet; the forked process always has the first
+        self._left = fork.Array("i", [0, len(emitters)])
         self._receive, send = fork.Pipe(duplex=False)
-        self._process = fork.Process(target=_make, args=(ctx, emitters, send), daemon=True)
+        self._process = fork.Process(target=_make, args=(ctx, emitters, self._left, send), daemon=True)
         self._process.start()  # forked: the context is inherited, not pickled
         send.close()
 
     def outputs(self, emitter: Emitter) -> Iterable[Output]:
-        """What `emitter` makes: from the forked process, or made here if it could not give it."""
+        """What `emitter` makes: from the forked process, from this one, or made here now if the
+        other could not give it."""
         if self._made is None:
-            self._made = self._collect()
+            mine = {e: list(e(self.ctx)) for e in self._take_from_last()}
+            self._made = {**self._collect(), **mine}
         made = self._made.pop(emitter, None)
         return made if made is not None else emitter(self.ctx)
 
@@ -44,6 +59,21 @@ class Ahead:
         if self._process.is_alive():
             self._process.terminate()
         self._process.join()
+
+    def _take_from_last(self) -> Iterator[Emitter]:
+        """The emitters the other process has not begun, the last first, each taken as the one
+        before is done; never the first, which is the other's from the start."""
+        while True:
+            if not self._left.get_lock().acquire(timeout=_CLAIM_TIMEOUT):
+                return
+            try:
+                front, back = self._left[0], self._left[1]
+                if back <= max(front, 1):
+                    return
+                self._left[1] = back - 1
+            finally:
+                self._left.get_lock().release()
+            yield self.emitters[back - 1]
 
     def _collect(self) -> dict[Emitter, list[Output]]:
         try:
@@ -55,14 +85,26 @@ class Ahead:
         return made if isinstance(made, dict) else {}
 
 
-def _make(ctx: Context, emitters: tuple[Emitter, ...], send: Connection) -> None:
-    """In the forked process: every output of each emitter, sent back at once. One that fails is
-    left out; the build then runs it itself and reports what goes wrong."""
+def _take_from_first(left: SynchronizedArray[int]) -> Iterator[int]:
+    """In the forked process: the index of each emitter not taken yet, the first first."""
+    while True:
+        with left.get_lock():
+            front, back = left[0], left[1]
+            if front >= back:
+                return
+            left[0] = front + 1
+        yield front
+
+
+def _make(ctx: Context, emitters: tuple[Emitter, ...], left: SynchronizedArray[int], send: Connection) -> None:
+    """In the forked process: every output of each emitter it takes, sent back at once when none
+    is left. One that fails is left out; the build then runs it itself and reports what goes
+    wrong."""
     worker_defaults()
     made: dict[Emitter, list[Output]] = {}
-    for emitter in emitters:
+    for i in _take_from_first(left):
         try:
-            made[emitter] = list(emitter(ctx))
+            made[emitters[i]] = list(emitters[i](ctx))
         except Exception:  # the build runs it again, and reports what goes wrong
             continue
     send.send(made)
