@@ -319,6 +319,33 @@ def test_pages_rendered_on_worker_processes_are_written_there_as_one_process_wri
     assert tree_bytes(out) == tree_bytes(tmp_path / "one")
 
 
+def test_a_first_build_makes_the_site_wide_files_while_its_page_workers_render(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ahead.Meanwhile`: the main process makes the search index before it takes in any page the
+    workers rendered, not after all of them; the site is the one a single process builds."""
+    from llmnotes import search, write
+
+    _large_site(tmp_path)
+    adopted: list[str] = []
+    when_index_made: list[int] = []
+    adopt, postings = write._Folder.adopt, search.postings
+
+    def counted(self: write._Folder, relpath: str) -> None:
+        if relpath.count("/") == 2:  # the page of a note, a resource or a topic, from a worker
+            adopted.append(relpath)
+        adopt(self, relpath)
+
+    def watched(docs: list[search.Doc]) -> dict[str, list[list[int]]]:
+        when_index_made.append(len(adopted))
+        return postings(docs)
+
+    monkeypatch.setattr(write._Folder, "adopt", counted)
+    monkeypatch.setattr(search, "postings", watched)
+    assert _build_on(tmp_path, tmp_path / "two", workers=2, no_cache=True)
+    assert when_index_made == [0] and len(adopted) > 500  # made once, before the first worker's page was taken in
+    assert _build_on(tmp_path, tmp_path / "one", workers=1, no_cache=True)
+    assert tree_bytes(tmp_path / "two") == tree_bytes(tmp_path / "one")
+
+
 def test_nothing_changed_writes_nothing_and_says_so(tmp_path: Path) -> None:
     _site(tmp_path)
     out = tmp_path / "out"

@@ -11,6 +11,9 @@ reported as it would have been.
 The two processes share the work. The forked one takes the emitters from the first (the search
 index, the largest); the build, once its pages are done, takes them from the last, one at a time,
 while the other is still busy, instead of waiting for it with a core idle.
+
+A first build forks no such process: its page workers already fill the cores. Its main process
+makes these files itself while the workers render (`Meanwhile`) rather than after them.
 """
 
 from __future__ import annotations
@@ -22,6 +25,31 @@ from multiprocessing.sharedctypes import SynchronizedArray
 
 from llmnotes.emit import Context, Emitter, Output
 from llmnotes.heap import worker_defaults
+
+
+class Meanwhile:
+    """The same outputs made in the build's own process while the page workers render. In a first
+    build the workers fill the cores, so a forked process would only compete with them; but the
+    main process, which now only records what they wrote, would otherwise sit idle until they are
+    done and then make these files alone on one core. `run` is called as the pages begin
+    (`Context.meanwhile`); `outputs` gives what it made, or makes it then if it did not."""
+
+    def __init__(self, ctx: Context, emitters: tuple[Emitter, ...]) -> None:
+        self.ctx = ctx
+        self.emitters = emitters
+        self._made: dict[Emitter, list[Output]] = {}
+
+    def run(self) -> None:
+        for emitter in self.emitters:
+            try:
+                self._made[emitter] = list(emitter(self.ctx))
+            except Exception:  # made again in its turn, where what goes wrong is reported
+                continue
+
+    def outputs(self, emitter: Emitter) -> Iterable[Output]:
+        made = self._made.pop(emitter, None)
+        return made if made is not None else emitter(self.ctx)
+
 
 # How long a process waits for the other to let go of the list of emitters left (held for a few
 # instructions; longer means the other died holding it, and the build makes the rest itself).

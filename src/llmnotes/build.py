@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from llmnotes import __version__, bibliography, buildcache, graph, graphview, render, search, theme, urls
-from llmnotes.ahead import Ahead
+from llmnotes.ahead import Ahead, Meanwhile
 from llmnotes.config import Config, ConfigError, resolve
 from llmnotes.diagnostics import Diagnostic, Severity, display_path, has_errors, sort_diagnostics
 from llmnotes.emit import BrokenLink, BuildCancelled, Context, Copy, Emitter, Keep, LastBroken, Output, Page, Staged, never
@@ -280,10 +280,12 @@ def _build(
     writer: Staging | Update = Update(out) if previous else Staging(out)
     written: dict[str, buildcache.Written] = {}
     ahead = Ahead(ctx, AHEAD) if _ahead_pays(ctx, previous, session) else None
-    staging = replace(ctx, stage=functools.partial(_stage, writer, previous, out))
+    meanwhile = Meanwhile(ctx, AHEAD) if ahead is None and session is None else None
+    early = ahead or meanwhile
+    staging = replace(ctx, stage=functools.partial(_stage, writer, previous, out), meanwhile=meanwhile.run if meanwhile else None)
     try:
         for emitter in EMITTERS:
-            for output in ahead.outputs(emitter) if ahead is not None and emitter in AHEAD else emitter(staging):
+            for output in early.outputs(emitter) if early is not None and emitter in AHEAD else emitter(staging):
                 _stop_if(cancelled)
                 written[output.path] = _write(writer, output, previous, out)
             if emitter is render.pages and session is not None and session.on_pages is not None and isinstance(writer, Update):

@@ -104,6 +104,8 @@ class Context:
     # The build's writer, for page workers: each page written (or found unchanged) where it was
     # rendered. 436 MB of pages at 10,000 notes need not be pickled back to the main process.
     stage: Callable[[Page], Staged] | None = None
+    # Work for the main process while the page workers render, instead of after them (`ahead.Meanwhile`).
+    meanwhile: Callable[[], None] | None = None
 
 
 Emitter = Callable[[Context], Iterable[Output]]

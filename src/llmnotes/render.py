@@ -49,7 +49,7 @@ def pages(ctx: Context) -> Iterator[Page | Keep | Staged]:
         planned.append((item, renderer.fingerprint(item)))
     todo = [(item, fp) for item, fp in planned if not ctx.unchanged(renderer.output_path(item), fp)]
     if ctx.workers > 1 and len(todo) >= PARALLEL_FROM:
-        rendered: Iterator[Page | Staged] = _in_parallel(renderer, todo, ctx.workers, ctx.stage)
+        rendered: Iterator[Page | Staged] = _in_parallel(renderer, todo, ctx.workers, ctx.stage, ctx.meanwhile)
     else:
         rendered = (dataclasses.replace(renderer.item(item), fingerprint=fp) for item, fp in todo)
     todo_set = {item for item, _ in todo}
@@ -79,17 +79,24 @@ def _render_forked(planned: tuple[tuple[str, str], str]) -> Page | Staged:
 
 
 def _in_parallel(
-    renderer: Renderer, todo: list[tuple[tuple[str, str], str]], workers: int, stage: Callable[[Page], Staged] | None
+    renderer: Renderer,
+    todo: list[tuple[tuple[str, str], str]],
+    workers: int,
+    stage: Callable[[Page], Staged] | None,
+    meanwhile: Callable[[], None] | None,
 ) -> Iterator[Page | Staged]:
     """Pages of notes, resources and topics (each with its fingerprint) on `workers` processes, in
     the order one process would give them (so the output is the same whatever the number of
     workers). With `stage`, each worker gives its pages to the build's writer and sends back only
-    what the build cache records."""
+    what the build cache records. `meanwhile` runs here once the workers have their pages."""
     global _FORKED
     _FORKED = (renderer, stage)
     try:
         with multiprocessing.get_context("fork").Pool(workers, initializer=worker_defaults) as pool:
-            yield from pool.imap(_render_forked, todo, chunksize=32)
+            results = pool.imap(_render_forked, todo, chunksize=32)
+            if meanwhile is not None:
+                meanwhile()
+            yield from results
     finally:
         _FORKED = None
 
