@@ -198,3 +198,26 @@ def test_loading_for_links_in_parallel_gives_the_same_notes(tmp_path: Path) -> N
     assert len(parallel.notes) == PARALLEL_FROM + 6 and all(n.body.html == "" for n in parallel.notes)
     assert [d.path.rsplit("/", 1)[-1] for d in parallel.diagnostics] == ["bad.md"]
     assert parallel.notes[0].fragment_links[0][0] == "part"
+
+
+@pytest.mark.parametrize("where", ["inside", "the notes folder", "a subfolder", "outside"])
+def test_discovered_files_are_named_as_display_path_names_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    """`discover` names a folder's files from the folder's name, worked out once; each must read
+    as `display_path` would name the file alone, wherever the command runs from."""
+    from llmnotes.diagnostics import display_path
+
+    notes = tmp_path / "site" / "notes"
+    for rel in ("a.md", "sub/b.md", "sub/deep/c.markdown", "sub/picture.png", "Bad Name.md"):
+        (notes / rel).parent.mkdir(parents=True, exist_ok=True)
+        (notes / rel).write_text("---\ntitle: T\n---\n", encoding="utf-8")
+    cwd = {"inside": tmp_path / "site", "the notes folder": notes, "a subfolder": notes / "sub", "outside": tmp_path / "elsewhere"}[where]
+    cwd.mkdir(parents=True, exist_ok=True)
+    monkeypatch.chdir(cwd)
+    sources, assets, problems = discover(notes)
+    assert [s.display for s in sources] == [display_path(s.path) for s in sources]
+    assert {s.slug for s in sources} == {"a", "sub/b", "sub/deep/c"} and [a.relpath for a in assets] == ["sub/picture.png"]
+    assert [p.path for p in problems] == [display_path(notes / "Bad Name.md")]
+    if where == "outside":
+        assert sources[0].display == str(notes / "a.md")
+    elif where == "the notes folder":
+        assert [s.display for s in sources] == ["a.md", "sub/b.md", "sub/deep/c.markdown"]

@@ -39,10 +39,19 @@ def display_path(path: Path) -> str:
     """A path as the user should see it: relative to the working directory when inside it. Folders
     are resolved once each (a build names ten thousand files in a few folders), and a file is
     named where it is, not where a symbolic link to it points."""
-    try:
-        return str((_resolved(str(path.parent)) / path.name).relative_to(_resolved(os.getcwd())))
-    except (ValueError, OSError):
+    folder = display_folder(path.parent)
+    if folder is None:
         return str(path)
+    return path.name if folder == "." else f"{folder}/{path.name}"
+
+
+def display_folder(folder: Path) -> str | None:
+    """`display_path`'s folder part: the folder relative to the working directory ("." for it), or
+    None when it is not inside it. Worked out once per folder by callers naming many files in one."""
+    try:
+        return str(_resolved(str(folder)).relative_to(_resolved(os.getcwd())))
+    except (ValueError, OSError):
+        return None
 
 
 @functools.lru_cache(maxsize=1024)

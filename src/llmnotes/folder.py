@@ -12,7 +12,7 @@ import os
 import re
 from pathlib import Path
 
-from llmnotes.diagnostics import Diagnostic, display_path
+from llmnotes.diagnostics import Diagnostic, display_folder
 from llmnotes.model import Asset, SourceFile
 
 NOTE_SUFFIXES = (".md", ".markdown")
@@ -36,13 +36,17 @@ def discover(notes_dir: Path) -> tuple[list[SourceFile], list[Asset], list[Diagn
     root = notes_dir.resolve()
     for dirpath, dirnames, filenames in os.walk(notes_dir):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
+        # Worked out once per folder, not per file: 10,000 notes in one folder are 10,000 names.
+        folder = Path(dirpath)
+        rel_folder = folder.relative_to(notes_dir).as_posix()
+        shown_folder = display_folder(folder)
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
-            path = Path(dirpath) / name
-            rel = path.relative_to(notes_dir).as_posix()
-            shown = display_path(path)
-            if path.is_symlink() and not path.resolve().is_relative_to(root):
+            path = folder / name
+            rel = name if rel_folder == "." else f"{rel_folder}/{name}"
+            shown = str(path) if shown_folder is None else name if shown_folder == "." else f"{shown_folder}/{name}"
+            if os.path.islink(path) and not path.resolve().is_relative_to(root):
                 problems.append(Diagnostic(shown, 0, 0, "symbolic link pointing outside the notes folder: not used"))
                 continue
             if rel in (TOPICS_FILE, PATHS_FILE):
