@@ -4,6 +4,7 @@ bibtexparser 2, citeproc-py and rispy."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import bibtexparser
@@ -11,6 +12,8 @@ import pytest
 import rispy
 from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
 from citeproc.source.json import CiteProcJSON
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import run_cli
 
@@ -213,3 +216,15 @@ def test_importing_the_export_gives_back_the_same_resources(flagship: Path, tmp_
         assert (imported[url]["title"], imported[url].get("issued")) == (item["title"], item.get("issued")), url
         if "note" in item and "\n\n" not in item["note"]:
             assert imported[url].get("note") == item["note"], url
+
+
+@given(st.lists(st.sampled_from(["the", "a", "2", "3d", "OLMo", "Ünïcode", "—", "::", "", "x-y", "of", "Été", "42nd", "GPT/4"]), max_size=8).map(" ".join))
+def test_a_keys_title_word_follows_the_rule_spelled_out(title: str) -> None:
+    """The key's word, looked for lazily, is the one the rule names when every word is worked out:
+    the first significant word that starts with a letter, else the first significant, else the first."""
+    from llmnotes import bibliography
+
+    words = [bibliography._ascii(w) for w in re.split(r"[\s\-–—/:]+", title)]
+    significant = [w for w in words if w and w not in bibliography._STOPWORDS]
+    lettered = [w for w in significant if w[0].isalpha()]
+    assert bibliography._key_word(title) == (lettered or significant or [w for w in words if w] or [""])[0]

@@ -85,15 +85,32 @@ def split_name(author: str) -> tuple[str, str]:
     return (parts[-1], " ".join(parts[:-1])) if parts else (author, "")
 
 
+_TITLE_WORDS = re.compile(r"[\s\-–—/:]+")
+
+
 def base_key(resource: Resource) -> str:
     """The key before collisions: family name + year + first significant title word, ASCII lowercase."""
     authors = [a for a in resource.authors if a.strip().lower() not in ET_AL]
     who = _ascii(family_name(authors[0])) if authors else ""
-    words = [_ascii(w) for w in re.split(r"[\s\-–—/:]+", resource.title)]
-    significant = [w for w in words if w and w not in _STOPWORDS]
-    lettered = [w for w in significant if w[0].isalpha()]  # "2 OLMo 2 Furious" → "olmo"
-    word = (lettered or significant or [w for w in words if w] or [""])[0]
-    return (who or "anon") + (str(resource.year) if resource.year else "") + (word[:20] or "untitled")
+    return (who or "anon") + (str(resource.year) if resource.year else "") + (_key_word(resource.title)[:20] or "untitled")
+
+
+def _key_word(title: str) -> str:
+    """The first significant title word that starts with a letter ("2 OLMo 2 Furious" → "olmo"),
+    else the first significant one, else the first at all. Words are made ASCII only until it is
+    found: 18,000 titles are keyed on every build, and the word is nearly always the first or second."""
+    first = significant = ""
+    for raw in _TITLE_WORDS.split(title):
+        word = _ascii(raw)
+        if not word:
+            continue
+        first = first or word
+        if word in _STOPWORDS:
+            continue
+        if word[0].isalpha():
+            return word
+        significant = significant or word
+    return significant or first
 
 
 def citation_keys(site: Site) -> dict[str, str]:
