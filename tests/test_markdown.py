@@ -118,3 +118,16 @@ def test_relative_links_resolve_from_the_notes_folder() -> None:
 
 def test_inline_markdown_for_annotations_is_escaped() -> None:
     assert markdown.render_inline("*nice* <b>x</b>") == "<em>nice</em> &lt;b&gt;x&lt;/b&gt;"
+
+
+def test_bare_autolinks_of_each_kind_are_links() -> None:
+    """GFM's bare links (`www.`, a protocol, an e-mail address) each start at one character, which
+    the parser checks before giving a rule its window (`markdown._AUTOLINK_STARTS`)."""
+    text = "Read www.a.org/x, then see https://b.org/y; write to me@c.org.\n"
+    tokens = markdown.parser().parse(text)
+    found = markdown.extract(tokens, text, 1, "n.md", "")
+    assert [b.url for b in found.body_links] == ["http://www.a.org/x", "https://b.org/y"]
+    out = markdown.render(tokens, FakeSite())
+    assert '<a href="mailto:me@c.org">me@c.org</a>' in out and '<a href="http://www.a.org/x">www.a.org/x</a>' in out
+    rules = {r.name for r in markdown.parser().inline.ruler.__rules__ if r.name.startswith("gfm_autolink")}
+    assert rules == set(markdown._AUTOLINK_STARTS)  # a plugin update that adds or renames one is noticed here
