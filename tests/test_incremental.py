@@ -346,6 +346,35 @@ def test_a_first_build_makes_the_site_wide_files_while_its_page_workers_render(t
     assert tree_bytes(tmp_path / "two") == tree_bytes(tmp_path / "one")
 
 
+def test_a_note_saved_while_the_build_runs_is_built_by_the_next_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the next build's shortcut compares with is taken before the build reads the sources:
+    a note saved after it was read (here, while the graph is built) is built again next time, not
+    taken for built, however long ago its new time says it was saved."""
+    from llmnotes import graph
+
+    _site(tmp_path)
+    long_ago = time.time() - 600  # every file well out of the racy window: the shortcut applies
+    for path in tmp_path.rglob("*"):
+        os.utime(path, (long_ago, long_ago))
+    out, note = tmp_path / "out", tmp_path / "notes" / "two.md"
+    assert _build(tmp_path, out, no_cache=False)
+    build_graph = graph.build_graph
+
+    def saved_meanwhile(*args: object, **kwargs: object) -> object:
+        note.write_text(note.read_text().replace("title: Two", "title: Saved mid-build"))
+        os.utime(note, (long_ago + 60, long_ago + 60))
+        return build_graph(*args, **kwargs)  # type: ignore[arg-type]
+
+    write_files(tmp_path, {"notes/one.md": _note("One, edited")})
+    os.utime(tmp_path / "notes" / "one.md", (long_ago + 30, long_ago + 30))
+    monkeypatch.setattr(graph, "build_graph", saved_meanwhile)
+    assert _build(tmp_path, out, no_cache=False)  # built from two.md as it was read
+    monkeypatch.setattr(graph, "build_graph", build_graph)
+    assert "Saved mid-build" not in (out / "notes" / "two" / "index.html").read_text()
+    assert _build(tmp_path, out, no_cache=False)
+    assert "Saved mid-build" in (out / "notes" / "two" / "index.html").read_text()
+
+
 def test_nothing_changed_writes_nothing_and_says_so(tmp_path: Path) -> None:
     _site(tmp_path)
     out = tmp_path / "out"

@@ -213,14 +213,21 @@ def _build(
     # 0. nothing changed since the last good build into `out`: nothing to do
     snapshot_path = buildcache.snapshot_file(cache_path)
     link_cache_file = resolve(config, config.links.cache) if config.links.cache is not None else None
-    inputs_now = functools.partial(
-        buildcache.sources_digest,
-        f"{__version__}\x1f{config!r}\x1f{drafts}\x1f{os.environ.get('SOURCE_DATE_EPOCH', '')}",
-        [notes_dir, *template_dirs, *static_dirs],
-        [out / "index.html", *([link_cache_file] if link_cache_file else [])],
-    )
+    # The sources as the build begins, before it reads them: a note saved while it runs is then
+    # seen by the next build as changed, never taken for built. Not in `serve`, which keeps no shortcut.
+    stats = None
+    if session is None:
+        settings = f"{__version__}\x1f{config!r}\x1f{drafts}\x1f{os.environ.get('SOURCE_DATE_EPOCH', '')}"
+        stats = buildcache.source_stats(settings, [notes_dir, *template_dirs, *static_dirs])
+    written_by_llmnotes = [out / "index.html", *([link_cache_file] if link_cache_file else [])]
     snapshot = None if no_cache or remembered else buildcache.load_snapshot(snapshot_path, key)
-    if snapshot is not None and snapshot.trusted and snapshot.sources == inputs_now()[0] and out.is_dir():
+    if (
+        stats is not None
+        and snapshot is not None
+        and snapshot.trusted
+        and snapshot.sources == buildcache.sources_digest(stats, written_by_llmnotes)
+        and out.is_dir()
+    ):
         return _unchanged(snapshot, out, strict, started)
 
     if no_cache:
@@ -320,11 +327,11 @@ def _build(
         changed=len(writer.changed) if isinstance(writer, Update) else len(written),
         unannotated=tuple(f"{e.place.path}:{e.place.line}:{e.place.col}" for n in site.notes.values() for e in n.links if not e.note),
     )
-    if session is not None:  # serve knows what changed: no shortcut to prepare (the snapshot stays cleared)
+    if stats is None:  # serve knows what changed: no shortcut to prepare (the snapshot stays cleared)
         return result
-    # the inputs as they are now (the index page just written included), for the next build's shortcut
-    sources, newest = inputs_now()
-    trusted = newest < time.time_ns() - buildcache.RACY_NS
+    # the sources as the build began, and the index page just written, for the next build's shortcut
+    sources = buildcache.sources_digest(stats, written_by_llmnotes)
+    trusted = stats.newest < stats.taken - buildcache.RACY_NS
     kept = tuple((d.path, d.line, d.col, d.message, d.severity.value) for d in loaded.diagnostics + tuple(graph_problems))
     snapshot = buildcache.Snapshot(sources, trusted, result.pages, result.notes, result.resources, result.topics, kept, result.unannotated)
     buildcache.save_snapshot(snapshot_path, key, snapshot)

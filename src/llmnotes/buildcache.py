@@ -28,6 +28,7 @@ import json
 import os
 import pickle
 import sys
+import time
 import zlib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
@@ -229,23 +230,44 @@ class Snapshot:
     unannotated: tuple[str, ...] = ()  # places of resources without a note: yet
 
 
-def sources_digest(settings: str, folders: list[Path], files: list[Path]) -> tuple[str, int]:
-    """A digest of `settings` and of the name, size and modification time of every file in
-    `folders` and of each of `files` (missing ones included, as missing); and the newest time of a
-    file in `folders` (the sources an author edits; `files` are written by llmnotes itself)."""
+@dataclass(frozen=True)
+class SourceStats:
+    """The name, size and modification time of every file an author edits, as a build begins."""
+
+    parts: tuple[str, ...]  # the settings, then `path:size:mtime_ns` (or `path:-`) for each file
+    newest: int  # the newest modification time among them
+    taken: int  # when they were read (time.time_ns)
+
+
+def source_stats(settings: str, folders: list[Path]) -> SourceStats:
+    """`settings` and every file in `folders` (notes, templates, static files), as they are now."""
+    taken = time.time_ns()
     parts = [settings]
     newest = 0
-    paths = [Path(dirpath) / name for folder in folders for dirpath, _, names in sorted(os.walk(folder)) for name in sorted(names)]
-    for path in [*paths, *files]:
+    for path in (Path(dirpath) / name for folder in folders for dirpath, _, names in sorted(os.walk(folder)) for name in sorted(names)):
         try:
             st = path.stat()
         except OSError:
             parts.append(f"{path}:-")
             continue
         parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
-        if path not in files:
-            newest = max(newest, st.st_mtime_ns)
-    return digest("\x1f".join(parts).encode()), newest
+        newest = max(newest, st.st_mtime_ns)
+    return SourceStats(tuple(parts), newest, taken)
+
+
+def sources_digest(stats: SourceStats, files: list[Path]) -> str:
+    """A digest of `stats` and of the size and time of each of `files` as they are now, missing
+    ones included, as missing: files llmnotes writes itself (the output's index page, the link
+    cache), whose time says whether they were changed since."""
+    parts = list(stats.parts)
+    for path in files:
+        try:
+            st = path.stat()
+        except OSError:
+            parts.append(f"{path}:-")
+            continue
+        parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
+    return digest("\x1f".join(parts).encode())
 
 
 def snapshot_file(cache: Path) -> Path:
