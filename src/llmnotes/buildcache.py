@@ -245,13 +245,9 @@ def source_stats(settings: str, folders: list[Path]) -> SourceStats:
     parts = [settings]
     newest = 0
     for path in (Path(dirpath) / name for folder in folders for dirpath, _, names in sorted(os.walk(folder)) for name in sorted(names)):
-        try:
-            st = path.stat()
-        except OSError:
-            parts.append(f"{path}:-")
-            continue
-        parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
-        newest = max(newest, st.st_mtime_ns)
+        part, mtime = _stat_part(path)
+        parts.append(part)
+        newest = max(newest, mtime)
     return SourceStats(tuple(parts), newest, taken)
 
 
@@ -259,15 +255,17 @@ def sources_digest(stats: SourceStats, files: list[Path]) -> str:
     """A digest of `stats` and of the size and time of each of `files` as they are now, missing
     ones included, as missing: files llmnotes writes itself (the output's index page, the link
     cache), whose time says whether they were changed since."""
-    parts = list(stats.parts)
-    for path in files:
-        try:
-            st = path.stat()
-        except OSError:
-            parts.append(f"{path}:-")
-            continue
-        parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
+    parts = [*stats.parts, *(_stat_part(path)[0] for path in files)]
     return digest("\x1f".join(parts).encode())
+
+
+def _stat_part(path: Path) -> tuple[str, int]:
+    """`path:size:mtime_ns`, or `path:-` for a file that is not there; and its time (0 if none)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return f"{path}:-", 0
+    return f"{path}:{st.st_size}:{st.st_mtime_ns}", st.st_mtime_ns
 
 
 def snapshot_file(cache: Path) -> Path:
