@@ -41,10 +41,9 @@ class Meanwhile:
 
     def run(self) -> None:
         for emitter in self.emitters:
-            try:
-                self._made[emitter] = list(emitter(self.ctx))
-            except Exception:  # made again in its turn, where what goes wrong is reported
-                continue
+            made = _made(self.ctx, emitter)
+            if made is not None:
+                self._made[emitter] = made
 
     def outputs(self, emitter: Emitter) -> Iterable[Output]:
         made = self._made.pop(emitter, None)
@@ -131,9 +130,17 @@ def _make(ctx: Context, emitters: tuple[Emitter, ...], left: SynchronizedArray[i
     worker_defaults()
     made: dict[Emitter, list[Output]] = {}
     for i in _take_from_first(left):
-        try:
-            made[emitters[i]] = list(emitters[i](ctx))
-        except Exception:  # the build runs it again, and reports what goes wrong
-            continue
+        outputs = _made(ctx, emitters[i])
+        if outputs is not None:
+            made[emitters[i]] = outputs
     send.send(made)
     send.close()
+
+
+def _made(ctx: Context, emitter: Emitter) -> list[Output] | None:
+    """Every output of `emitter`, or None when it fails: the build then runs it again in its turn,
+    where whatever went wrong is reported as it would have been."""
+    try:
+        return list(emitter(ctx))
+    except Exception:
+        return None

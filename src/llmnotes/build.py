@@ -289,10 +289,10 @@ def _build(
     ahead = Ahead(ctx, AHEAD) if _ahead_pays(ctx, previous, session) else None
     meanwhile = Meanwhile(ctx, AHEAD) if ahead is None and session is None else None
     early = ahead or meanwhile
-    staging = replace(ctx, stage=functools.partial(_stage, writer, previous, out), meanwhile=meanwhile.run if meanwhile else None)
+    emitting = replace(ctx, stage=functools.partial(_stage, writer, previous, out), meanwhile=meanwhile.run if meanwhile else None)
     try:
         for emitter in EMITTERS:
-            for output in early.outputs(emitter) if early is not None and emitter in AHEAD else emitter(staging):
+            for output in early.outputs(emitter) if early is not None and emitter in AHEAD else emitter(emitting):
                 _stop_if(cancelled)
                 written[output.path] = _write(writer, output, previous, out)
             if emitter is render.pages and session is not None and session.on_pages is not None and isinstance(writer, Update):
