@@ -24,8 +24,12 @@ def test_staging_refuses_symlinks_planted_in_it(tmp_path: Path) -> None:
     staging = Staging(tmp_path / "build")
     (staging.root / "link").symlink_to(tmp_path)
     (staging.root / "page.html").symlink_to(tmp_path / "victim.html")
+    (staging.root / "deep").mkdir()
+    (staging.root / "deep" / "link").symlink_to(tmp_path)
     with pytest.raises(UnsafePath):
         staging.write("link/x.html", b"x")
+    with pytest.raises(UnsafePath):
+        staging.write("deep/link/more/x.html", b"x")
     with pytest.raises(UnsafePath):
         staging.write("page.html", b"x")
     with pytest.raises(UnsafePath):

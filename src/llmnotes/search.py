@@ -232,8 +232,9 @@ def _bundles(docs: list[Doc], size: int) -> Iterator[list[Doc]]:
 
 
 def compress(data: object) -> str:
-    """JSON, raw DEFLATE (no header, so no timestamp: the same input gives the same bytes), base64."""
-    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    """JSON, raw DEFLATE (no header, so no timestamp: the same input gives the same bytes), base64.
+    Level 6, zlib's default: level 9 took a quarter longer on a site's texts for 0.5 % fewer bytes."""
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15)
     raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
     return base64.b64encode(packer.compress(raw) + packer.flush()).decode("ascii")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import tempfile
 from pathlib import Path, PurePosixPath
 
@@ -120,11 +121,22 @@ class _Folder:
         """Where a file goes: a plain relative path (no `..`) whose folder resolves inside this one
         (no planted symlink)."""
         target = self.root.joinpath(*_plain(relpath).parts)
-        if target.parent not in self._folders:
-            _inside(target.parent, self.root, self._resolved)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._folders.add(target.parent)
+        self._make(target.parent)
         return target
+
+    def _make(self, folder: Path) -> None:
+        """Make `folder` and those above it, each one a folder made here or found to be a real
+        folder, never a link: one `mkdir` or `lstat` per folder instead of resolving every path
+        from `/` (a page's folder is new for nearly every page)."""
+        if folder in self._folders:
+            return
+        self._make(folder.parent)
+        try:
+            os.mkdir(folder)
+        except FileExistsError:  # made by another page worker, or planted
+            if not stat.S_ISDIR(os.lstat(folder).st_mode):
+                raise UnsafePath(f"refusing to write into '{folder.relative_to(self.root)}': it is not a folder") from None
+        self._folders.add(folder)
 
     def write(self, relpath: str, content: bytes) -> None:
         self.put(relpath, content)
