@@ -103,6 +103,9 @@ def write_bytes_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+
+
 class _Folder:
     """A temporary folder beside the output that files are written into: every path checked to
     stay inside it, each folder made and resolved once, not once per file (a 10,000-note build
@@ -145,11 +148,16 @@ class _Folder:
     def put(self, relpath: str, content: bytes) -> None:
         """`write`, not yet recorded: a page worker process puts its pages here, and the main
         process `adopt`s each, in order."""
-        try:  # "x" refuses a second page at one path, and a symlink planted there
-            with open(self._target(relpath), "xb") as handle:
-                handle.write(content)
+        try:  # O_EXCL refuses a second page at one path, and a symlink planted there
+            fd = os.open(self._target(relpath), _NEW_FILE, 0o666)
         except FileExistsError:
             raise UnsafePath(f"two pages would be written to '{relpath}'") from None
+        try:  # a bare descriptor: `open()` would add a buffer, a tty check and a seek per page
+            view = memoryview(content)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
 
     def adopt(self, relpath: str) -> None:
         """Record a file another process `put` here."""
