@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
 from llmnotes import markdown
 from llmnotes.model import Place
 
@@ -118,6 +121,31 @@ def test_relative_links_resolve_from_the_notes_folder() -> None:
 
 def test_inline_markdown_for_annotations_is_escaped() -> None:
     assert markdown.render_inline("*nice* <b>x</b>") == "<em>nice</em> &lt;b&gt;x&lt;/b&gt;"
+
+
+# Pieces of annotations: plain words and punctuation, and what comes near a rule: the schemes and
+# hosts of autolinks, `:` and `/`, `!`, `#`, `|`, `$`, quotes, non-ASCII letters and spaces.
+_PIECES = st.sampled_from(
+    ["a", "W", "é", "—", " ", "\u00a0", ".", ",", ":", "/", "//", "!", "?", "#", "|", "$", "^", "'", '"', "(", ")", "-", "+", "=", "%",
+     "1.", "www", "www.", "WWW.", "x.com", "http", "https:", "http://", "mailto:", "xmpp:", "ftp://", "note", " \t", "\n", "&", "*", "_",
+     "`", "~", "[", "]", "<", ">", "@", "\\"]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES, max_size=12).map("".join))
+@example("Great talk! See it: the 3rd part (50% of it) is the best, \"really\".")
+@example("www.example.com")
+@example("https://example.com")
+def test_plain_inline_text_skips_the_parser_and_renders_the_same(text: str) -> None:
+    """The shortcut for plain annotations and summaries gives what markdown-it gives, byte for byte."""
+    assert markdown.render_inline(text) == markdown._render_inline(text)
+
+
+def test_plain_inline_text_is_recognised() -> None:
+    assert markdown._is_plain("A survey: 40 papers, \"scaling\" (2020-2024)!")
+    assert not markdown._is_plain("see www.example.com") and not markdown._is_plain("at https://x.org")
+    assert not markdown._is_plain("a *b*") and not markdown._is_plain("a@b.org")
 
 
 def test_bare_autolinks_of_each_kind_are_links() -> None:
