@@ -17,5 +17,5 @@ def words(text: str) -> list[str]:
 
 def word_set(text: str) -> frozenset[str]:
     """The distinct words of `text`, interned: the same word in many notes is one string in memory
-    and in the pickled cache."""
-    return frozenset(map(sys.intern, words(text)))
+    and in the pickled cache. Each distinct word is interned once, not each time it occurs."""
+    return frozenset(map(sys.intern, set(words(text))))
