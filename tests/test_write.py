@@ -9,7 +9,7 @@ import pytest
 from llmnotes.write import Staging, UnsafePath
 
 
-@pytest.mark.parametrize("bad", ["", "../x", "a/../../x", "/etc/passwd", "a\\..\\x", "a/\0b"])
+@pytest.mark.parametrize("bad", ["", "../x", "a/../../x", "/etc/passwd", "a\\..\\x", "a/\0b", "a//x", "./x", "x/"])
 def test_staging_refuses_paths_that_escape(tmp_path: Path, bad: str) -> None:
     staging = Staging(tmp_path / "build")
     with pytest.raises(UnsafePath):

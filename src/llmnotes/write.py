@@ -74,6 +74,14 @@ def _plain(relpath: str) -> PurePosixPath:
     return pure
 
 
+def _checked(relpath: str) -> str:
+    """`relpath` if it is plain: folder and file names joined by `/`, none of them empty, `.` or
+    `..`, and no backslash or NUL (stricter than `_plain`, and without pathlib, for every page)."""
+    if "\\" in relpath or "\0" in relpath or any(part in ("", ".", "..") for part in relpath.split("/")):
+        raise UnsafePath(f"refusing to write '{relpath}': not a plain path inside the output folder")
+    return relpath
+
+
 def _inside(path: Path, root: Path, resolved_root: Path | None = None) -> Path:
     if not path.resolve().is_relative_to(resolved_root or root.resolve()):
         raise UnsafePath(f"refusing to write '{path.relative_to(root)}': it resolves outside the output folder")
@@ -116,29 +124,32 @@ class _Folder:
         out.parent.mkdir(parents=True, exist_ok=True)
         self.root = _temp_folder(out, kind)
         os.chmod(self.root, 0o755)  # mkdtemp makes it private; a web server must read it
-        self._folders: set[Path] = {self.root}
+        self._base = str(self.root)
+        self._folders: set[str] = {""}  # folders made or checked, relative to the root
         self._resolved = self.root.resolve()
         self.changed: list[str] = []  # what was written, in order
 
-    def _target(self, relpath: str) -> Path:
-        """Where a file goes: a plain relative path (no `..`) whose folder resolves inside this one
-        (no planted symlink)."""
-        target = self.root.joinpath(*_plain(relpath).parts)
-        self._make(target.parent)
-        return target
+    def _target(self, relpath: str) -> str:
+        """Where a file goes: a plain relative path (no `..`), in folders that are real folders
+        inside this one (no planted symlink). Plain strings: pathlib's parsing and hashing, for
+        every page of a large site, cost more than the checks."""
+        folder, _, _ = _checked(relpath).rpartition("/")
+        self._make(folder)
+        return f"{self._base}/{relpath}"
 
-    def _make(self, folder: Path) -> None:
+    def _make(self, folder: str) -> None:
         """Make `folder` and those above it, each one a folder made here or found to be a real
         folder, never a link: one `mkdir` or `lstat` per folder instead of resolving every path
         from `/` (a page's folder is new for nearly every page)."""
         if folder in self._folders:
             return
-        self._make(folder.parent)
+        self._make(folder.rpartition("/")[0])
+        where = f"{self._base}/{folder}"
         try:
-            os.mkdir(folder)
+            os.mkdir(where)
         except FileExistsError:  # made by another page worker, or planted
-            if not stat.S_ISDIR(os.lstat(folder).st_mode):
-                raise UnsafePath(f"refusing to write into '{folder.relative_to(self.root)}': it is not a folder") from None
+            if not stat.S_ISDIR(os.lstat(where).st_mode):
+                raise UnsafePath(f"refusing to write into '{folder}': it is not a folder") from None
         self._folders.add(folder)
 
     def write(self, relpath: str, content: bytes) -> None:
@@ -164,7 +175,7 @@ class _Folder:
         self.changed.append(relpath)
 
     def copy(self, relpath: str, source: Path) -> None:
-        shutil.copyfile(source, _inside(self._target(relpath), self.root, self._resolved))
+        shutil.copyfile(source, _inside(Path(self._target(relpath)), self.root, self._resolved))
         self.changed.append(relpath)
 
     def discard(self) -> None:
