@@ -565,6 +565,13 @@ def render_inline(text: str) -> Markup:
 
 
 @functools.lru_cache(maxsize=1 << 16)
+def inline_text(text: str) -> str:
+    """A summary as plain text, for note lists, link previews and the feed: each note's summary is
+    shown on a dozen other pages, so it is rendered and stripped of tags once per process."""
+    return str(render_inline(text).striptags())
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def _render_inline(text: str) -> Markup:
     md = parser(False)
     refs: list[Ref] = []

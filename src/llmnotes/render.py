@@ -111,7 +111,7 @@ class _NoteResolver(markdown.Resolver):
         target = self.site.notes.get(slug)
         if target is None:
             return None
-        return (self.link.note(slug, heading), target.title, str(markdown.render_inline(target.summary).striptags()))
+        return (self.link.note(slug, heading), target.title, markdown.inline_text(target.summary))
 
     def asset(self, relpath: str) -> str:
         return self.link.asset(relpath)
@@ -147,6 +147,7 @@ class Renderer:
             auto_reload=False,  # one build, templates fixed: no mtime check on every page rendered
         )
         self.env.filters["inline_md"] = markdown.render_inline
+        self.env.filters["inline_text"] = markdown.inline_text  # `inline_md | striptags`, made once per text
         self.env.filters["isodate"] = _isodate
         self.env.filters["longdate"] = _longdate
         self.env.globals.update(config=ctx.config, site=ctx.site, kind_label=kind_label, last_broken=ctx.last_broken)
