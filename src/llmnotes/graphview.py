@@ -8,6 +8,7 @@ cannot afford at build time.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -134,6 +135,12 @@ def _short(title: str) -> str:
     return title if len(title) <= 40 else title[:39] + "…"
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _escaped(title: str) -> tuple[str, str]:
+    """A node's tooltip and its drawn label, escaped once: the same titles recur on page after page."""
+    return escape(title), escape(_short(title))
+
+
 def _label_width(n: Node) -> float:
     """How far right of its node a node's label reaches (offset, text, halo), 0 for unlabelled kinds."""
     return 10 + len(_short(n.title)) * _LABEL_EM + 6 if n.kind in ("topic", "note") else 0.0
@@ -166,13 +173,12 @@ def svg(layout: Layout, href: Href, label: str, labels: tuple[str, ...] = ("topi
         out += [f'<path class="edge edge-{kind}" d="{"".join(d)}"/>' for kind, d in strokes.items()]
     out.append('</g><g class="nodes">')
     for n in layout.nodes:
-        text = ""
-        if n.kind in labels:
-            text = f'<text x="{round(n.x + 10, 1)}" y="{round(n.y + 4, 1)}">{escape(_short(n.title))}</text>'
+        title, short = _escaped(n.title)
+        text = f'<text x="{round(n.x + 10, 1)}" y="{round(n.y + 4, 1)}">{short}</text>' if n.kind in labels else ""
         node_id = f' data-id="{escape(n.id)}"' if interactive else ""
         out.append(
             f'<a class="node node-{n.kind}" href="{escape(href(n.path))}"{node_id}>'
-            f'<title>{escape(n.title)}</title><circle cx="{n.x}" cy="{n.y}" r="{_RADIUS[n.kind]}"/>{text}</a>'
+            f'<title>{title}</title><circle cx="{n.x}" cy="{n.y}" r="{_RADIUS[n.kind]}"/>{text}</a>'
         )
     out.append("</g></svg>")
     return "\n".join(out)
