@@ -375,6 +375,68 @@ def test_a_note_saved_while_the_build_runs_is_built_by_the_next_one(tmp_path: Pa
     assert "Saved mid-build" in (out / "notes" / "two" / "index.html").read_text()
 
 
+def _saved_just_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, during: object = None) -> tuple[Path, Path]:
+    """A site built once long ago, then note two saved 1.5 s before a build that lasts until that
+    save is more than the racy window old (the build waits in the graph step, after reading)."""
+    from llmnotes import graph
+
+    _site(tmp_path)
+    long_ago = time.time() - 600
+    for path in tmp_path.rglob("*"):
+        os.utime(path, (long_ago, long_ago))
+    out, note = tmp_path / "out", tmp_path / "notes" / "two.md"
+    assert _build(tmp_path, out, no_cache=False)
+    note.write_text(note.read_text().replace("title: Two", "title: Just saved"))
+    saved = time.time() - 1.5
+    os.utime(note, (saved, saved))  # inside the racy window as the build begins
+    build_graph = graph.build_graph
+
+    def slow(*args: object, **kwargs: object) -> object:
+        if callable(during):
+            during()
+        time.sleep(max(0.0, saved + buildcache.RACY_NS / 1e9 + 0.2 - time.time()))
+        return build_graph(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(graph, "build_graph", slow)
+    assert _build(tmp_path, out, no_cache=False)
+    monkeypatch.setattr(graph, "build_graph", build_graph)
+    return out, note
+
+
+def test_a_note_saved_just_before_a_long_build_is_settled_by_its_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An author who saves and builds at once: by the end of a build longer than the racy window,
+    the note's bytes are checked to be those built, and the next build with nothing changed stops
+    at the shortcut without loading a note."""
+    from llmnotes import build
+
+    out, _ = _saved_just_before(tmp_path, monkeypatch)
+    assert "Just saved" in (out / "notes" / "two" / "index.html").read_text()
+
+    def no_loading(*args: object, **kwargs: object) -> object:
+        raise AssertionError("the notes were loaded: the shortcut was not taken")
+
+    monkeypatch.setattr(build, "load_all", no_loading)
+    assert _build(tmp_path, out, no_cache=False)
+
+
+def test_a_note_saved_again_within_its_clock_tick_is_not_taken_for_built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The race the window guards against: the note is saved again after the build read it, with
+    the same size and the same modification time (one clock tick). Its bytes differ from those
+    built, so the next build does not trust the times: it loads the note and builds the new text."""
+    note = tmp_path / "notes" / "two.md"
+
+    def saved_again() -> None:
+        st = note.stat()
+        note.write_text(note.read_text().replace("title: Just saved", "title: Same size!"))
+        os.utime(note, ns=(st.st_atime_ns, st.st_mtime_ns))
+        assert note.stat().st_size == st.st_size
+
+    out, _ = _saved_just_before(tmp_path, monkeypatch, saved_again)
+    assert "Just saved" in (out / "notes" / "two" / "index.html").read_text()
+    assert _build(tmp_path, out, no_cache=False)
+    assert "Same size!" in (out / "notes" / "two" / "index.html").read_text()
+
+
 def test_nothing_changed_writes_nothing_and_says_so(tmp_path: Path) -> None:
     _site(tmp_path)
     out = tmp_path / "out"

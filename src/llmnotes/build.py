@@ -331,11 +331,17 @@ def _build(
         return result
     # the sources as the build began, and the index page just written, for the next build's shortcut
     sources = buildcache.sources_digest(stats, written_by_llmnotes)
-    trusted = stats.newest < stats.taken - buildcache.RACY_NS
+    trusted = buildcache.settled(stats, functools.partial(_loaded_digest, cache))
     kept = tuple((d.path, d.line, d.col, d.message, d.severity.value) for d in loaded.diagnostics + tuple(graph_problems))
     snapshot = buildcache.Snapshot(sources, trusted, result.pages, result.notes, result.resources, result.topics, kept, result.unannotated)
     buildcache.save_snapshot(snapshot_path, key, snapshot)
     return result
+
+
+def _loaded_digest(cache: buildcache.BuildCache, path: Path) -> str | None:
+    """The digest of the bytes a note was built from, None if `path` is not a note of this build."""
+    entry = cache.notes.get(display_path(path))
+    return entry[0] if entry else None
 
 
 def _ahead_pays(ctx: Context, previous: dict[str, buildcache.Written], session: Session | None) -> bool:

@@ -30,12 +30,13 @@ import pickle
 import sys
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from llmnotes import __version__, diagnostics, model
+from llmnotes.folder import file_digest as note_digest  # what the loader keeps of a note's bytes
 from llmnotes.heap import collector_paused
 from llmnotes.write import write_bytes_atomically
 
@@ -214,7 +215,8 @@ def _still_there(out: Path, path: str, written: Written) -> bool:
 # the one saved by the last good build into the same folder. When they match, the site on disk is
 # what this build would write: it stops there, in the time it takes to list the files. As git does
 # for its index ("racy git"), a file changed less than `RACY_NS` before the snapshot was taken is not
-# trusted by its time: a second save within one clock tick would keep its size and time.
+# trusted by its time, since a second save within one clock tick would keep its size and time,
+# unless it is a note whose bytes are still those built once the clock has moved on (`settled`).
 RACY_NS = 2_000_000_000
 
 
@@ -235,7 +237,7 @@ class SourceStats:
     """The name, size and modification time of every file an author edits, as a build begins."""
 
     parts: tuple[str, ...]  # the settings, then `path:size:mtime_ns` (or `path:-`) for each file
-    newest: int  # the newest modification time among them
+    racy: tuple[tuple[Path, str, int], ...]  # (path, part, mtime) of the files changed within RACY_NS before `taken`
     taken: int  # when they were read (time.time_ns)
 
 
@@ -243,12 +245,28 @@ def source_stats(settings: str, folders: list[Path]) -> SourceStats:
     """`settings` and every file in `folders` (notes, templates, static files), as they are now."""
     taken = time.time_ns()
     parts = [settings]
-    newest = 0
+    racy = []
     for path in (Path(dirpath) / name for folder in folders for dirpath, _, names in sorted(os.walk(folder)) for name in sorted(names)):
         part, mtime = _stat_part(path)
         parts.append(part)
-        newest = max(newest, mtime)
-    return SourceStats(tuple(parts), newest, taken)
+        if mtime >= taken - RACY_NS:
+            racy.append((path, part, mtime))
+    return SourceStats(tuple(parts), tuple(racy), taken)
+
+
+def settled(stats: SourceStats, used: Callable[[Path], str | None]) -> bool:
+    """Whether the next build may trust `stats` by sizes and times alone. A file changed just
+    before the build began (an author who saves and builds at once) could be saved again within
+    the same clock tick, unseen; it is settled when, now, its time is RACY_NS behind the clock (so
+    any later save shows), its size and time are as the build began, and its bytes are those the
+    build used. `used` gives the digest of a note's bytes as loaded, None for any other file: a
+    template or static file changed that late leaves the shortcut off, as before."""
+    now = time.time_ns()
+    for path, part, mtime in stats.racy:
+        digest_used = used(path)
+        if not digest_used or now - mtime <= RACY_NS or _stat_part(path)[0] != part or note_digest(path) != digest_used:
+            return False
+    return True
 
 
 def sources_digest(stats: SourceStats, files: list[Path]) -> str:
