@@ -407,7 +407,7 @@ def test_a_note_saved_just_before_a_long_build_is_settled_by_its_end(tmp_path: P
     """An author who saves and builds at once: by the end of a build longer than the racy window,
     the note's bytes are checked to be those built, and the next build with nothing changed stops
     at the shortcut without loading a note."""
-    from llmnotes import build
+    from llmnotes import pipeline
 
     out, _ = _saved_just_before(tmp_path, monkeypatch)
     assert "Just saved" in (out / "notes" / "two" / "index.html").read_text()
@@ -415,7 +415,7 @@ def test_a_note_saved_just_before_a_long_build_is_settled_by_its_end(tmp_path: P
     def no_loading(*args: object, **kwargs: object) -> object:
         raise AssertionError("the notes were loaded: the shortcut was not taken")
 
-    monkeypatch.setattr(build, "load_all", no_loading)
+    monkeypatch.setattr(pipeline, "load_all", no_loading)
     assert _build(tmp_path, out, no_cache=False)
 
 

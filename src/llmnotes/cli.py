@@ -17,7 +17,6 @@ from llmnotes.config import Config, ConfigError, load_config, resolve
 from llmnotes.diagnostics import Diagnostic, Severity, display_path
 from llmnotes.exitcodes import ExitCode
 from llmnotes.links import report as link_report
-from llmnotes.links import run as link_run
 from llmnotes.links.report import FORMATS
 from llmnotes.links.result import Result, Verdict
 from llmnotes.links.settings import parse_codes, parse_duration
@@ -46,6 +45,7 @@ def print_diagnostics(diagnostics: list[Diagnostic], stream: TextIO = sys.stderr
 # all commands), so `check-links` and `build` start without what the author's commands use.
 if TYPE_CHECKING:
     from llmnotes.links import fix as link_fix
+    from llmnotes.links import run as link_run
 
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]  # argparse exports no public name for it
 COMMANDS = {
@@ -175,9 +175,8 @@ def _absolute(path: Path | None) -> Path | None:
 
 
 def run_build(args: argparse.Namespace) -> ExitCode:
-    from jinja2 import TemplateError, TemplateSyntaxError
+    from llmnotes.build import Terminated, build_site  # the build is only needed here
 
-    from llmnotes.build import Terminated, build_site  # Jinja and the theme are only needed here
     config = load_config(Path.cwd(), args.config).with_options(
         notes=_absolute(args.notes), out=_absolute(args.out), base_url=args.base_url
     )
@@ -186,19 +185,14 @@ def run_build(args: argparse.Namespace) -> ExitCode:
     except UnsafePath as exc:
         print(f"error: {exc}", file=sys.stderr)
         return ExitCode.PROBLEMS
-    except TemplateSyntaxError as exc:
-        print(f"{exc.filename or exc.name}:{exc.lineno}:1: error: template: {exc.message}", file=sys.stderr)
-        return ExitCode.PROBLEMS
-    except TemplateError as exc:
-        print(f"error: template: {exc}", file=sys.stderr)
-        return ExitCode.PROBLEMS
     except Terminated:
         print(f"terminated; {display_path(resolve(config, config.out))} left as it was", file=sys.stderr)
         return ExitCode.TERMINATED
-    except OSError as exc:  # an unwritable folder, a full disk: nothing was changed
-        where = f" ({exc.filename})" if exc.filename else ""
-        print(f"error: cannot write the site: {exc.strerror or exc}{where}; {display_path(resolve(config, config.out))} left as it was", file=sys.stderr)
-        return ExitCode.USAGE
+    except Exception as exc:
+        code = _build_failed(exc, resolve(config, config.out))
+        if code is None:
+            raise
+        return code
     print_diagnostics(result.diagnostics)
     if not result.built:
         errors = sum(d.severity is Severity.ERROR for d in result.diagnostics)
@@ -217,6 +211,25 @@ def run_build(args: argparse.Namespace) -> ExitCode:
         count = len(result.unannotated)
         print(f"note: {count} resource{'s' if count != 1 else ''} without an annotation yet (say in 'note:' what it is and why to read it): {first}", file=sys.stderr)
     return ExitCode.OK
+
+
+def _build_failed(exc: Exception, out: Path) -> ExitCode | None:
+    """The message and exit code for a build stopped by a template or the filesystem, or None for
+    anything else. Jinja is imported here, not above: a build that stops at its shortcut never
+    loads it. Template errors first: Jinja's "template not found" is an OSError too."""
+    from jinja2 import TemplateError, TemplateSyntaxError
+
+    if isinstance(exc, TemplateSyntaxError):
+        print(f"{exc.filename or exc.name}:{exc.lineno}:1: error: template: {exc.message}", file=sys.stderr)
+        return ExitCode.PROBLEMS
+    if isinstance(exc, TemplateError):
+        print(f"error: template: {exc}", file=sys.stderr)
+        return ExitCode.PROBLEMS
+    if isinstance(exc, OSError):  # an unwritable folder, a full disk: nothing was changed
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: cannot write the site: {exc.strerror or exc}{where}; {display_path(out)} left as it was", file=sys.stderr)
+        return ExitCode.USAGE
+    return None
 
 
 class _Progress:
@@ -261,6 +274,8 @@ def _archived_copies(outcome: link_run.Outcome, config: Config, cached: bool) ->
 
 
 def run_check_links(args: argparse.Namespace) -> ExitCode:
+    from llmnotes.links import run as link_run  # the extractor and aiohttp: not for other commands
+
     config = load_config(Path.cwd(), args.config).with_options(notes=_absolute(args.notes))
     settings = config.links.with_options(
         cache_max_age=args.cache_max_age,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from llmnotes import markdown, urls
+from llmnotes import urls
 from llmnotes.diagnostics import Diagnostic, display_path
 from llmnotes.emit import Context, Copy, Output, Page
 
@@ -55,6 +55,8 @@ def outside_links(folder: Path) -> list[Diagnostic]:
 def emit_static(ctx: Context) -> Iterator[Output]:
     """The theme's static files, overridden file by file by the site's, and the generated
     `pygments.css` unless the site brings its own."""
+    from llmnotes import markdown  # here, not above: a build's step 0 needs the theme's folders, not markdown-it
+
     statics = static_files(*ctx.static_dirs)
     if "pygments.css" not in statics:
         yield Page(urls.static_path("pygments.css"), markdown.pygments_css().encode())

@@ -13,11 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from json.encoder import encode_basestring as _string  # the C string encoder `json.dumps` uses without ensure_ascii
+from typing import TYPE_CHECKING
 
 from llmnotes.diagnostics import Diagnostic
-from llmnotes.links.extract import Target
 from llmnotes.links.result import Result, Verdict
 from llmnotes.model import Place
+
+if TYPE_CHECKING:  # not at run time: `build` imports the formats, not the extractor and markdown-it
+    from llmnotes.links.extract import Target
 
 FORMATS = ("text", "json", "junit", "github", "markdown")
 
