@@ -8,13 +8,13 @@ the read-only graph.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
-from types import GeneratorType
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -41,7 +41,6 @@ def pages(ctx: Context) -> Iterator[Page | Keep | Staged]:
     """The emitter: every page that comes from a template. Pages of topics, notes and resources
     made from the same inputs as in the last build are kept, not rendered (see `buildcache`)."""
     renderer = Renderer(ctx)
-    yield from renderer.site_pages()
     planned = []
     for n, item in enumerate(renderer.items()):
         if n % 512 == 0 and ctx.cancelled():
@@ -49,19 +48,25 @@ def pages(ctx: Context) -> Iterator[Page | Keep | Staged]:
         planned.append((item, renderer.fingerprint(item)))
     todo = [(item, fp) for item, fp in planned if not ctx.unchanged(renderer.output_path(item), fp)]
     if ctx.workers > 1 and len(todo) >= PARALLEL_FROM:
-        rendered: Iterator[Page | Staged] = _in_parallel(renderer, todo, ctx.workers, ctx.stage, ctx.meanwhile)
+        with _in_parallel(renderer, todo, ctx.workers, ctx.stage) as rendered:
+            # the workers have their pages: this process makes the rest meanwhile, the site's own
+            # pages (the resource index is the largest page of a large site) and the site-wide files
+            yield from renderer.site_pages()
+            if ctx.meanwhile is not None:
+                ctx.meanwhile()
+            yield from _in_order(renderer, planned, todo, rendered)
     else:
-        rendered = (dataclasses.replace(renderer.item(item), fingerprint=fp) for item, fp in todo)
+        yield from renderer.site_pages()
+        yield from _in_order(renderer, planned, todo, (dataclasses.replace(renderer.item(item), fingerprint=fp) for item, fp in todo))
+
+
+def _in_order(
+    renderer: Renderer, planned: list[tuple[tuple[str, str], str]], todo: list[tuple[tuple[str, str], str]], rendered: Iterator[Page | Staged]
+) -> Iterator[Page | Keep | Staged]:
+    """Each planned page in order: rendered (the next of `rendered`) when it is to do, else kept."""
     todo_set = {item for item, _ in todo}
-    try:
-        for item, _ in planned:
-            if item in todo_set:
-                yield next(rendered)
-            else:
-                yield Keep(renderer.output_path(item))
-    finally:
-        if isinstance(rendered, GeneratorType):
-            rendered.close()  # the worker processes end here, not whenever the generator is collected
+    for item, _ in planned:
+        yield next(rendered) if item in todo_set else Keep(renderer.output_path(item))
 
 
 # The renderer and the build's writer a forked worker process inherits from its parent. Set only
@@ -78,25 +83,20 @@ def _render_forked(planned: tuple[tuple[str, str], str]) -> Page | Staged:
     return stage(page) if stage is not None else page
 
 
+@contextlib.contextmanager
 def _in_parallel(
-    renderer: Renderer,
-    todo: list[tuple[tuple[str, str], str]],
-    workers: int,
-    stage: Callable[[Page], Staged] | None,
-    meanwhile: Callable[[], None] | None,
-) -> Iterator[Page | Staged]:
+    renderer: Renderer, todo: list[tuple[tuple[str, str], str]], workers: int, stage: Callable[[Page], Staged] | None
+) -> Iterator[Iterator[Page | Staged]]:
     """Pages of notes, resources and topics (each with its fingerprint) on `workers` processes, in
     the order one process would give them (so the output is the same whatever the number of
-    workers). With `stage`, each worker gives its pages to the build's writer and sends back only
-    what the build cache records. `meanwhile` runs here once the workers have their pages."""
+    workers). The workers start at once; the pages come as the caller takes them. With `stage`,
+    each worker gives its pages to the build's writer and sends back only what the build cache
+    records. Leaving the block ends the workers, whether or not every page was taken."""
     global _FORKED
     _FORKED = (renderer, stage)
     try:
         with multiprocessing.get_context("fork").Pool(workers, initializer=worker_defaults) as pool:
-            results = pool.imap(_render_forked, todo, chunksize=32)
-            if meanwhile is not None:
-                meanwhile()
-            yield from results
+            yield pool.imap(_render_forked, todo, chunksize=32)
     finally:
         _FORKED = None
 
