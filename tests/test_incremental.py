@@ -321,13 +321,28 @@ def test_pages_rendered_on_worker_processes_are_written_there_as_one_process_wri
 
 def test_a_first_build_makes_the_site_wide_files_while_its_page_workers_render(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`ahead.Meanwhile`: the main process makes the search index before it takes in any page the
-    workers rendered, not after all of them; the site is the one a single process builds."""
-    from llmnotes import search, write
+    workers rendered, not after all of them, and the same goes for the parsed notes' part of the
+    build cache; it renders the site's own pages while the workers are at theirs. The site is the
+    one a single process builds."""
+    from llmnotes import render, search, write
 
     _large_site(tmp_path)
     adopted: list[str] = []
     when_index_made: list[int] = []
-    adopt, postings = write._Folder.adopt, search.postings
+    when_notes_saved: list[int] = []
+    workers_at_work: list[bool] = []
+    adopt, postings, save_notes, resource_index = write._Folder.adopt, search.postings, buildcache.save_notes, render.Renderer.resource_index
+
+    def saved(path: Path, cache: buildcache.BuildCache) -> None:
+        when_notes_saved.append(len(adopted))
+        save_notes(path, cache)
+
+    def index_page(self: render.Renderer) -> object:
+        workers_at_work.append(render._FORKED is not None)
+        return resource_index(self)
+
+    monkeypatch.setattr(buildcache, "save_notes", saved)
+    monkeypatch.setattr(render.Renderer, "resource_index", index_page)
 
     def counted(self: write._Folder, relpath: str) -> None:
         if relpath.count("/") == 2:  # the page of a note, a resource or a topic, from a worker
@@ -342,6 +357,8 @@ def test_a_first_build_makes_the_site_wide_files_while_its_page_workers_render(t
     monkeypatch.setattr(search, "postings", watched)
     assert _build_on(tmp_path, tmp_path / "two", workers=2, no_cache=True)
     assert when_index_made == [0] and len(adopted) > 500  # made once, before the first worker's page was taken in
+    assert when_notes_saved == [0] and workers_at_work == [True]
+    assert len(list(tmp_path.glob(".llmnotes/build/*.notes-*.pickle"))) == buildcache.NOTE_SHARDS
     assert _build_on(tmp_path, tmp_path / "one", workers=1, no_cache=True)
     assert tree_bytes(tmp_path / "two") == tree_bytes(tmp_path / "one")
 

@@ -104,22 +104,35 @@ def save(path: Path, cache: BuildCache) -> None:
     """Write the notes shards whose notes changed, then the rest of the cache (each file a temporary
     one renamed over the old); a failure is a warning."""
     try:
-        by_shard: dict[int, NoteCache] = {}
-        for note_path, entry in cache.notes.items():
-            by_shard.setdefault(_shard_of(note_path), {})[note_path] = entry
-        for shard in range(NOTE_SHARDS):
-            file, notes = _shard_file(path, shard), by_shard.get(shard)
-            if not notes:  # also clears a shard that could not be read
-                file.unlink(missing_ok=True)
-                cache.stored.pop(shard, None)
-                continue
-            holds = _holds(notes)
-            if cache.stored.get(shard) != holds or not file.is_file():
-                _write(file, cache.key, notes)
-                cache.stored[shard] = holds
+        _save_notes(path, cache)
         _write(path, cache.key, (cache.outputs, cache.resources))
     except OSError as exc:
         print(f"warning: could not write the build cache {path}: {exc.strerror or exc}", file=sys.stderr)
+
+
+def save_notes(path: Path, cache: BuildCache) -> None:
+    """Only the notes shards whose notes changed, as soon as the notes are loaded (a first build
+    writes them while its pages render); `save` then writes the rest. A failure is a warning."""
+    try:
+        _save_notes(path, cache)
+    except OSError as exc:
+        print(f"warning: could not write the build cache {path}: {exc.strerror or exc}", file=sys.stderr)
+
+
+def _save_notes(path: Path, cache: BuildCache) -> None:
+    by_shard: dict[int, NoteCache] = {}
+    for note_path, entry in cache.notes.items():
+        by_shard.setdefault(_shard_of(note_path), {})[note_path] = entry
+    for shard in range(NOTE_SHARDS):
+        file, notes = _shard_file(path, shard), by_shard.get(shard)
+        if not notes:  # also clears a shard that could not be read
+            file.unlink(missing_ok=True)
+            cache.stored.pop(shard, None)
+            continue
+        holds = _holds(notes)
+        if cache.stored.get(shard) != holds or not file.is_file():
+            _write(file, cache.key, notes)
+            cache.stored[shard] = holds
 
 
 def _shard_file(path: Path, shard: int) -> Path:

@@ -133,7 +133,15 @@ def run(job: Job) -> BuildResult:
     ahead = Ahead(ctx, AHEAD) if _ahead_pays(ctx, previous, session) else None
     meanwhile = Meanwhile(ctx, AHEAD) if ahead is None and session is None else None
     early = ahead or meanwhile
-    emitting = replace(ctx, stage=functools.partial(_stage, writer, previous, out), meanwhile=meanwhile.run if meanwhile else None)
+
+    def alongside() -> None:
+        """This process's share while a first build's page workers render: the site-wide files,
+        and the parsed notes' part of the build cache, written now rather than after the pages."""
+        assert meanwhile is not None
+        meanwhile.run()
+        buildcache.save_notes(cache_path, cache)
+
+    emitting = replace(ctx, stage=functools.partial(_stage, writer, previous, out), meanwhile=alongside if meanwhile else None)
     try:
         for emitter in EMITTERS:
             for output in early.outputs(emitter) if early is not None and emitter in AHEAD else emitter(emitting):
