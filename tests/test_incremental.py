@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import tree_bytes, write_files
+from conftest import run_cli, tree_bytes, write_files
 from llmnotes import buildcache
 from llmnotes.build import build_site
 from llmnotes.config import load_config
@@ -452,6 +452,21 @@ def test_a_note_saved_again_within_its_clock_tick_is_not_taken_for_built(tmp_pat
     assert "Just saved" in (out / "notes" / "two" / "index.html").read_text()
     assert _build(tmp_path, out, no_cache=False)
     assert "Same size!" in (out / "notes" / "two" / "index.html").read_text()
+
+
+def test_a_build_that_stops_at_once_imports_neither_jinja_nor_markdown_it(tmp_path: Path) -> None:
+    """Step 0 lives apart from the rest of the build (`build`, `pipeline`): a build with nothing to
+    do loads neither library, which were most of its time on a small site."""
+    _site(tmp_path)
+    long_ago = time.time() - 600  # out of the racy window: the shortcut applies
+    for path in tmp_path.rglob("*"):
+        os.utime(path, (long_ago, long_ago))
+    assert run_cli("build", "-q", "--out", "out", cwd=tmp_path).returncode == 0
+    again = run_cli("build", "--out", "out", cwd=tmp_path, env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert again.returncode == 0 and "0 files written" in again.stdout
+    imported = {line.rsplit("|", 1)[-1].strip() for line in again.stderr.splitlines() if line.startswith("import time:")}
+    assert "llmnotes.build" in imported
+    assert not {"jinja2", "markdown_it", "llmnotes.pipeline", "llmnotes.render"} & imported
 
 
 def test_nothing_changed_writes_nothing_and_says_so(tmp_path: Path) -> None:

@@ -200,7 +200,7 @@ def _build(
     if session is None:
         settings = f"{__version__}\x1f{config!r}\x1f{drafts}\x1f{os.environ.get('SOURCE_DATE_EPOCH', '')}"
         stats = buildcache.source_stats(settings, [notes_dir, *template_dirs, *static_dirs])
-    written_by_llmnotes = [out / "index.html", *([link_cache_file] if link_cache_file else [])]
+    written_by_llmnotes = (out / "index.html", *([link_cache_file] if link_cache_file else []))
     snapshot = None if no_cache or remembered else buildcache.load_snapshot(snapshot_path, key)
     if (
         stats is not None
@@ -214,8 +214,10 @@ def _build(
     from llmnotes import pipeline
 
     job = Job(
-        config, notes_dir, out, cache_path, key, template_dirs, static_dirs, drafts, strict, no_cache, remembered,
-        workers, started, stats, tuple(written_by_llmnotes), snapshot_path, cancelled, session,
+        config=config, notes_dir=notes_dir, out=out, cache_path=cache_path, key=key, template_dirs=template_dirs,
+        static_dirs=static_dirs, drafts=drafts, strict=strict, no_cache=no_cache, remembered=remembered, workers=workers,
+        started=started, stats=stats, written_by_llmnotes=written_by_llmnotes, snapshot_path=snapshot_path,
+        cancelled=cancelled, session=session,
     )
     return pipeline.run(job)
 

@@ -107,7 +107,7 @@ def save(path: Path, cache: BuildCache) -> None:
         _save_notes(path, cache)
         _write(path, cache.key, (cache.outputs, cache.resources))
     except OSError as exc:
-        print(f"warning: could not write the build cache {path}: {exc.strerror or exc}", file=sys.stderr)
+        _not_written(path, exc)
 
 
 def save_notes(path: Path, cache: BuildCache) -> None:
@@ -116,7 +116,12 @@ def save_notes(path: Path, cache: BuildCache) -> None:
     try:
         _save_notes(path, cache)
     except OSError as exc:
-        print(f"warning: could not write the build cache {path}: {exc.strerror or exc}", file=sys.stderr)
+        _not_written(path, exc)
+
+
+def _not_written(path: Path, exc: OSError) -> None:
+    """The cache is an optimisation: one that cannot be written costs a warning, not the build."""
+    print(f"warning: could not write the build cache {path}: {exc.strerror or exc}", file=sys.stderr)
 
 
 def _save_notes(path: Path, cache: BuildCache) -> None:
@@ -282,7 +287,7 @@ def settled(stats: SourceStats, used: Callable[[Path], str | None]) -> bool:
     return True
 
 
-def sources_digest(stats: SourceStats, files: list[Path]) -> str:
+def sources_digest(stats: SourceStats, files: Iterable[Path]) -> str:
     """A digest of `stats` and of the size and time of each of `files` as they are now, missing
     ones included, as missing: files llmnotes writes itself (the output's index page, the link
     cache), whose time says whether they were changed since."""
@@ -324,4 +329,4 @@ def save_snapshot(path: Path, key: str, snapshot: Snapshot | None) -> None:
             return
         write_bytes_atomically(path, json.dumps({"key": key, "snapshot": asdict(snapshot)}).encode())
     except OSError as exc:
-        print(f"warning: could not write the build cache {path}: {exc.strerror or exc}", file=sys.stderr)
+        _not_written(path, exc)

@@ -1,6 +1,6 @@
 """Emitters: every kind of output is one function from the built site to the files it adds.
 
-`build.py` runs them in a visible list (Quartz's emitters, Zola's `Site::build`): templates render
+`pipeline.py` runs them in a visible list (Quartz's emitters, Zola's `Site::build`): templates render
 pages, the search index and the graph data are written by their own modules, static files and the
 notes' files are copied. An emitter never writes to disk itself; it yields what to write, and the
 build's staging folder decides where, so no emitter can write outside the output folder. The one

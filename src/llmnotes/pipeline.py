@@ -73,7 +73,6 @@ def run(job: Job) -> BuildResult:
     config, notes_dir, out, cache_path, key = job.config, job.notes_dir, job.out, job.cache_path, job.key
     template_dirs, static_dirs, drafts, strict, workers = job.template_dirs, job.static_dirs, job.drafts, job.strict, job.workers
     cancelled, session, stats, snapshot_path = job.cancelled, job.session, job.stats, job.snapshot_path
-    written_by_llmnotes = list(job.written_by_llmnotes)
     if job.no_cache:
         cache = buildcache.BuildCache(key)
     elif job.remembered:
@@ -182,7 +181,7 @@ def run(job: Job) -> BuildResult:
     if stats is None:  # serve knows what changed: no shortcut to prepare (the snapshot stays cleared)
         return result
     # the sources as the build began, and the index page just written, for the next build's shortcut
-    sources = buildcache.sources_digest(stats, written_by_llmnotes)
+    sources = buildcache.sources_digest(stats, job.written_by_llmnotes)
     trusted = buildcache.settled(stats, functools.partial(_loaded_digest, cache))
     kept = tuple((d.path, d.line, d.col, d.message, d.severity.value) for d in loaded.diagnostics + tuple(graph_problems))
     snapshot = buildcache.Snapshot(sources, trusted, result.pages, result.notes, result.resources, result.topics, kept, result.unannotated)
