@@ -9,7 +9,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from llmnotes import graphview
-from llmnotes.emit import Context
 from test_graph import link, note, site_of
 
 
@@ -73,10 +72,9 @@ def test_canvas_data_columns_line_up_with_the_layout(tmp_path: Path) -> None:
 def test_graph_data_is_emitted_only_for_a_canvas_sized_graph(tmp_path: Path) -> None:
     site = _site(tmp_path)
     layout = graphview.whole_site(site)
-    ctx = Context(config=None, site=site, layout=layout, template_dirs=(), static_dirs=(), last_broken=lambda url: None)  # type: ignore[arg-type]
-    assert list(graphview.emit(ctx)) == []
+    assert graphview.canvas_script(layout) is None
     many = dataclasses.replace(layout, nodes=layout.nodes * (graphview.CANVAS_FROM // len(layout.nodes) + 1))
-    (page,) = graphview.emit(dataclasses.replace(ctx, layout=many))
-    assert page.path == "graph/data.js"
+    page = graphview.canvas_script(many)
+    assert page is not None and page.path == "graph/data.js"
     payload = re.fullmatch(rb"window\.LLMNOTES_GRAPH=(.*);\n", page.content, re.S)
     assert payload is not None and len(json.loads(payload.group(1))["x"]) == len(many.nodes)

@@ -481,3 +481,38 @@ def test_nothing_changed_writes_nothing_and_says_so(tmp_path: Path) -> None:
     second = build_site(config, workers=1)
     assert second.changed == 0 and first.changed == 0
     assert second.pages == first.pages and second.notes == 3
+
+
+def test_a_settled_note_is_not_read_again_and_an_edit_putting_its_time_back_is_still_built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A note whose size, times and inode are those it was read with is taken from the cache
+    without reading it. An edit of the same size whose modification time is put back (`touch -r`,
+    a copy keeping times) still changes the change time, so it is read and built, and the step-0
+    shortcut, which compares the same, does not stop the build either."""
+    from llmnotes import folder, load
+
+    _site(tmp_path)
+    out = tmp_path / "out"
+    monkeypatch.setattr(folder, "RACY_NS", 0)  # every file settled at once, rather than 2 s after its save
+    assert _build(tmp_path, out, no_cache=False)
+    read: list[str] = []
+    digest = load.file_digest
+    monkeypatch.setattr(load, "file_digest", lambda path: read.append(path.name) or digest(path))
+    one = tmp_path / "notes" / "one.md"
+    before = one.stat()
+    one.write_text(one.read_text().replace("title: One", "title: Uno"))  # the same size
+    os.utime(one, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (one.stat().st_size, one.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert _build(tmp_path, out, no_cache=False)
+    assert read == ["one.md"]  # the others were not read
+    assert "<h1>Uno</h1>" in (out / "notes" / "one" / "index.html").read_text()
+    assert _build(tmp_path, tmp_path / "clean", no_cache=True)
+    assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
+
+
+def test_a_note_saved_within_the_racy_window_keeps_no_stamp(tmp_path: Path) -> None:
+    """Just written, a note could be written again within the same clock tick: the cache keeps its
+    digest but no stamp, so the next build reads its bytes again."""
+    _site(tmp_path)
+    assert _build(tmp_path, tmp_path / "out", no_cache=False)
+    cache = buildcache.load(buildcache.cache_file(tmp_path, tmp_path / "out"), buildcache.cache_key(False))
+    assert len(cache.notes) == 3 and all(entry[0] and entry[3] is None for entry in cache.notes.values())

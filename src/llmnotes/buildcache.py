@@ -2,8 +2,9 @@
 
 One file per output folder under `.llmnotes/build/` (git-ignored, beside the link cache), holding:
 
-- `notes`: for each note file, the digest of its bytes, the note loaded from them and its
-  diagnostics. A note whose bytes did not change is not parsed again (`load.load_cached`).
+- `notes`: for each note file, the digest of its bytes, the note loaded from them, its
+  diagnostics and the file's stamp as they were read (`folder.stamps_of`). A note whose bytes did not
+  change is not parsed again, and one whose stamp did not change is not even read (`load.load_cached`).
 - `resources`: each resource's digest and what it was made from (`graph.Site.resource_stamps`).
 - `outputs`: for each file of the built site, the fingerprint of what made it (pages of topics,
   notes and resources; see `render.Renderer.fingerprint`), the digest of its bytes and its size.
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from llmnotes import __version__, diagnostics, model
+from llmnotes.folder import RACY_NS
 from llmnotes.folder import file_digest as note_digest  # what the loader keeps of a note's bytes
 from llmnotes.heap import collector_paused
 from llmnotes.write import write_bytes_atomically
@@ -45,7 +47,7 @@ if TYPE_CHECKING:  # the loader (YAML, Markdown) is not needed to read or write 
 
 CACHE_DIR = Path(".llmnotes") / "build"
 _CACHED = (model.Note, model.Body, model.Ref, model.LinkEntry, model.BodyLink, model.NoteLink, model.AssetLink, model.Heading, model.Place, diagnostics.Diagnostic)
-FORMAT = 6  # bump when the pickled shapes, or what a field holds, change
+FORMAT = 7  # bump when the pickled shapes, or what a field holds, change
 NOTE_SHARDS = 32  # files the notes are kept in: at 10,000 notes, about 3 MB each
 
 
@@ -66,7 +68,7 @@ class BuildCache:
     resources: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)  # `graph.Site.resource_stamps`
     # What each notes shard on disk holds, as (path, digest) pairs: a shard holding the same is not
     # written again. Filled when the cache is read or saved; never pickled with the main file.
-    stored: dict[int, frozenset[tuple[str, str]]] = field(default_factory=dict)
+    stored: dict[int, frozenset[tuple[object, ...]]] = field(default_factory=dict)
 
 
 def cache_file(root: Path, out: Path) -> Path:
@@ -148,8 +150,8 @@ def _shard_of(note_path: str) -> int:
     return zlib.crc32(note_path.encode()) % NOTE_SHARDS  # the same in every process, unlike hash()
 
 
-def _holds(notes: NoteCache) -> frozenset[tuple[str, str]]:
-    return frozenset((note_path, entry[0]) for note_path, entry in notes.items())
+def _holds(notes: NoteCache) -> frozenset[tuple[object, ...]]:
+    return frozenset((note_path, entry[0], entry[3]) for note_path, entry in notes.items())
 
 
 _UNREADABLE = object()  # what `_read` gives for a file that is there but cannot be read
@@ -228,14 +230,13 @@ def _still_there(out: Path, path: str, written: Written) -> bool:
 
 
 # -- nothing changed? ------------------------------------------------------------------------------
-# Before loading anything, a build compares a digest of the size and modification time of every
+# Before loading anything, a build compares a digest of the size, times and inode of every
 # file it reads (notes, topics, templates, static files, the link cache) and of the settings with
 # the one saved by the last good build into the same folder. When they match, the site on disk is
 # what this build would write: it stops there, in the time it takes to list the files. As git does
 # for its index ("racy git"), a file changed less than `RACY_NS` before the snapshot was taken is not
-# trusted by its time, since a second save within one clock tick would keep its size and time,
+# trusted by its times, since a second save within one clock tick would keep its size and time,
 # unless it is a note whose bytes are still those built once the clock has moved on (`settled`).
-RACY_NS = 2_000_000_000
 
 
 @dataclass(frozen=True)
@@ -252,9 +253,9 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class SourceStats:
-    """The name, size and modification time of every file an author edits, as a build begins."""
+    """The name, size, times and inode of every file an author edits, as a build begins."""
 
-    parts: tuple[str, ...]  # the settings, then `path:size:mtime_ns` (or `path:-`) for each file
+    parts: tuple[str, ...]  # the settings, then `path:size:mtime:ctime:inode` (or `path:-`) for each file
     racy: tuple[tuple[Path, str, int], ...]  # (path, part, mtime) of the files changed within RACY_NS before `taken`
     taken: int  # when they were read (time.time_ns)
 
@@ -296,12 +297,16 @@ def sources_digest(stats: SourceStats, files: Iterable[Path]) -> str:
 
 
 def _stat_part(path: Path) -> tuple[str, int]:
-    """`path:size:mtime_ns`, or `path:-` for a file that is not there; and its time (0 if none)."""
+    """`path:size:mtime:ctime:inode` (times in ns), or `path:-` for a file that is not there; and
+    its modification time (0 if none). The change time and inode as git has them: an edit that
+    keeps the size and puts the modification time back (`touch -r`, a copy keeping times) still
+    changes the change time, which no tool sets back. Whether a file is racy goes by its
+    modification time, as in git: it is what a save sets."""
     try:
         st = path.stat()
     except OSError:
         return f"{path}:-", 0
-    return f"{path}:{st.st_size}:{st.st_mtime_ns}", st.st_mtime_ns
+    return f"{path}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}", st.st_mtime_ns
 
 
 def snapshot_file(cache: Path) -> Path:

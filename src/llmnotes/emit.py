@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # types only: the stages import this module, not the other way round
     from llmnotes.config import Config
     from llmnotes.graph import Site
-    from llmnotes.graphview import Layout
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,6 @@ class Context:
 
     config: Config
     site: Site
-    layout: Layout  # the whole-site graph, laid out once for its page and for the canvas data
     template_dirs: tuple[Path, ...]  # the site's own templates first, then the theme's
     static_dirs: tuple[Path, ...]  # the theme's static files first, then the site's, which win
     last_broken: LastBroken
@@ -98,6 +96,7 @@ class Context:
     cancelled: Callable[[], bool] = never  # `serve`: a newer change arrived, stop
     inputs: str = ""  # digest of what every page depends on (version, config, templates, …)
     unchanged: Callable[[str, str], bool] = lambda path, fingerprint: False  # (path, fingerprint): keep it?
+    keeps: bool = False  # whether a last build's files are there that `unchanged` may keep
     # (index, fingerprint): the files the last build wrote in the folder of `index`, when it made
     # `index` from these very inputs and all of them are still there; else None
     unchanged_folder: Callable[[str, str], list[str] | None] = lambda folder, fingerprint: None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import time
 from pathlib import Path
 
 from llmnotes.diagnostics import Diagnostic, display_folder
@@ -67,6 +68,33 @@ def discover(notes_dir: Path) -> tuple[list[SourceFile], list[Asset], list[Diagn
             by_slug[slug] = source
             sources.append(source)
     return sources, assets, problems
+
+
+# A file changed less than this before its time was read may be changed again within the same
+# clock tick and keep its time: its time then says nothing of its bytes ("racy git").
+RACY_NS = 2_000_000_000
+
+# What a file's status says of its bytes: size, modification and change times (ns), inode.
+Stamp = tuple[int, int, int, int]
+
+
+def stamps_of(paths: list[Path]) -> list[Stamp | None]:
+    """Each file's stamp, or None when the file is missing or changed too recently to be judged
+    by it. Bytes cannot change without changing the change time, which no tool can set back (a
+    copy or checkout with old modification times still gets new ones), or the inode (an editor
+    that saves by renaming a new file over the old); so a note whose stamp is the one its bytes
+    were read with, then already settled, need not be read again to know they are the same."""
+    settled_before = time.time_ns() - RACY_NS  # taken before any file is looked at
+    found: list[Stamp | None] = []
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except OSError:
+            found.append(None)
+            continue
+        settled = st.st_mtime_ns < settled_before and st.st_ctime_ns < settled_before
+        found.append((st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) if settled else None)
+    return found
 
 
 def file_digest(path: Path) -> str:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 from typing import Any
 
 from llmnotes import urls
-from llmnotes.emit import Context, Page
+from llmnotes.emit import Page
 from llmnotes.graph import Site
 from llmnotes.search import script_json
 
@@ -229,9 +229,10 @@ def uses_canvas(layout: Layout) -> bool:
     return len(layout.nodes) >= CANVAS_FROM
 
 
-def emit(ctx: Context) -> Iterator[Page]:
-    """`graph/data.js`, what the canvas draws a large graph from; small graphs are all SVG."""
-    if uses_canvas(ctx.layout):
-        patterns = {"topic": urls.topic_path("{}"), "note": urls.note_path("{}"), "resource": urls.resource_path("{}")}
-        data = script_json(canvas_data(ctx.layout, patterns))
-        yield Page(urls.GRAPH_DATA, f"window.LLMNOTES_GRAPH={data};\n".encode())
+def canvas_script(layout: Layout) -> Page | None:
+    """`graph/data.js`, what the canvas draws a large graph from; None for a small graph, all SVG."""
+    if not uses_canvas(layout):
+        return None
+    patterns = {"topic": urls.topic_path("{}"), "note": urls.note_path("{}"), "resource": urls.resource_path("{}")}
+    data = script_json(canvas_data(layout, patterns))
+    return Page(urls.GRAPH_DATA, f"window.LLMNOTES_GRAPH={data};\n".encode())

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from llmnotes.diagnostics import Diagnostic, display_path
-from llmnotes.folder import PATHS_FILE, TOPICS_FILE, discover, file_digest, is_slug
+from llmnotes.folder import PATHS_FILE, TOPICS_FILE, Stamp, discover, file_digest, is_slug, stamps_of
 from llmnotes.heap import default_workers, worker_defaults
 from llmnotes.model import Asset, Body, LinkEntry, Note, Place, ReadingPath, SourceFile, Topic
 from llmnotes.tokens import word_set
@@ -287,12 +287,13 @@ class LinksLoad:
     ) -> None:
         self.sources, self.assets, self.diagnostics = discover(notes_dir)
         self.cache = cache
-        self.digests = [file_digest(s.path) for s in self.sources] if cache is not None else []
+        self.digests, self.stamps = _digests(self.sources, cache) if cache is not None else ([], [])
         self._results: dict[int, tuple[Note | None, list[Diagnostic]]] = {}
         if cache is not None:
             stale = _stale(self.sources, self.digests, cache)
+            _restamp(cache, self.sources, self.stamps, stale)
             fresh = set(range(len(self.sources))) - set(stale)
-            self._results.update((i, cache[self.sources[i].display][1:]) for i in fresh)
+            self._results.update((i, cache[self.sources[i].display][1:3]) for i in fresh)
         else:
             stale = list(range(len(self.sources)))
         workers = workers if workers is not None else default_workers()
@@ -324,7 +325,7 @@ class LinksLoad:
 
     def _store(self, indices: list[int], parsed: Parsed) -> None:
         for i, loaded in zip(indices, parsed, strict=True):
-            self._results[i] = _remember(self.cache, self.sources[i], self.digests[i], *loaded) if self.cache is not None else loaded
+            self._results[i] = _remember(self.cache, self.sources[i], self.digests[i], self.stamps[i], *loaded) if self.cache is not None else loaded
 
     def cancel(self) -> None:
         """Stop parsing: the worker processes end without finishing their chunks."""
@@ -352,20 +353,41 @@ class LinksLoad:
         return Loaded(tuple(notes), {}, tuple(self.assets), tuple(diagnostics), unreadable=frozenset(unreadable))
 
 
-# What loading one note gave, by the note's displayed path: (digest of its bytes, note, diagnostics).
-NoteCache = dict[str, tuple[str, Note | None, list[Diagnostic]]]
+# What loading one note gave, by the note's displayed path: (digest of its bytes, note, diagnostics,
+# the file's stamp when settled as its bytes were read).
+NoteCache = dict[str, tuple[str, Note | None, list[Diagnostic], Stamp | None]]
 
 
 def load_cached(sources: list[SourceFile], allow_html: bool, workers: int | None, cache: NoteCache, with_body: bool = True) -> Parsed:
     """Like `load_notes`, but a note whose bytes are those of the cached one is not parsed again.
     `cache` is updated in place to hold exactly these sources."""
-    digests = [file_digest(s.path) for s in sources]
+    digests, stamps = _digests(sources, cache)
     stale = _stale(sources, digests, cache)
     fresh = load_notes([sources[i] for i in stale], allow_html, with_body=with_body, workers=workers)
     for i, loaded in zip(stale, fresh, strict=True):
-        _remember(cache, sources[i], digests[i], *loaded)
+        _remember(cache, sources[i], digests[i], stamps[i], *loaded)
+    _restamp(cache, sources, stamps, stale)
     _forget_gone(cache, sources)
-    return [cache[s.display][1:] for s in sources]
+    return [cache[s.display][1:3] for s in sources]
+
+
+def _digests(sources: list[SourceFile], cache: NoteCache) -> tuple[list[str], list[Stamp | None]]:
+    """The digest of each source's bytes ("" if unreadable), and its stamp: a note whose settled
+    stamp is the one the cache holds it with is not read again (`folder.stamps_of`)."""
+    found = stamps_of([s.path for s in sources])
+    digests = []
+    for source, stamp in zip(sources, found, strict=True):
+        entry = cache.get(source.display)
+        digests.append(entry[0] if stamp is not None and entry is not None and entry[3] == stamp else file_digest(source.path))
+    return digests, found
+
+
+def _restamp(cache: NoteCache, sources: list[SourceFile], stamps: list[Stamp | None], stale: list[int]) -> None:
+    """The notes taken from the cache, with their stamps as now (settled since, or no longer)."""
+    for i in set(range(len(sources))) - set(stale):
+        digest, note, problems, stamp = cache[sources[i].display]
+        if stamp != stamps[i]:
+            cache[sources[i].display] = (digest, note, problems, stamps[i])
 
 
 def _stale(sources: list[SourceFile], digests: list[str], cache: NoteCache) -> list[int]:
@@ -373,10 +395,12 @@ def _stale(sources: list[SourceFile], digests: list[str], cache: NoteCache) -> l
     return [i for i, (s, d) in enumerate(zip(sources, digests, strict=True)) if cache.get(s.display, ("",))[0] != d or not d]
 
 
-def _remember(cache: NoteCache, source: SourceFile, bytes_digest: str, note: Note | None, problems: list[Diagnostic]) -> tuple[Note | None, list[Diagnostic]]:
+def _remember(
+    cache: NoteCache, source: SourceFile, bytes_digest: str, stamp: Stamp | None, note: Note | None, problems: list[Diagnostic]
+) -> tuple[Note | None, list[Diagnostic]]:
     """Put what loading `source` gave in the cache, the note under the digest of its bytes."""
     note = dataclasses.replace(note, digest=bytes_digest) if note is not None else None
-    cache[source.display] = (bytes_digest, note, problems)
+    cache[source.display] = (bytes_digest, note, problems, stamp)
     return note, problems
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from llmnotes import __version__, bibliography, buildcache, graph, graphview, render, search, theme, urls
+from llmnotes import __version__, bibliography, buildcache, graph, render, search, theme, urls
 from llmnotes.ahead import Ahead, Meanwhile
 from llmnotes.build import BuildResult, Job, Session
 from llmnotes.config import Config, resolve
@@ -38,15 +38,17 @@ def emit_assets(ctx: Context) -> Iterator[Copy]:
 EMITTERS: tuple[Emitter, ...] = (
     theme.emit_static,  # static/: the theme's files, the site's overrides, pygments.css
     emit_assets,  # assets/: the notes' own files
-    render.pages,  # every page from a template: HTML, the feed, the sitemap, robots.txt
+    render.pages,  # every page from a template but one: HTML, the feed, the sitemap, robots.txt
+    render.whole_graph,  # graph/index.html and graph/data.js: the whole-site graph, laid out once
     search.emit,  # search-index/: the word index in small scripts
-    graphview.emit,  # graph/data.js: what the canvas draws a large graph from
     graph.emit_json,  # graph.json: the graph for other tools
     bibliography.emit,  # resources.bib, resources.json (CSL-JSON), resources.ris
 )
 # Those that need no page rendered first, and take seconds on a large site: after an edit they are
 # made ahead, on another core while the pages are worked out (`ahead`), and written after them.
-AHEAD: tuple[Emitter, ...] = (search.emit, graphview.emit, graph.emit_json, bibliography.emit)
+# The forked process takes them from the first (the search index, the longest), the build's own
+# from the last once its pages are done: the whole graph, the next longest, first.
+AHEAD: tuple[Emitter, ...] = (search.emit, graph.emit_json, bibliography.emit, render.whole_graph)
 
 
 def last_broken(config: Config) -> LastBroken:
@@ -117,7 +119,6 @@ def run(job: Job) -> BuildResult:
     ctx = Context(
         config=config,
         site=site,
-        layout=graphview.whole_site(site),
         template_dirs=template_dirs,
         static_dirs=static_dirs,
         last_broken=last_broken(config),
@@ -125,6 +126,7 @@ def run(job: Job) -> BuildResult:
         cancelled=cancelled or never,
         inputs=_inputs(config, drafts, site, template_dirs),
         unchanged=functools.partial(buildcache.unchanged, previous, out),
+        keeps=bool(previous),
         unchanged_folder=functools.partial(buildcache.unchanged_folder, previous, out),
     )
     writer: Staging | Update = Update(out) if previous else Staging(out)

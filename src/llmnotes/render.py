@@ -41,12 +41,8 @@ def pages(ctx: Context) -> Iterator[Page | Keep | Staged]:
     """The emitter: every page that comes from a template. Pages of topics, notes and resources
     made from the same inputs as in the last build are kept, not rendered (see `buildcache`)."""
     renderer = Renderer(ctx)
-    planned = []
-    for n, item in enumerate(renderer.items()):
-        if n % 512 == 0 and ctx.cancelled():
-            raise BuildCancelled
-        planned.append((item, renderer.fingerprint(item)))
-    todo = [(item, fp) for item, fp in planned if not ctx.unchanged(renderer.output_path(item), fp)]
+    planned = _planned(renderer, ctx)
+    todo = [(item, fp) for item, fp in planned if fp is None or not ctx.unchanged(renderer.output_path(item), fp)]
     if ctx.workers > 1 and len(todo) >= PARALLEL_FROM:
         with _in_parallel(renderer, todo, ctx.workers, ctx.stage) as rendered:
             # the workers have their pages: this process makes the rest meanwhile, the site's own
@@ -57,12 +53,39 @@ def pages(ctx: Context) -> Iterator[Page | Keep | Staged]:
             yield from _in_order(renderer, planned, todo, rendered)
     else:
         yield from renderer.site_pages()
-        yield from _in_order(renderer, planned, todo, (dataclasses.replace(renderer.item(item), fingerprint=fp) for item, fp in todo))
+        yield from _in_order(renderer, planned, todo, (renderer.page(item, fp) for item, fp in todo))
 
 
-def _in_order(
-    renderer: Renderer, planned: list[tuple[tuple[str, str], str]], todo: list[tuple[tuple[str, str], str]], rendered: Iterator[Page | Staged]
-) -> Iterator[Page | Keep | Staged]:
+Planned = tuple[tuple[str, str], str | None]  # a page (kind, key) and its fingerprint, None for "work it out when rendering"
+
+
+def _planned(renderer: Renderer, ctx: Context) -> list[Planned]:
+    """Each page with its fingerprint, to compare with the last build's. With no last build to
+    keep pages of (a first build), every page is rendered, and the process rendering a page
+    works out its fingerprint (on every core, rather than on one before the pages begin)."""
+    if not ctx.keeps:
+        return [(item, None) for item in renderer.items()]
+    planned: list[Planned] = []
+    for n, item in enumerate(renderer.items()):
+        if n % 512 == 0 and ctx.cancelled():
+            raise BuildCancelled
+        planned.append((item, renderer.fingerprint(item)))
+    return planned
+
+
+def whole_graph(ctx: Context) -> Iterator[Page]:
+    """The emitter of the whole-site graph: its page and, when large, the data its canvas draws.
+    Apart from `pages` because only these need the whole-site layout, so the other pages need not
+    wait for it (after an edit, it is made ahead on another core, see `ahead`); the two together so
+    that one process lays the graph out, once."""
+    layout = graphview.whole_site(ctx.site)
+    yield Renderer(ctx).graph(layout)
+    canvas = graphview.canvas_script(layout)
+    if canvas is not None:
+        yield canvas
+
+
+def _in_order(renderer: Renderer, planned: list[Planned], todo: list[Planned], rendered: Iterator[Page | Staged]) -> Iterator[Page | Keep | Staged]:
     """Each planned page in order: rendered (the next of `rendered`) when it is to do, else kept."""
     todo_set = {item for item, _ in todo}
     for item, _ in planned:
@@ -75,18 +98,15 @@ def _in_order(
 _FORKED: tuple[Renderer, Callable[[Page], Staged] | None] | None = None
 
 
-def _render_forked(planned: tuple[tuple[str, str], str]) -> Page | Staged:
+def _render_forked(planned: Planned) -> Page | Staged:
     assert _FORKED is not None
     renderer, stage = _FORKED
-    item, fingerprint = planned
-    page = dataclasses.replace(renderer.item(item), fingerprint=fingerprint)
+    page = renderer.page(*planned)
     return stage(page) if stage is not None else page
 
 
 @contextlib.contextmanager
-def _in_parallel(
-    renderer: Renderer, todo: list[tuple[tuple[str, str], str]], workers: int, stage: Callable[[Page], Staged] | None
-) -> Iterator[Iterator[Page | Staged]]:
+def _in_parallel(renderer: Renderer, todo: list[Planned], workers: int, stage: Callable[[Page], Staged] | None) -> Iterator[Iterator[Page | Staged]]:
     """Pages of notes, resources and topics (each with its fingerprint) on `workers` processes, in
     the order one process would give them (so the output is the same whatever the number of
     workers). The workers start at once; the pages come as the caller takes them. With `stage`,
@@ -251,6 +271,10 @@ class Renderer:
         """A resource's BibTeX entry, for its page's Cite block: only the pages rendered ask."""
         return bibliography.bibtex_of(self.site, self.ctx.config.base_url, rid)
 
+    def page(self, item: tuple[str, str], fingerprint: str | None) -> Page:
+        """The page of `item`, with its fingerprint (worked out now when not given)."""
+        return dataclasses.replace(self.item(item), fingerprint=self.fingerprint(item) if fingerprint is None else fingerprint)
+
     def item(self, item: tuple[str, str]) -> Page:
         kind, key = item
         if kind == "topic":
@@ -277,7 +301,6 @@ class Renderer:
             yield Keep(path)
         else:
             yield dataclasses.replace(self.resource_index(), fingerprint=fingerprint)
-        yield self.graph()
         yield self.search()
         yield self.not_found()
         yield self.feed()
@@ -361,10 +384,9 @@ class Renderer:
         crumbs: Crumbs = [("Home", link.home()), ("Resources", link.resources()), (resource.title, None)]
         return self._render("resource.html", page, resource=resource, crumbs=crumbs)
 
-    def graph(self) -> Page:
+    def graph(self, layout: graphview.Layout) -> Page:
         """The whole graph: SVG elements a reader can tab through when small; when large, a light
-        SVG overview for readers without script, and the canvas draws the rest (`graphview.emit`)."""
-        layout = self.ctx.layout
+        SVG overview for readers without script, and the canvas draws the rest (`graphview.canvas_script`)."""
         link = self.urls.for_page(urls.GRAPH_PAGE)
         label = "The graph of all topics, notes and resources"
         canvas = graphview.uses_canvas(layout)
