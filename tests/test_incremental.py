@@ -64,6 +64,13 @@ def _step(root: Path, kind: str, n: int) -> None:
         note.write_text(note.read_text().replace("note: Worth reading.", f"note: Worth reading, {n} times.", 1))
     elif kind == "body" and note:
         note.write_text(note.read_text() + f"\nMore words {n}, and a [link](https://e.org/{n % 3}).\n")
+    elif kind == "date" and note:  # the sitemap's lastmod
+        note.write_text(note.read_text().replace("\nsummary:", f"\nupdated: 2025-01-{n % 28 + 1:02d}\nsummary:", 1))
+    elif kind == "retopic" and note:  # the graph's edges and the layout's clusters
+        text = note.read_text()
+        note.write_text(text.replace("topics: [a]", "topics: [b]", 1) if "topics: [a]" in text else text.replace("topics: [", "topics: [a, ", 1))
+    elif kind == "relink" and note:  # a link between notes: an edge of the graph, a backlink
+        note.write_text(note.read_text() + f"\nSee also [[{'one' if n % 2 else 'three'}]].\n")
     elif kind == "add":
         write_files(root, {f"notes/new-{n}.md": _note(f"New {n}", "[b]", _link(f"https://e.org/{n % 4}", f"R{n}"), "Links [[one]].")})
     elif kind == "rename" and note and note.stem not in ("one", "two", "three"):
@@ -85,7 +92,7 @@ def _step(root: Path, kind: str, n: int) -> None:
             path.write_text(path.read_text().replace("title: [", "title:"))
 
 
-KINDS = ["edit", "retitle", "annotate", "body", "add", "rename", "delete", "topics", "template", "static", "config", "break", "fix"]
+KINDS = ["edit", "retitle", "annotate", "body", "date", "retopic", "relink", "add", "rename", "delete", "topics", "template", "static", "config", "break", "fix"]
 
 
 @settings(max_examples=int(os.environ.get("LLMNOTES_EXAMPLES", "12")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -516,3 +523,61 @@ def test_a_note_saved_within_the_racy_window_keeps_no_stamp(tmp_path: Path) -> N
     assert _build(tmp_path, tmp_path / "out", no_cache=False)
     cache = buildcache.load(buildcache.cache_file(tmp_path, tmp_path / "out"), buildcache.cache_key(False))
     assert len(cache.notes) == 3 and all(entry[0] and entry[3] is None for entry in cache.notes.values())
+
+
+def test_the_fingerprints_a_first_build_works_out_on_its_workers_are_those_the_next_build_compares(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A first build renders every page, and its page workers work out each page's fingerprint as
+    they go. Those must be the very ones the next build works out before it renders, or the next
+    build would render every page again: after a note is saved unchanged (which gets past the
+    step-0 shortcut), no page is rendered."""
+    from llmnotes import render
+
+    _large_site(tmp_path)
+    out = tmp_path / "out"
+    assert _build_on(tmp_path, out, workers=2, no_cache=True)
+    rendered: list[tuple[str, str]] = []
+    item = render.Renderer.item
+
+    def watched(self: render.Renderer, which: tuple[str, str]) -> object:
+        rendered.append(which)
+        return item(self, which)
+
+    monkeypatch.setattr(render.Renderer, "item", watched)
+    note = tmp_path / "notes" / "n-005.md"
+    note.write_bytes(note.read_bytes())  # saved as it was: a new time, the same bytes
+    assert _build_on(tmp_path, out, workers=1)
+    assert rendered == []
+    note.write_text(note.read_text().replace("Body of note 5", "The body of note 5, edited"))
+    assert _build_on(tmp_path, out, workers=1)
+    assert ("note", "n-005") in rendered and len(rendered) < 100  # of 600 pages
+
+
+def test_the_graph_files_and_the_sitemap_are_kept_while_what_they_show_is_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edit of a note's text (summary, body) leaves the whole-site graph, its canvas data,
+    `graph.json` and the sitemap as they were: none is made again. A new title changes the
+    first three, and a new `updated:` date the sitemap, and each is then made again."""
+    from llmnotes import graph, graphview, render
+
+    monkeypatch.setattr(graphview, "CANVAS_FROM", 5)  # the small site drawn on a canvas: graph/data.js is made
+    _site(tmp_path)
+    out = tmp_path / "out"
+    assert _build(tmp_path, out, no_cache=False)
+    made: list[str] = []
+    whole_site, graph_json, sitemap = graphview.whole_site, graph.graph_json, render.Renderer.sitemap
+    monkeypatch.setattr(graphview, "whole_site", lambda site: made.append("layout") or whole_site(site))
+    monkeypatch.setattr(graph, "graph_json", lambda site: made.append("graph.json") or graph_json(site))
+    monkeypatch.setattr(render.Renderer, "sitemap", lambda self, locations: made.append("sitemap") or sitemap(self, locations))
+    note = tmp_path / "notes" / "two.md"
+    note.write_text(note.read_text().replace("summary: About", "summary: Now about") + "\nMore words.\n")
+    assert _build(tmp_path, out, no_cache=False)
+    assert made == []
+    note.write_text(note.read_text().replace("title: Two", "title: Deux"))
+    assert _build(tmp_path, out, no_cache=False)
+    assert sorted(made) == ["graph.json", "layout"]
+    assert "Deux" in (out / "graph" / "data.js").read_text() and "Deux" in (out / "graph.json").read_text()
+    made.clear()
+    note.write_text(note.read_text().replace("\nsummary:", "\nupdated: 2025-03-04\nsummary:", 1))
+    assert _build(tmp_path, out, no_cache=False)
+    assert made == ["sitemap"] and "<lastmod>2025-03-04</lastmod>" in (out / "sitemap.xml").read_text()
+    assert _build(tmp_path, tmp_path / "clean", no_cache=True)
+    assert tree_bytes(out) == tree_bytes(tmp_path / "clean")

@@ -17,9 +17,9 @@ from functools import cached_property
 from typing import Any
 
 from llmnotes import urls
-from llmnotes.buildcache import digest
+from llmnotes.buildcache import digest, digest_of
 from llmnotes.diagnostics import Diagnostic, Severity
-from llmnotes.emit import Context, Page
+from llmnotes.emit import Context, Keep, Page
 from llmnotes.load import Loaded
 from llmnotes.model import Asset, Note, Place, ReadingPath, Topic
 from llmnotes.normalize import host_of, resource_id, url_key
@@ -124,6 +124,25 @@ class Site:
         the notes before and after it there."""
         named = self.reading_paths
         return [(named[n] if named else None, before, after) for n, before, after in self._path_neighbours.get(slug, [])]
+
+    @cached_property
+    def graph_digest(self) -> str:
+        """A digest of all that `graph.json` and the whole-site graph (`graphview.whole_site`) are
+        made of: each topic, note and resource in order, with its title and what either shows of
+        it, the links between them, and the reading paths. Neither reads anything else of the
+        site, so an edit of a note's text (its summary, body or annotations) keeps both files."""
+
+        def parts() -> Iterator[str]:
+            for slug, topic in self.topics.items():
+                yield from ("topic", slug, topic.title, repr(topic.parent))
+            for slug, note in self.notes.items():
+                yield from ("note", slug, note.title, repr(note.topic_slugs), repr(note.after_slugs))
+                yield from (repr(self.links_to.get(slug)), repr(self.note_resources.get(slug)))
+            for rid, r in self.resources.items():
+                yield from ("resource", rid, r.title, r.url, repr(r.kind), r.citations[0].note if r.citations else "")
+            yield repr(self.paths)
+
+        return digest_of(parts())
 
     @cached_property
     def resource_digests(self) -> dict[str, str]:
@@ -522,7 +541,8 @@ def _related(
 
 
 def graph_json(site: Site) -> dict[str, Any]:
-    """The graph as data: nodes with the site path of their page, typed edges, reading paths."""
+    """The graph as data: nodes with the site path of their page, typed edges, reading paths.
+    Made of nothing but what `Site.graph_digest` covers."""
     nodes: list[dict[str, Any]] = []
     edges: list[dict[str, str]] = []
     for slug, topic in site.topics.items():
@@ -546,7 +566,12 @@ def graph_json(site: Site) -> dict[str, Any]:
     return {"nodes": nodes, "edges": edges, "paths": [list(p) for p in site.paths]}
 
 
-def emit_json(ctx: Context) -> Iterator[Page]:
-    """`graph.json`: the graph for other tools to read."""
+def emit_json(ctx: Context) -> Iterator[Page | Keep]:
+    """`graph.json`: the graph for other tools to read; kept when what it is made of is unchanged
+    (`Site.graph_digest`)."""
+    fingerprint = digest_of([ctx.inputs, ctx.site.graph_digest])
+    if ctx.unchanged(urls.GRAPH, fingerprint):
+        yield Keep(urls.GRAPH)
+        return
     data = json.dumps(graph_json(ctx.site), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    yield Page(urls.GRAPH, (data + "\n").encode())
+    yield Page(urls.GRAPH, (data + "\n").encode(), fingerprint)

@@ -59,6 +59,7 @@ def _spiral(cx: float, cy: float, i: int, step: float) -> tuple[float, float]:
 
 
 def whole_site(site: Site) -> Layout:
+    """The whole site laid out. Made of nothing but what `Site.graph_digest` covers."""
     topics = list(site.topics)
     members = {t: list(site.topic_notes.get(t, ())) for t in topics}
     biggest = max([len(m) for m in members.values()] + [1])
