@@ -61,6 +61,9 @@ class Doc:
     summary: str
     text: str
     text_words: frozenset[str] | None = None  # the words of `text` when already known (a note's, from the loader)
+    # What `text` is made from, when that is known and shorter (a note's bytes, by their digest; a
+    # resource's digest): the index's fingerprints then need not hash the site's 50 MB of texts.
+    text_key: str = ""
 
 
 def order(docs: list[Doc]) -> list[Doc]:
@@ -156,7 +159,7 @@ def _script_of(name: str, json_text: str) -> bytes:
 def emit(ctx: Context) -> Iterator[Page | Keep]:
     """Notes, resources and topics as the word index `search.js` loads piece by piece."""
     site = ctx.site
-    docs = [Doc("note", n.title, urls.note_path(n.slug), n.summary, n.text, n.words) for n in site.notes.values()]
+    docs = [Doc("note", n.title, urls.note_path(n.slug), n.summary, n.text, n.words, n.digest) for n in site.notes.values()]
     docs += [
         Doc(
             "resource",
@@ -164,6 +167,7 @@ def emit(ctx: Context) -> Iterator[Page | Keep]:
             urls.resource_path(r.id),
             " · ".join(filter(None, [kind_label(r.kind), ", ".join(r.authors), str(r.year or "")])),
             " ".join(c.annotation for c in r.citations if c.annotation),
+            text_key=site.resource_digests[r.id],
         )
         for r in site.resources.values()
     ]
@@ -212,15 +216,18 @@ def parts(docs: list[Doc], inputs: str = "") -> Iterator[Part]:
         heads = [{"k": d.kind, "t": d.title, "u": d.url, "s": d.summary} for d in group]
         yield Part(f"{FOLDER}d/{n}.js", "", functools.partial(_script, f"d/{n}", heads))
     for n, group in enumerate(_bundles(docs, TEXTS_PER_FILE)):
-        texts = [d.text for d in group]
-        key = digest_of([inputs, str(n), *texts])
-        yield Part(f"{FOLDER}x/{n}.js", key, functools.partial(_texts, n, texts))
+        key = digest_of([inputs, str(n), *map(_text_id, group)])
+        yield Part(f"{FOLDER}x/{n}.js", key, functools.partial(_texts, n, [d.text for d in group]))
 
 
 def _fingerprint(inputs: str, docs: list[Doc]) -> str:
-    """A digest of every document's every field. Hashed as it goes: the `repr` of 56 MB of texts
-    took longer than hashing them."""
-    return digest_of(itertools.chain([inputs], *((d.kind, d.title, d.url, d.summary, d.text) for d in docs)))
+    """A digest of every document's every field, its text by what it is made from when known."""
+    return digest_of(itertools.chain([inputs], *((d.kind, d.title, d.url, d.summary, _text_id(d)) for d in docs)))
+
+
+def _text_id(doc: Doc) -> str:
+    """A document's text as the fingerprints see it: by its key when it has one, else itself."""
+    return f"k{doc.text_key}" if doc.text_key else f"t{doc.text}"
 
 
 def _texts(n: int, texts: list[str]) -> bytes:
