@@ -131,6 +131,7 @@ def run(job: Job) -> BuildResult:
     )
     writer: Staging | Update = Update(out) if previous else Staging(out)
     written: dict[str, buildcache.Written] = {}
+    site.resource_digests  # noqa: B018 (read by the pages' fingerprints and the search index: worked out once, before any fork)
     ahead = Ahead(ctx, AHEAD) if _ahead_pays(ctx, previous, session) else None
     meanwhile = Meanwhile(ctx, AHEAD) if ahead is None and session is None else None
     early = ahead or meanwhile
