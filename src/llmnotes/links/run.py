@@ -127,12 +127,12 @@ def _shapes() -> str:
 @contextlib.contextmanager
 def _notes_cache(settings: LinkSettings, allow_html: bool) -> Iterator[NoteCache | None]:
     """The notes as last read, kept beside the link cache (None without a cache); written back
-    after use only when a note was read anew."""
+    after use only when a note was read anew, or its stamp changed."""
     path = settings.cache.with_name(settings.cache.name + ".notes") if settings.cache else None
     notes_cache = cache_db.load_notes(path, allow_html) if path else None
-    before = _digests(notes_cache)
+    before = _held(notes_cache)
     yield notes_cache
-    if path and notes_cache is not None and before != _digests(notes_cache):
+    if path and notes_cache is not None and before != _held(notes_cache):
         cache_db.store_notes(path, allow_html, notes_cache)
 
 
@@ -234,8 +234,9 @@ def _as_written(todo: list[Target], streamed: dict[str, Result], settings: LinkS
     return fresh
 
 
-def _digests(notes_cache: NoteCache | None) -> dict[str, str]:
-    return {path: entry[0] for path, entry in notes_cache.items()} if notes_cache is not None else {}
+def _held(notes_cache: NoteCache | None) -> dict[str, tuple[object, ...]]:
+    """What the cache holds of each note: the digest of its bytes and its stamp."""
+    return {path: (entry[0], entry[3]) for path, entry in notes_cache.items()} if notes_cache is not None else {}
 
 
 def _extracted(loaded: Loaded, targets: list[Target] | None = None) -> Extracted:
