@@ -74,6 +74,19 @@ def test_sigterm_mid_build_removes_the_staging_folder(tmp_path: Path) -> None:
     assert proc.returncode == 143, err
     assert "terminated" in err and "Traceback" not in err
     assert _leftovers(corpus) == [] and not (corpus / "out").exists()
+    assert _running_in(corpus) == []  # no worker left behind, waiting for work that never comes
+
+
+def _running_in(folder: Path) -> list[int]:
+    """The processes whose working folder is `folder` (a build's workers have the build's)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and Path(os.readlink(proc / "cwd")) == folder:
+                found.append(int(proc.name))
+        except OSError:  # gone meanwhile, or not ours to look at
+            continue
+    return found
 
 
 def test_a_killed_build_leaves_folders_the_next_build_removes(tmp_path: Path) -> None:

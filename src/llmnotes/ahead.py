@@ -24,7 +24,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.sharedctypes import SynchronizedArray
 
 from llmnotes.emit import Context, Emitter, Output
-from llmnotes.heap import worker_defaults
+from llmnotes.heap import signals_held, worker_defaults
 
 
 class Meanwhile:
@@ -68,7 +68,8 @@ class Ahead:
         self._left = fork.Array("i", [0, len(emitters)])
         self._receive, send = fork.Pipe(duplex=False)
         self._process = fork.Process(target=_make, args=(ctx, emitters, self._left, send), daemon=True)
-        self._process.start()  # forked: the context is inherited, not pickled
+        with signals_held():  # started whole before a signal can unwind the build (`heap.signals_held`)
+            self._process.start()  # forked: the context is inherited, not pickled
         send.close()
 
     def outputs(self, emitter: Emitter) -> Iterable[Output]:

@@ -99,9 +99,10 @@ def build_site(
         raise ConfigError(f"error: notes folder '{notes_dir}' not found")
     check_output_folder(config, out, notes_dir)
     cache_path = buildcache.cache_file(config.root, out)
-    with _one_build_at_a_time(cache_path.with_suffix(".lock"), out), _terminated_on_sigterm():
+    with _one_build_at_a_time(cache_path.with_suffix(".lock"), out), _terminated_on_sigterm() as terminated:
         remove_stale(out)
-        return _build(config, notes_dir, out, cache_path, drafts, strict, cancelled, workers, no_cache, started, session)
+        asked = cancelled or (lambda: False)
+        return _build(config, notes_dir, out, cache_path, drafts, strict, lambda: terminated() or asked(), workers, no_cache, started, session)
 
 
 class Terminated(BaseException):
@@ -110,17 +111,28 @@ class Terminated(BaseException):
 
 
 @contextlib.contextmanager
-def _terminated_on_sigterm() -> Iterator[None]:
+def _terminated_on_sigterm() -> Iterator[Callable[[], bool]]:
+    """SIGTERM raises `Terminated` wherever the build is. Python swallows an exception raised in
+    some callbacks, though (the fork hooks of `logging`: the build would go on and succeed), so
+    the handler also records it, and the check this yields raises it again: the build asks it
+    between outputs and before it publishes anything."""
     if threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread may handle signals (`serve` builds in a worker thread)
+        yield lambda: False  # only the main thread may handle signals (`serve` builds in a worker thread)
         return
+    received = threading.Event()
 
     def handler(signum: int, frame: object) -> None:
+        received.set()
         raise Terminated
+
+    def check() -> bool:
+        if received.is_set():
+            raise Terminated
+        return False
 
     previous = signal.signal(signal.SIGTERM, handler)
     try:
-        yield
+        yield check
     finally:
         signal.signal(signal.SIGTERM, previous)
 

@@ -18,7 +18,7 @@ from llmnotes.build import BuildResult, Job, Session
 from llmnotes.config import Config, resolve
 from llmnotes.diagnostics import Severity, display_path, has_errors, sort_diagnostics
 from llmnotes.emit import BrokenLink, BuildCancelled, Context, Copy, Emitter, Keep, LastBroken, Output, Page, Staged, never
-from llmnotes.heap import long_lived_heap
+from llmnotes.heap import long_lived_heap, signals_held
 from llmnotes.links import cache as link_cache
 from llmnotes.links.result import Verdict
 from llmnotes.load import asset_problems, load_all
@@ -129,12 +129,11 @@ def run(job: Job) -> BuildResult:
         keeps=bool(previous),
         unchanged_folder=functools.partial(buildcache.unchanged_folder, previous, out),
     )
-    writer: Staging | Update = Update(out) if previous else Staging(out)
-    written: dict[str, buildcache.Written] = {}
     site.resource_digests  # noqa: B018 (read by the pages' fingerprints and the search index: worked out once, before any fork)
     ahead = Ahead(ctx, AHEAD) if _ahead_pays(ctx, previous, session) else None
     meanwhile = Meanwhile(ctx, AHEAD) if ahead is None and session is None else None
     early = ahead or meanwhile
+    written: dict[str, buildcache.Written] = {}
 
     def alongside() -> None:
         """This process's share while a first build's page workers render: the site-wide files,
@@ -143,24 +142,30 @@ def run(job: Job) -> BuildResult:
         meanwhile.run()
         buildcache.save_notes(cache_path, cache)
 
-    emitting = replace(ctx, stage=functools.partial(_stage, writer, previous, out), meanwhile=alongside if meanwhile else None)
+    writer: Staging | Update | None = None
     try:
-        for emitter in EMITTERS:
-            for output in early.outputs(emitter) if early is not None and emitter in AHEAD else emitter(emitting):
-                _stop_if(cancelled)
-                written[output.path] = _write(writer, output, previous, out)
-            if emitter is render.pages and session is not None and session.on_pages is not None and isinstance(writer, Update):
-                writer.commit_so_far()  # a preview: the edit's pages now, the site-wide files after
-                cache.outputs = {**previous, **written}  # what is on disk now, should a newer edit cancel the rest
-                session.context = ctx
-                session.on_pages()
-        if isinstance(writer, Update):
-            writer.commit(gone=[path for path in previous if path not in written])
-        else:
-            writer.commit()
-    except BaseException:
-        writer.discard()
-        raise
+        try:
+            with signals_held():  # made and named before a SIGTERM or Ctrl-C can raise, so always removed on the way out
+                writer = Update(out) if previous else Staging(out)
+            emitting = replace(ctx, stage=functools.partial(_stage, writer, previous, out), meanwhile=alongside if meanwhile else None)
+            for emitter in EMITTERS:
+                for output in early.outputs(emitter) if early is not None and emitter in AHEAD else emitter(emitting):
+                    _stop_if(cancelled)
+                    written[output.path] = _write(writer, output, previous, out)
+                if emitter is render.pages and session is not None and session.on_pages is not None and isinstance(writer, Update):
+                    writer.commit_so_far()  # a preview: the edit's pages now, the site-wide files after
+                    cache.outputs = {**previous, **written}  # what is on disk now, should a newer edit cancel the rest
+                    session.context = ctx
+                    session.on_pages()
+            _stop_if(cancelled)  # the last moment to stop: from here the output folder changes
+            if isinstance(writer, Update):
+                writer.commit(gone=[path for path in previous if path not in written])
+            else:
+                writer.commit()
+        except BaseException:
+            if writer is not None:
+                writer.discard()
+            raise
     finally:
         if ahead is not None:
             ahead.close()

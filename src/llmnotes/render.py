@@ -24,7 +24,7 @@ from llmnotes import bibliography, graphview, markdown, urls
 from llmnotes.buildcache import digest, digest_of
 from llmnotes.emit import BuildCancelled, Context, Keep, Page, Staged
 from llmnotes.graph import Resource, status_summary
-from llmnotes.heap import worker_defaults
+from llmnotes.heap import signals_held, worker_defaults
 from llmnotes.model import Heading, Note, kind_label
 
 RECENT = 10
@@ -122,7 +122,9 @@ def _in_parallel(renderer: Renderer, todo: list[Planned], workers: int, stage: C
     global _FORKED
     _FORKED = (renderer, stage)
     try:
-        with multiprocessing.get_context("fork").Pool(workers, initializer=worker_defaults) as pool:
+        with contextlib.ExitStack() as stack:
+            with signals_held():  # the pool whole, and to be stopped, before a signal can unwind the build
+                pool = stack.enter_context(multiprocessing.get_context("fork").Pool(workers, initializer=worker_defaults))
             yield pool.imap(_render_forked, todo, chunksize=32)
     finally:
         _FORKED = None

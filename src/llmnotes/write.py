@@ -116,7 +116,11 @@ class _Folder:
         self.out = out
         out.parent.mkdir(parents=True, exist_ok=True)
         self.root = _temp_folder(out, kind)
-        os.chmod(self.root, 0o755)  # mkdtemp makes it private; a web server must read it
+        try:
+            os.chmod(self.root, 0o755)  # mkdtemp makes it private; a web server must read it
+        except BaseException:  # SIGTERM arrives as an exception, and may arrive now: no folder left behind
+            shutil.rmtree(self.root, ignore_errors=True)
+            raise
         self._base = str(self.root)
         self._folders: set[str] = {""}  # folders made or checked, relative to the root
         self._resolved = self.root.resolve()
@@ -180,7 +184,11 @@ class Staging(_Folder):
 
     def __init__(self, out: Path) -> None:
         super().__init__(out, "new")
-        (self.root / MARKER).write_bytes(_MARKER_TEXT)
+        try:
+            (self.root / MARKER).write_bytes(_MARKER_TEXT)
+        except BaseException:
+            self.discard()
+            raise
 
     def commit(self) -> None:
         """Swap the new folder in: two renames, then the old site is removed."""
