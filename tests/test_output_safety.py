@@ -89,6 +89,63 @@ def _running_in(folder: Path) -> list[int]:
     return found
 
 
+def test_a_sigterm_whose_exception_is_swallowed_still_stops_the_build_before_it_publishes(make_site, monkeypatch) -> None:
+    """Python swallows an exception raised inside some callbacks (`logging`'s fork hooks): the
+    build must still notice the SIGTERM, at its next output, and publish nothing."""
+    import pytest
+
+    from llmnotes import build, buildcache
+    from llmnotes.config import load_config
+
+    site = make_site()
+    save_snapshot = buildcache.save_snapshot
+
+    def swallowing(*args: object) -> None:  # called as the build begins to emit
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)  # the handler raises `Terminated` here
+        except build.Terminated:
+            pass  # as a fork hook would
+        save_snapshot(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(buildcache, "save_snapshot", swallowing)
+    with pytest.raises(build.Terminated):
+        build.build_site(load_config(site), workers=1)
+    assert not (site / "build").exists() and _leftovers(site) == []
+
+
+def _idle() -> None:
+    from llmnotes.heap import worker_defaults
+
+    worker_defaults()
+    time.sleep(60)
+
+
+def test_signals_held_wait_for_the_block_and_a_worker_forked_meanwhile_still_stops() -> None:
+    """`signals_held` defers SIGTERM to the end of its block; a worker forked inside it inherits
+    the held signals, and `worker_defaults` lets them through again, or its pool could not stop it."""
+    import multiprocessing
+
+    from llmnotes.heap import signals_held
+
+    got: list[int] = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: got.append(signum))
+    try:
+        with signals_held():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.1)
+            assert got == []
+            worker = multiprocessing.get_context("fork").Process(target=_idle, daemon=True)
+            worker.start()
+        assert got == [signal.SIGTERM]
+        time.sleep(0.2)  # the worker has run `worker_defaults`
+        worker.terminate()
+        worker.join(5)
+        assert worker.exitcode == -signal.SIGTERM
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def test_a_killed_build_leaves_folders_the_next_build_removes(tmp_path: Path) -> None:
     corpus = _big_site(tmp_path)
     proc = subprocess.Popen([sys.executable, "-m", "llmnotes", "build", "--out", "out"], cwd=corpus, stderr=subprocess.DEVNULL)

@@ -101,8 +101,11 @@ def build_site(
     cache_path = buildcache.cache_file(config.root, out)
     with _one_build_at_a_time(cache_path.with_suffix(".lock"), out), _terminated_on_sigterm() as terminated:
         remove_stale(out)
-        asked = cancelled or (lambda: False)
-        return _build(config, notes_dir, out, cache_path, drafts, strict, lambda: terminated() or asked(), workers, no_cache, started, session)
+
+        def stop() -> bool:  # asked between outputs: a SIGTERM (raises `Terminated`), or the caller's wish
+            return terminated() or (cancelled is not None and cancelled())
+
+        return _build(config, notes_dir, out, cache_path, drafts, strict, stop, workers, no_cache, started, session)
 
 
 class Terminated(BaseException):

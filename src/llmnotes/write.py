@@ -118,7 +118,7 @@ class _Folder:
         self.root = _temp_folder(out, kind)
         try:
             os.chmod(self.root, 0o755)  # mkdtemp makes it private; a web server must read it
-        except BaseException:  # SIGTERM arrives as an exception, and may arrive now: no folder left behind
+        except BaseException:  # the caller never gets the folder to discard: remove it here
             shutil.rmtree(self.root, ignore_errors=True)
             raise
         self._base = str(self.root)
@@ -186,7 +186,7 @@ class Staging(_Folder):
         super().__init__(out, "new")
         try:
             (self.root / MARKER).write_bytes(_MARKER_TEXT)
-        except BaseException:
+        except BaseException:  # as in `_Folder`: a folder the caller never gets is not left behind
             self.discard()
             raise
 
