@@ -27,7 +27,6 @@ from llmnotes.folder import NOTE_SUFFIXES, TOPICS_FILE
 from llmnotes.graph import Citation, Site
 from llmnotes.load import load_note
 from llmnotes.model import Note, SourceFile
-from llmnotes.normalize import url_key
 from llmnotes.render import Renderer
 
 
@@ -59,9 +58,9 @@ def _citations(note: Note) -> dict[str, Citation]:
     """The note's citation of each resource it names, by URL key, in the order the graph reads them."""
     found: dict[str, Citation] = {}
     for entry in note.links:
-        found.setdefault(url_key(entry.url), Citation(note.slug, entry.note, entry.status, entry.place))
+        found.setdefault(entry.key, Citation(note.slug, entry.note, entry.status, entry.place))
     for link in note.body_links:
-        found.setdefault(url_key(link.url), Citation(note.slug, "", None, link.place))
+        found.setdefault(link.key, Citation(note.slug, "", None, link.place))
     return found
 
 

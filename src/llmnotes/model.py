@@ -7,6 +7,8 @@ import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from llmnotes.normalize import url_key
+
 KINDS = ("paper", "article", "video", "course", "book", "repo", "tool", "thread", "talk", "dataset", "site")
 STATUSES = ("read", "reading", "to-read")
 _KIND_LABELS = {"repo": "code", "site": "website"}
@@ -40,6 +42,10 @@ class LinkEntry:
     discussion: tuple[tuple[str, Place], ...] = ()
     status: str | None = None
     archived: str | None = None  # a snapshot of the page (the Wayback Machine's), for when it rots
+    key: str = field(init=False, repr=False, compare=False)  # `normalize.url_key(url)`: see `_keyed`
+
+    def __post_init__(self) -> None:
+        _keyed(self, self.url)
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,17 @@ class BodyLink:
     url: str
     text: str
     place: Place
+    key: str = field(init=False, repr=False, compare=False)  # `normalize.url_key(url)`: see `_keyed`
+
+    def __post_init__(self) -> None:
+        _keyed(self, self.url)
+
+
+def _keyed(link: LinkEntry | BodyLink, url: str) -> None:
+    """A link's resource identity, worked out once, where the note is parsed (on the loader's
+    cores) and kept with it in the build cache: the graph groups 90,000 links by it at 10,000
+    notes, which cost a quarter of a second of every build, one note edited or not."""
+    object.__setattr__(link, "key", url_key(url))
 
 
 @dataclass(frozen=True)
