@@ -147,3 +147,24 @@ def test_a_resource_made_from_the_same_notes_keeps_its_known_digest(tmp_path: Pa
     assert edited.resource_digests[rid[other]] == "known"  # its one note is unchanged
     assert edited.resource_digests[rid[own]] != "known"  # its note changed (the link moved a line down): digested again
     assert edited.resource_digests[rid[shared]] not in ("known", real[rid[shared]])  # an annotation of it changed
+
+
+def test_related_notes_are_taken_from_the_last_build_only_while_what_they_are_made_from_holds(tmp_path: Path) -> None:
+    shared = "https://example.org/shared"
+    (tmp_path / "topics.yaml").write_text("a:\n  title: A\nb:\n  title: B\n")
+    (tmp_path / "one.md").write_text(note("One", topics="[a]", links=link(shared, "Shared")))
+    (tmp_path / "two.md").write_text(note("Two", topics="[a]", links=link(shared, "Shared")))
+    (tmp_path / "three.md").write_text(note("Three", topics="[b]"))
+    site, _ = build_graph(load_all(tmp_path))
+    assert site.related["one"] == ("two",)
+    marked = dict.fromkeys(site.related, ("marked",))  # what only the memo could have said
+    kept, _ = build_graph(load_all(tmp_path), known_related=(site.related_inputs, marked))
+    assert kept.related is marked and kept.related_memo == (site.related_inputs, marked)
+    (tmp_path / "two.md").write_text(note("Two", topics="[a]", links=link(shared, "Shared"), body="Its text edited."))
+    text_edit, _ = build_graph(load_all(tmp_path), known_related=(site.related_inputs, marked))
+    assert text_edit.related is marked  # a note's text is not what related notes are made from
+    (tmp_path / "three.md").write_text(note("Three", topics="[a]"))  # a topic changed: the memo no longer holds
+    moved, _ = build_graph(load_all(tmp_path), known_related=(site.related_inputs, marked))
+    assert moved.related_inputs != site.related_inputs
+    assert moved.related == build_graph(load_all(tmp_path))[0].related
+    assert moved.related["three"] == ("one", "two")

@@ -6,6 +6,8 @@ One file per output folder under `.llmnotes/build/` (git-ignored, beside the lin
   diagnostics and the file's stamp as they were read (`folder.stamps_of`). A note whose bytes did not
   change is not parsed again, and one whose stamp did not change is not even read (`load.load_cached`).
 - `resources`: each resource's digest and what it was made from (`graph.Site.resource_stamps`).
+- `related`: each note's related notes, with the digest of what they were worked out from
+  (`graph.Site.related_memo`).
 - `outputs`: for each file of the built site, the fingerprint of what made it (pages of topics,
   notes and resources; see `render.Renderer.fingerprint`), the digest of its bytes and its size.
   A page whose fingerprint did not change is not rendered again; a file whose bytes did not change
@@ -47,7 +49,7 @@ if TYPE_CHECKING:  # the loader (YAML, Markdown) is not needed to read or write 
 
 CACHE_DIR = Path(".llmnotes") / "build"
 _CACHED = (model.Note, model.Body, model.Ref, model.LinkEntry, model.BodyLink, model.NoteLink, model.AssetLink, model.Heading, model.Place, diagnostics.Diagnostic)
-FORMAT = 7  # bump when the pickled shapes, or what a field holds, change
+FORMAT = 8  # bump when the pickled shapes, or what a field holds, change
 NOTE_SHARDS = 32  # files the notes are kept in: at 10,000 notes, about 3 MB each
 
 
@@ -66,6 +68,7 @@ class BuildCache:
     notes: NoteCache = field(default_factory=dict)
     outputs: dict[str, Written] = field(default_factory=dict)
     resources: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)  # `graph.Site.resource_stamps`
+    related: tuple[str, dict[str, tuple[str, ...]]] | None = None  # `graph.Site.related_memo`
     # What each notes shard on disk holds, as (path, digest) pairs: a shard holding the same is not
     # written again. Filled when the cache is read or saved; never pickled with the main file.
     stored: dict[int, frozenset[tuple[object, ...]]] = field(default_factory=dict)
@@ -92,8 +95,9 @@ def load(path: Path, key: str) -> BuildCache:
     found = _read(path, key, "building everything")
     if found is _UNREADABLE:
         return cache
-    if isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], dict) and isinstance(found[1], dict):
-        cache.outputs, cache.resources = found
+    if isinstance(found, tuple) and len(found) == 3 and isinstance(found[0], dict) and isinstance(found[1], dict):
+        cache.outputs, cache.resources = found[0], found[1]
+        cache.related = found[2] if isinstance(found[2], tuple) and len(found[2]) == 2 else None
     for shard in range(NOTE_SHARDS):
         notes = _read(_shard_file(path, shard), key, "its notes are parsed again, and the shard written anew")
         if isinstance(notes, dict) and notes:
@@ -107,7 +111,7 @@ def save(path: Path, cache: BuildCache) -> None:
     one renamed over the old); a failure is a warning."""
     try:
         _save_notes(path, cache)
-        _write(path, cache.key, (cache.outputs, cache.resources))
+        _write(path, cache.key, (cache.outputs, cache.resources, cache.related))
     except OSError as exc:
         _not_written(path, exc)
 

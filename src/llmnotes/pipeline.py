@@ -96,7 +96,7 @@ def run(job: Job) -> BuildResult:
     with long_lived_heap():
         loaded = load_all(notes_dir, drafts=drafts, allow_html=config.allow_html, workers=workers, cache=cache.notes)
         _stop_if(cancelled)  # the notes parsed so far stay in the cache
-        site, graph_problems = graph.build_graph(loaded, cache.resources)
+        site, graph_problems = graph.build_graph(loaded, cache.resources, cache.related)
         _stop_if(cancelled)
     diagnostics = list(loaded.diagnostics) + graph_problems + asset_problems(tuple(site.notes.values()), site.assets, config.allow_html)
     diagnostics += theme.outside_links(resolve(config, config.static))
@@ -171,6 +171,7 @@ def run(job: Job) -> BuildResult:
             ahead.close()
     cache.outputs = written
     cache.resources = site.resource_stamps
+    cache.related = site.related_memo
     keep(cache)
     if session is not None:
         session.context = ctx
