@@ -148,7 +148,11 @@ def test_an_open_page_is_rendered_first_and_not_reloaded_again_by_the_build(serv
     page.wait_for_function("document.body.textContent.includes('works, fast')", timeout=10_000)
     assert "showed 1 open page(s)" in serving.wait_for("serve: showed")
     serving.wait_for("serve: rebuilt")
-    time.sleep(0.5)  # a second reload, were one sent, would have happened by now
+    # A second reload, were one sent, would have happened by now. Waited for through Playwright, not
+    # time.sleep: its sync API hands the page's events to `page.on` handlers only inside its calls,
+    # and the text above can show before the first reload's own load event has fired.
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(500)
     assert len(loads) == 1
 
     _edit(note, "topics: [foundations, attention]", "topics: [foundations]")  # the graph changes: the build reloads it
@@ -297,9 +301,13 @@ def test_a_templates_folder_made_while_serving_is_watched_from_then_on(serving: 
     from llmnotes import theme
 
     footer = theme.default_theme()[0] / "partials" / "footer.html"
+    made = site / "templates.new" / "partials" / "footer.html"
+    made.parent.mkdir(parents=True)
+    made.write_text(footer.read_text().replace("built with llmnotes", "built with llmnotes, probe one"))
+    (site / "templates.new").rename(site / "templates")  # there was no templates/ when serve started
+    # (renamed in whole, as a checkout or an unpacked theme makes it: a folder made and then filled
+    # could be seen empty by the half-second look for it, and the test would race the watcher)
     mine = site / "templates" / "partials" / "footer.html"
-    mine.parent.mkdir(parents=True)  # there was no templates/ when serve started
-    mine.write_text(footer.read_text().replace("built with llmnotes", "built with llmnotes, probe one"))
     serving.wait_for("serve: rebuilt", timeout=30)
     with urllib.request.urlopen(serving.url("notes/transformers/")) as answer:
         assert "probe one" in answer.read().decode()
