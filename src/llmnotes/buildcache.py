@@ -44,7 +44,8 @@ from llmnotes.folder import file_digest as note_digest  # what the loader keeps 
 from llmnotes.heap import collector_paused
 from llmnotes.write import write_bytes_atomically
 
-if TYPE_CHECKING:  # the loader (YAML, Markdown) is not needed to read or write a cache
+if TYPE_CHECKING:  # the loader (YAML, Markdown) and the graph are not needed to read or write a cache
+    from llmnotes.graph import RelatedMemo
     from llmnotes.load import NoteCache
 
 CACHE_DIR = Path(".llmnotes") / "build"
@@ -68,7 +69,7 @@ class BuildCache:
     notes: NoteCache = field(default_factory=dict)
     outputs: dict[str, Written] = field(default_factory=dict)
     resources: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)  # `graph.Site.resource_stamps`
-    related: tuple[str, dict[str, tuple[str, ...]]] | None = None  # `graph.Site.related_memo`
+    related: RelatedMemo | None = None  # `graph.Site.related_memo`
     # What each notes shard on disk holds, as (path, digest) pairs: a shard holding the same is not
     # written again. Filled when the cache is read or saved; never pickled with the main file.
     stored: dict[int, frozenset[tuple[object, ...]]] = field(default_factory=dict)

@@ -31,6 +31,7 @@ FOOTER_TOPICS = 12  # top topics a footer lists before it links to the Topics pa
 
 # A resource's digest and what it was made from (see `Site.resource_stamps`).
 ResourceStamp = tuple[tuple[str, ...], str]
+RelatedMemo = tuple[str, dict[str, tuple[str, ...]]]  # related notes, with the digest of what they were worked out from
 
 
 @dataclass(frozen=True)
@@ -238,10 +239,6 @@ def _err(place: Place, message: str, severity: Severity = Severity.ERROR) -> Dia
 def _suggest(name: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(known), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-# The related notes of a last build, with the digest of what they were worked out from.
-RelatedMemo = tuple[str, dict[str, tuple[str, ...]]]
 
 
 def build_graph(

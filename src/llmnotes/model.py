@@ -45,7 +45,7 @@ class LinkEntry:
     key: str = field(init=False, repr=False, compare=False)  # `normalize.url_key(url)`: see `_keyed`
 
     def __post_init__(self) -> None:
-        _keyed(self, self.url)
+        _keyed(self)
 
 
 @dataclass(frozen=True)
@@ -58,14 +58,14 @@ class BodyLink:
     key: str = field(init=False, repr=False, compare=False)  # `normalize.url_key(url)`: see `_keyed`
 
     def __post_init__(self) -> None:
-        _keyed(self, self.url)
+        _keyed(self)
 
 
-def _keyed(link: LinkEntry | BodyLink, url: str) -> None:
+def _keyed(link: LinkEntry | BodyLink) -> None:
     """A link's resource identity, worked out once, where the note is parsed (on the loader's
     cores) and kept with it in the build cache: the graph groups 90,000 links by it at 10,000
     notes, which cost a quarter of a second of every build, one note edited or not."""
-    object.__setattr__(link, "key", url_key(url))
+    object.__setattr__(link, "key", url_key(link.url))
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,7 @@ def plan(notes_dir: Path, parsed: Parsed, source: str) -> tuple[Plan, list[str]]
     sources, _, _ = discover(notes_dir) if notes_dir.is_dir() else ([], [], [])
     for src in sources:
         loaded, _ = load_note(src, with_body=False)
-        keys = {url_key(link.url) for link in loaded.links} if loaded is not None else set()
+        keys = {link.key for link in loaded.links} if loaded is not None else set()
         existing[src.slug] = (src.path, keys)
     topics, _ = load_topics(notes_dir) if notes_dir.is_dir() else ({}, [])
     topic = parsed.topic[0] if parsed.topic else None
