@@ -327,3 +327,45 @@ def test_a_fast_render_clears_the_errors_only_of_the_notes_it_loaded_whatever_th
         preview.errors = [f"{odd}:2:1: error: title must be a string", f"{odd}:5:3: error: unknown topic 'x'"]
         preview.show_fast(Fast(edited=edited), batch=1)
         assert (preview.errors == []) is cleared, edited
+
+
+def test_a_save_while_the_watcher_starts_is_still_seen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A note saved after serve looked for saves made during its first build, but before the
+    watcher was on, is neither in that look nor seen by the watcher; the look once the watcher
+    first answers finds it. The save is made at that very moment, from inside the first look."""
+    import asyncio
+    import concurrent.futures
+
+    from llmnotes import preview
+
+    notes, out = tmp_path / "notes", tmp_path / "out"
+    notes.mkdir()
+    out.mkdir()
+    old = notes / "old.md"
+    old.write_text("saved long before")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    late = notes / "late.md"
+    looks: list[set[Path]] = []
+
+    def look_then_save(paths: list[Path], since: float, ignore: Path) -> set[Path]:
+        found = real_look(paths, since, ignore)
+        looks.append(found)
+        if len(looks) == 1:
+            late.write_text("saved just after the first look, before the watcher is on")
+        return found
+
+    real_look = preview._changed_since
+    monkeypatch.setattr(preview, "_changed_since", look_then_save)
+
+    async def first_change() -> set[Path]:
+        stop = asyncio.Event()
+        changes = preview._changes([notes], stop, out.resolve(), since=time.time() - 60)
+        try:
+            return await asyncio.wait_for(anext(changes), timeout=20)
+        finally:
+            stop.set()
+            await changes.aclose()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:  # its own loop: Playwright's may run in this thread
+        assert thread.submit(asyncio.run, first_change()).result() == {late}
+    assert looks[0] == set()  # the first look was before the save: it was the watcher's first answer that found it

@@ -285,6 +285,12 @@ def watched_paths(config: Config) -> list[Path]:
 
 
 APPEAR_S = 0.5  # how often a watched folder that does not exist yet (templates/, say) is looked for
+# How long the watcher waits for a change before it answers with none: its first answer, either
+# way, says it is on, and the folders are scanned once more for what was saved while it started.
+READY_MS = 200
+# A file's time comes from the kernel's coarse clock, which may lag `time.time()` by a tick: a scan
+# for files saved since a moment looks from a little before it (a file found twice is built twice).
+CLOCK_SLACK_S = 0.05
 
 
 def _changed_since(paths: list[Path], since: float, ignore: Path) -> set[Path]:
@@ -302,7 +308,9 @@ def _changed_since(paths: list[Path], since: float, ignore: Path) -> set[Path]:
 
 async def _changes(paths: list[Path], stop: asyncio.Event, ignore: Path, since: float) -> AsyncIterator[set[Path]]:
     """Debounced sets of changed files, leaving out the preview's own output. Files saved since
-    `since` (the first build's start), before the watcher was on, count too. A folder that does
+    `since` (the first build's start), before the watcher was on, count too: they are looked for
+    before it starts, and once more when it first answers, for those saved while it started (the
+    watcher sees nothing until it is on, and says so only by answering). A folder that does
     not exist when serve starts (an author's first `templates/`) is looked for every half second;
     once there, it is watched too and counts as a change. Its parent is not watched instead: that is
     the site's root, with `.git/` and `node_modules/` in it."""
@@ -311,6 +319,7 @@ async def _changes(paths: list[Path], stop: asyncio.Event, ignore: Path, since: 
     while not stop.is_set():
         present = [p for p in paths if p.exists()]
         missing = [p for p in paths if not p.exists()]
+        scanned = time.time() - CLOCK_SLACK_S
         missed = _changed_since(present, since, ignore)
         if missed:
             yield missed
@@ -323,8 +332,12 @@ async def _changes(paths: list[Path], stop: asyncio.Event, ignore: Path, since: 
 
         ender = asyncio.create_task(end_round())
         try:
-            async for batch in awatch(*present, debounce=DEBOUNCE_MS, step=20, stop_event=until, recursive=True):
+            watching = False
+            async for batch in awatch(*present, debounce=DEBOUNCE_MS, step=20, stop_event=until, rust_timeout=READY_MS, yield_on_timeout=True, recursive=True):
                 changed = {Path(p) for _, p in batch}
+                if not watching:  # its first answer: the watcher is on, and sees every save from now
+                    watching = True
+                    changed |= _changed_since(present, scanned, ignore)  # saved while it started, unseen
                 changed = {p for p in changed if not p.resolve().is_relative_to(ignore)}
                 if changed:
                     yield changed
@@ -333,7 +346,7 @@ async def _changes(paths: list[Path], stop: asyncio.Event, ignore: Path, since: 
             await asyncio.sleep(APPEAR_S)
         finally:
             ender.cancel()
-        since = time.time()  # the next round's scan: what is saved while the watcher restarts
+        since = time.time() - CLOCK_SLACK_S  # the next round's scan: what is saved while the watcher restarts
         appeared = {p for p in missing if p.exists()}
         if appeared and not stop.is_set():
             yield {f for p in appeared for f in ([p] if p.is_file() else p.rglob("*"))} or appeared
