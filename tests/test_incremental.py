@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -245,6 +246,40 @@ def test_after_an_edit_the_site_wide_files_made_ahead_are_those_of_a_clean_build
     _edit_and_compare(tmp_path)
     made = seen.read_text().split()
     assert "child" in made  # the edit's index was made ahead, on the forked process
+
+
+def test_after_a_text_edit_the_search_index_is_patched_ahead_and_is_that_of_a_clean_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edit of a note's words and of what it says about a link changes two documents of the
+    index and none of their order: the forked process patches the last build's word lists
+    (`search.word_shards`) rather than going through every document's words again."""
+    from llmnotes import search
+
+    _large_site(tmp_path)
+    parent, made = os.getpid(), tmp_path / "made"
+    postings, take_out = search.postings, search._take_out
+
+    def logged(what: str, real: Callable[..., object]) -> Callable[..., object]:
+        def call(*args: object) -> object:
+            with made.open("a") as log:
+                log.write(f"{what}-{'child' if os.getpid() != parent else 'parent'}\n")
+            return real(*args)
+
+        return call
+
+    monkeypatch.setattr(search, "postings", logged("made", postings))
+    monkeypatch.setattr(search, "_take_out", logged("patched", take_out))
+    out = tmp_path / "out"
+    assert _build_on(tmp_path, out, workers=2)
+    assert made.read_text().split() == ["made-parent"]  # a first build: every list made
+    made.unlink()
+    links = _link("https://e.org/own/5", "Own 5", "Now says zygote.") + _link("https://e.org/shared/5", "Shared 5")
+    (tmp_path / "notes" / "n-005.md").write_text(_note("Note 5", "[a]", links, "Body of note 5, now with quixotic words, see [[n-006]]."))
+    assert _build_on(tmp_path, out, workers=2)
+    assert made.read_text().split() == ["patched-child"]
+    assert _build_on(tmp_path, tmp_path / "clean", workers=2, no_cache=True)
+    assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
+    assert b'"quixotic":' in (out / "search-index" / "w" / "qu.js").read_bytes()  # the new words are in
+    assert b'"zygote":' in (out / "search-index" / "w" / "zy.js").read_bytes()
 
 
 def test_while_the_forked_process_is_busy_the_build_makes_the_last_of_those_files_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

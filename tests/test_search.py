@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import re
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from llmnotes import search
 from llmnotes.search import Doc
 
@@ -113,3 +116,46 @@ def test_words_known_in_advance_give_the_index_the_text_would() -> None:
     assert list(search.files(known)) == list(search.files(DOCS))
     wrong = [replace(d, text_words=frozenset({"unrelated"})) for d in DOCS]
     assert list(search.files(wrong)) != list(search.files(DOCS))  # they are what the index is made from
+
+
+# -- the word lists patched after an edit ---------------------------------------------------------
+
+VOCABULARY = "alpha alps alpine alpaca also am amber ambit the beta bet better betting zeta zest über α ab".split()
+_text = st.lists(st.sampled_from(VOCABULARY), max_size=6).map(" ".join)
+_doc = st.builds(lambda t, s, x: Doc("note", t, "/n/", s, x), _text, _text, _text)
+
+
+@given(
+    before=st.lists(_doc, min_size=1, max_size=14),
+    edits=st.lists(st.tuples(st.integers(min_value=0), _doc), max_size=5),
+    shard_bytes=st.sampled_from([search.SHARD_BYTES, 40, 90]),
+)
+def test_word_lists_patched_after_an_edit_are_those_made_afresh(before: list[Doc], edits: list[tuple[int, Doc]], shard_bytes: int) -> None:
+    """Whatever the documents and whichever few of them change (a word added, moved from the
+    text to the title, the last one of a word gone), the shards and lists patched from the last
+    build's memo are those a fresh start makes; small shard sizes make groups split and merge."""
+    after = list(before)
+    for at, doc in edits:
+        after[at % len(after)] = doc
+    kept = search.SHARD_BYTES
+    search.SHARD_BYTES = shard_bytes
+    try:
+        _, memo = search.word_shards(before, None)
+        assert search._changed(tuple(map(search._doc_digest, after)), memo) is not None  # patched, not made afresh
+        patched, patched_memo = search.word_shards(after, memo)
+        fresh, fresh_memo = search.word_shards(after, None)
+        assert patched == fresh == search.shards(search.postings(after))
+    finally:
+        search.SHARD_BYTES = kept
+    assert patched_memo == fresh_memo
+
+
+def test_word_lists_are_made_afresh_when_ids_move_or_many_documents_change() -> None:
+    docs = [Doc("note", f"title {i}", f"/n/{i}/", "alpha", "beta") for i in range(search.PATCH_LIMIT + 2)]
+    _, memo = search.word_shards(docs, None)
+    digests = tuple(map(search._doc_digest, docs))
+    assert search._changed(digests, memo) == []
+    assert search._changed(digests[:-1], memo) is None  # a document removed: every later id moved
+    many = tuple(f"x{d}" for d in digests)
+    assert search._changed(many, memo) is None
+    assert search._changed(many[: search.PATCH_LIMIT] + digests[search.PATCH_LIMIT :], memo) == list(range(search.PATCH_LIMIT))

@@ -75,6 +75,34 @@ class BuildCache:
     stored: dict[int, frozenset[tuple[object, ...]]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Memos:
+    """Where an emitter keeps what it worked out, for the next build into the same folder to reuse
+    (the search index keeps its word lists): one file per name beside the build cache, under its
+    key. Like the cache, an optimisation only: the emitter checks what a memo says it was made
+    from before using it, so one from any earlier build is safe, and one that cannot be read or
+    written costs the time it saves, never the build."""
+
+    cache: Path  # the build cache's file, whose name the memos share
+    key: str
+    reuse: bool  # False in a build that makes everything afresh (`--no-cache`, a first build)
+
+    def read(self, name: str) -> object | None:
+        if not self.reuse:
+            return None
+        found = _read(self._file(name), self.key, "made afresh")
+        return None if found is _UNREADABLE else found
+
+    def write(self, name: str, value: object) -> None:
+        try:
+            _write(self._file(name), self.key, value)
+        except OSError as exc:
+            _not_written(self._file(name), exc)
+
+    def _file(self, name: str) -> Path:
+        return self.cache.with_name(f"{self.cache.stem}.{name}.pickle")
+
+
 def cache_file(root: Path, out: Path) -> Path:
     """The cache of the build into `out`: `serve` and `build` into two folders keep two caches."""
     name = hashlib.blake2b(str(out.resolve()).encode(), digest_size=8).hexdigest()

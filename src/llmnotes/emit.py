@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # types only: the stages import this module, not the other way round
+    from llmnotes.buildcache import Memos
     from llmnotes.config import Config
     from llmnotes.graph import Site
 
@@ -105,6 +106,7 @@ class Context:
     stage: Callable[[Page], Staged] | None = None
     # Work for the main process while the page workers render, instead of after them (`ahead.Meanwhile`).
     meanwhile: Callable[[], None] | None = None
+    memos: Memos | None = None  # what an emitter may keep for the next build (`buildcache.Memos`)
 
 
 Emitter = Callable[[Context], Iterable[Output]]

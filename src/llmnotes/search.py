@@ -26,11 +26,13 @@ of a text, which `search.js` must agree with.
 from __future__ import annotations
 
 import base64
+import bisect
 import functools
 import itertools
 import json
 import re
 import zlib
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -75,16 +77,120 @@ def postings(docs: list[Doc]) -> dict[str, list[list[int]]]:
     """word → [ids with it in the title, ids with it in the summary only, ids with it in the text only]."""
     index: dict[str, list[list[int]]] = {}
     for i, doc in enumerate(docs):
-        title = set(words(doc.title)) - STOP_WORDS
-        summary = set(words(doc.summary)) - STOP_WORDS - title
-        text = (doc.text_words if doc.text_words is not None else set(words(doc.text))) - STOP_WORDS - title - summary
-        for field, found in enumerate((title, summary, text)):
+        for field, found in enumerate(_fields(doc)):
             for word in found:
                 entry = index.get(word)  # not setdefault: it would build three lists for every word of every document
                 if entry is None:
                     entry = index[word] = [[], [], []]
                 entry[field].append(i)
     return index
+
+
+def _fields(doc: Doc) -> tuple[set[str], set[str], set[str] | frozenset[str]]:
+    """The words a document is found by, in the first of title, summary and text they are in."""
+    title = set(words(doc.title)) - STOP_WORDS
+    summary = set(words(doc.summary)) - STOP_WORDS - title
+    text = (doc.text_words if doc.text_words is not None else set(words(doc.text))) - STOP_WORDS - title - summary
+    return title, summary, text
+
+
+# -- the word lists of the last build, patched ----------------------------------------------------
+# After an edit of a large site, making every word's list again is most of the index's time (a
+# second at 10,000 notes): every document's words are gone through, and 3 MB of JSON written out.
+# So the index keeps its word lists and shards' JSON beside the build cache (`buildcache.Memos`),
+# with a digest of each document they were made from. When the documents are those of the last
+# build, in the same order, but for a few, only those few are taken out of the lists and put back
+# in, and only the groups of words they touched are cut into shards again. The lists and JSON are
+# then those a fresh start makes (tests/test_search.py holds them to it).
+
+MEMO = "search-1"  # the memo's name beside the build cache, with the version of `Memo`'s shape
+PATCH_LIMIT = 32  # changed documents beyond which the lists are made afresh: each is a pass over every word
+
+Packed = dict[str, tuple["array[int]", "array[int]", "array[int]"]]  # word → its three id lists, compact
+
+
+@dataclass(frozen=True)
+class Memo:
+    docs: tuple[str, ...]  # each document's digest (`_doc_digest`), in id order
+    lists: Packed  # `postings` of those documents
+    groups: dict[str, dict[str, str]]  # each group of words (by their first FIRST_KEY letters): its shards' JSON by key
+
+
+def word_shards(docs: list[Doc], memo: Memo | None) -> tuple[dict[str, str], Memo]:
+    """The word shards' JSON by key (`shards`) of documents in id order, and the memo of them for
+    the next build: patched from `memo` when it was made from nearly the same documents."""
+    digests = tuple(map(_doc_digest, docs))
+    changed = _changed(digests, memo)
+    if memo is None or changed is None:
+        index = postings(docs)
+        lists: Packed = {word: (array("I", a), array("I", b), array("I", c)) for word, (a, b, c) in index.items()}
+        groups = {first: _group_shards(members) for first, members in _by_group(index).items()}
+    else:
+        lists = dict(memo.lists)
+        touched = _take_out(lists, changed) | _put_in(lists, docs, changed)
+        groups = dict(memo.groups)
+        regrouped = _by_group({w: [list(ids) for ids in e] for w, e in lists.items() if w[:FIRST_KEY] in {t[:FIRST_KEY] for t in touched}})
+        for first in {t[:FIRST_KEY] for t in touched}:
+            if first in regrouped:
+                groups[first] = _group_shards(regrouped[first])
+            else:
+                groups.pop(first, None)
+    merged = {key: text for group in groups.values() for key, text in group.items()}
+    return merged, Memo(digests, lists, groups)
+
+
+def _doc_digest(doc: Doc) -> str:
+    return digest_of((doc.title, doc.summary, _text_id(doc)))
+
+
+def _changed(digests: tuple[str, ...], memo: Memo | None) -> list[int] | None:
+    """The ids of the documents not as `memo` has them, or None when they are too many to patch
+    (another number of documents, or ids moved by a title changed, added or removed)."""
+    if memo is None or len(memo.docs) != len(digests):
+        return None
+    changed = [i for i, (now, then) in enumerate(zip(digests, memo.docs, strict=True)) if now != then]
+    return changed if len(changed) <= PATCH_LIMIT else None
+
+
+def _take_out(lists: Packed, ids: list[int]) -> set[str]:
+    """Remove `ids` from every word's lists; the words they were in. A word left in no document goes."""
+    touched = set()
+    gone = set(ids)
+    for word, entry in list(lists.items()):
+        if any(_holds(found, i) for found in entry for i in ids):
+            touched.add(word)
+            kept = tuple(array("I", (i for i in found if i not in gone)) for found in entry)
+            if any(kept):
+                lists[word] = (kept[0], kept[1], kept[2])
+            else:
+                del lists[word]
+    return touched
+
+
+def _put_in(lists: Packed, docs: list[Doc], ids: list[int]) -> set[str]:
+    """Add each of `ids` to the lists of the words it is found by now; those words."""
+    touched = set()
+    for i in ids:
+        for field, found in enumerate(_fields(docs[i])):
+            for word in found:
+                entry = lists.get(word)
+                ordered = [list(a) for a in entry] if entry is not None else [[], [], []]
+                bisect.insort(ordered[field], i)
+                lists[word] = (array("I", ordered[0]), array("I", ordered[1]), array("I", ordered[2]))
+                touched.add(word)
+    return touched
+
+
+def _holds(ids: array[int], i: int) -> bool:
+    at = bisect.bisect_left(ids, i)
+    return at < len(ids) and ids[at] == i
+
+
+def _by_group(index: dict[str, list[list[int]]]) -> dict[str, dict[str, list[list[int]]]]:
+    groups: dict[str, dict[str, list[list[int]]]] = {}
+    for word, entry in index.items():
+        groups.setdefault(word[:FIRST_KEY], {})[word] = entry
+    return groups
 
 
 def _delta(ids: list[int]) -> list[int]:
@@ -112,7 +218,13 @@ def script_json(data: object) -> str:
 def shards(index: dict[str, list[list[int]]]) -> dict[str, str]:
     """Words grouped by prefix, each group as the JSON of its file: two letters, or more where a
     group would be too large to load quickly. A word shorter than its group's prefix stays under its
-    own, shorter key. A group's JSON, written once to measure it, is the one its file holds."""
+    own, shorter key. Each group of words sharing their first two letters is cut on its own."""
+    return {key: text for members in _by_group(index).values() for key, text in _group_shards(members).items()}
+
+
+def _group_shards(index: dict[str, list[list[int]]]) -> dict[str, str]:
+    """`shards` of words that share their first FIRST_KEY letters. A group's JSON, written once
+    to measure it, is the one its file holds."""
     result: dict[str, dict[str, list[list[int]]]] = {}
     texts: dict[str, str] = {}
 
@@ -179,13 +291,22 @@ def emit(ctx: Context) -> Iterator[Page | Keep]:
     if kept is not None:  # no document changed since the last build: neither does any file
         yield from (Keep(path) for path in kept)
         return
-    for part in parts(docs, ctx.inputs):
+    docs = order(docs)
+    groups, memo = word_shards(docs, _last_memo(ctx))
+    for part in parts(docs, groups, ctx.inputs):
         if part.path == INDEX:  # its fingerprint stands for the whole folder's inputs
             yield Page(part.path, part.make(), fingerprint)
         elif part.key and ctx.unchanged(part.path, part.key):
             yield Keep(part.path)
         else:
             yield Page(part.path, part.make(), part.key)
+    if ctx.memos is not None:
+        ctx.memos.write(MEMO, memo)
+
+
+def _last_memo(ctx: Context) -> Memo | None:
+    found = ctx.memos.read(MEMO) if ctx.memos is not None else None
+    return found if isinstance(found, Memo) else None
 
 
 @dataclass(frozen=True)
@@ -201,13 +322,13 @@ class Part:
 
 def files(docs: list[Doc]) -> Iterator[tuple[str, bytes]]:
     """Every file of the index as (path under the output folder, bytes)."""
-    return ((part.path, part.make()) for part in parts(docs))
-
-
-def parts(docs: list[Doc], inputs: str = "") -> Iterator[Part]:
-    """Every file of the index: the entry first, then the word shards, result lines and texts."""
     docs = order(docs)
-    groups = shards(postings(docs))
+    return ((part.path, part.make()) for part in parts(docs, shards(postings(docs))))
+
+
+def parts(docs: list[Doc], groups: dict[str, str], inputs: str = "") -> Iterator[Part]:
+    """Every file of the index, for documents in id order and their word shards: the entry
+    first, then the word shards, result lines and texts."""
     keys = sorted(groups)
     meta = {"docs": len(docs), "keys": keys, "stop": sorted(STOP_WORDS), "heads": HEADS_PER_FILE, "texts": TEXTS_PER_FILE}
     yield Part(INDEX, "", functools.partial(_script, "index", meta))
