@@ -256,7 +256,7 @@ def test_after_a_text_edit_the_search_index_is_patched_ahead_and_is_that_of_a_cl
 
     _large_site(tmp_path)
     parent, made = os.getpid(), tmp_path / "made"
-    postings, take_out = search.postings, search._take_out
+    postings, patch = search.postings, search._patch
 
     def logged(what: str, real: Callable[..., object]) -> Callable[..., object]:
         def call(*args: object) -> object:
@@ -267,7 +267,7 @@ def test_after_a_text_edit_the_search_index_is_patched_ahead_and_is_that_of_a_cl
         return call
 
     monkeypatch.setattr(search, "postings", logged("made", postings))
-    monkeypatch.setattr(search, "_take_out", logged("patched", take_out))
+    monkeypatch.setattr(search, "_patch", logged("patched", patch))
     out = tmp_path / "out"
     assert _build_on(tmp_path, out, workers=2)
     assert made.read_text().split() == ["made-parent"]  # a first build: every list made

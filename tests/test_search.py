@@ -120,6 +120,14 @@ def test_words_known_in_advance_give_the_index_the_text_would() -> None:
 
 # -- the word lists patched after an edit ---------------------------------------------------------
 
+def digests_of(docs: list[Doc]) -> tuple[str, ...]:
+    return tuple(map(search.doc_digest, docs))
+
+
+def shards_of(docs: list[Doc], memo: search.Memo | None) -> tuple[dict[str, str], search.Memo]:
+    return search.word_shards(docs, digests_of(docs), memo)
+
+
 VOCABULARY = "alpha alps alpine alpaca also am amber ambit the beta bet better betting zeta zest über α ab".split()
 _text = st.lists(st.sampled_from(VOCABULARY), max_size=6).map(" ".join)
 _doc = st.builds(lambda t, s, x: Doc("note", t, "/n/", s, x), _text, _text, _text)
@@ -140,20 +148,20 @@ def test_word_lists_patched_after_an_edit_are_those_made_afresh(before: list[Doc
     kept = search.SHARD_BYTES
     search.SHARD_BYTES = shard_bytes
     try:
-        _, memo = search.word_shards(before, None)
-        assert search._changed(tuple(map(search._doc_digest, after)), memo) is not None  # patched, not made afresh
-        patched, patched_memo = search.word_shards(after, memo)
-        fresh, fresh_memo = search.word_shards(after, None)
+        _, memo = shards_of(before, None)
+        assert search._changed(digests_of(after), memo) is not None  # patched, not made afresh
+        patched, patched_memo = shards_of(after, memo)
+        fresh, fresh_memo = shards_of(after, None)
         assert patched == fresh == search.shards(search.postings(after))
+        assert patched_memo == fresh_memo
     finally:
         search.SHARD_BYTES = kept
-    assert patched_memo == fresh_memo
 
 
 def test_word_lists_are_made_afresh_when_ids_move_or_many_documents_change() -> None:
     docs = [Doc("note", f"title {i}", f"/n/{i}/", "alpha", "beta") for i in range(search.PATCH_LIMIT + 2)]
-    _, memo = search.word_shards(docs, None)
-    digests = tuple(map(search._doc_digest, docs))
+    _, memo = shards_of(docs, None)
+    digests = digests_of(docs)
     assert search._changed(digests, memo) == []
     assert search._changed(digests[:-1], memo) is None  # a document removed: every later id moved
     many = tuple(f"x{d}" for d in digests)

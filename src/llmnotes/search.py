@@ -28,7 +28,6 @@ from __future__ import annotations
 import base64
 import bisect
 import functools
-import itertools
 import json
 import re
 import zlib
@@ -70,7 +69,12 @@ class Doc:
 
 def order(docs: list[Doc]) -> list[Doc]:
     """Id order: shorter titles first, then alphabetical, which is the tie-break among equal scores."""
-    return sorted(docs, key=lambda d: (len(words(d.title)), d.title.lower(), d.url))
+    return [docs[i] for i in _order(docs)]
+
+
+def _order(docs: list[Doc]) -> list[int]:
+    """The positions of `docs` in id order (`order`)."""
+    return sorted(range(len(docs)), key=lambda i: (len(words(docs[i].title)), docs[i].title.lower(), docs[i].url))
 
 
 def postings(docs: list[Doc]) -> dict[str, list[list[int]]]:
@@ -111,15 +115,15 @@ Packed = dict[str, tuple["array[int]", "array[int]", "array[int]"]]  # word → 
 
 @dataclass(frozen=True)
 class Memo:
-    docs: tuple[str, ...]  # each document's digest (`_doc_digest`), in id order
+    docs: tuple[str, ...]  # each document's digest (`doc_digest`), in id order
     lists: Packed  # `postings` of those documents
     groups: dict[str, dict[str, str]]  # each group of words (by their first FIRST_KEY letters): its shards' JSON by key
 
 
-def word_shards(docs: list[Doc], memo: Memo | None) -> tuple[dict[str, str], Memo]:
-    """The word shards' JSON by key (`shards`) of documents in id order, and the memo of them for
-    the next build: patched from `memo` when it was made from nearly the same documents."""
-    digests = tuple(map(_doc_digest, docs))
+def word_shards(docs: list[Doc], digests: tuple[str, ...], memo: Memo | None) -> tuple[dict[str, str], Memo]:
+    """The word shards' JSON by key (`shards`) of documents in id order, given their digests
+    (`doc_digest`), and the memo of them for the next build: patched from `memo` when it was made
+    from nearly the same documents."""
     changed = _changed(digests, memo)
     if memo is None or changed is None:
         index = postings(docs)
@@ -127,10 +131,10 @@ def word_shards(docs: list[Doc], memo: Memo | None) -> tuple[dict[str, str], Mem
         groups = {first: _group_shards(members) for first, members in _by_group(index).items()}
     else:
         lists = dict(memo.lists)
-        touched = _take_out(lists, changed) | _put_in(lists, docs, changed)
+        firsts = {word[:FIRST_KEY] for word in _patch(lists, docs, changed)}
+        regrouped = _by_group({w: [list(ids) for ids in e] for w, e in lists.items() if w[:FIRST_KEY] in firsts})
         groups = dict(memo.groups)
-        regrouped = _by_group({w: [list(ids) for ids in e] for w, e in lists.items() if w[:FIRST_KEY] in {t[:FIRST_KEY] for t in touched}})
-        for first in {t[:FIRST_KEY] for t in touched}:
+        for first in firsts:
             if first in regrouped:
                 groups[first] = _group_shards(regrouped[first])
             else:
@@ -139,8 +143,8 @@ def word_shards(docs: list[Doc], memo: Memo | None) -> tuple[dict[str, str], Mem
     return merged, Memo(digests, lists, groups)
 
 
-def _doc_digest(doc: Doc) -> str:
-    return digest_of((doc.title, doc.summary, _text_id(doc)))
+def doc_digest(doc: Doc) -> str:
+    return digest_of((doc.kind, doc.title, doc.url, doc.summary, _text_id(doc)))
 
 
 def _changed(digests: tuple[str, ...], memo: Memo | None) -> list[int] | None:
@@ -152,38 +156,44 @@ def _changed(digests: tuple[str, ...], memo: Memo | None) -> list[int] | None:
     return changed if len(changed) <= PATCH_LIMIT else None
 
 
-def _take_out(lists: Packed, ids: list[int]) -> set[str]:
-    """Remove `ids` from every word's lists; the words they were in. A word left in no document goes."""
-    touched = set()
-    gone = set(ids)
-    for word, entry in list(lists.items()):
-        if any(_holds(found, i) for found in entry for i in ids):
-            touched.add(word)
-            kept = tuple(array("I", (i for i in found if i not in gone)) for found in entry)
-            if any(kept):
-                lists[word] = (kept[0], kept[1], kept[2])
-            else:
-                del lists[word]
-    return touched
+def _patch(lists: Packed, docs: list[Doc], ids: list[int]) -> set[str]:
+    """Move each of `ids` to the lists of the words it is found by now; the words whose lists
+    changed. An edit keeps most of a document's words where they were, and those lists stay."""
+    was = _found_in(lists, ids)
+    now = {(word, i): field for i in ids for field, found in enumerate(_fields(docs[i])) for word in found}
+    moves: dict[str, list[tuple[int, int | None, int | None]]] = {}
+    for word, i in was.keys() | now.keys():
+        before, after = was.get((word, i)), now.get((word, i))
+        if before != after:
+            moves.setdefault(word, []).append((i, before, after))
+    for word, moved in moves.items():
+        entry = [list(found) for found in lists[word]] if word in lists else [[], [], []]
+        for i, before, after in moved:
+            if before is not None:
+                entry[before].remove(i)
+            if after is not None:
+                bisect.insort(entry[after], i)
+        if any(entry):
+            lists[word] = (array("I", entry[0]), array("I", entry[1]), array("I", entry[2]))
+        else:  # in no document now
+            del lists[word]
+    return set(moves)
 
 
-def _put_in(lists: Packed, docs: list[Doc], ids: list[int]) -> set[str]:
-    """Add each of `ids` to the lists of the words it is found by now; those words."""
-    touched = set()
-    for i in ids:
-        for field, found in enumerate(_fields(docs[i])):
-            for word in found:
-                entry = lists.get(word)
-                ordered = [list(a) for a in entry] if entry is not None else [[], [], []]
-                bisect.insort(ordered[field], i)
-                lists[word] = (array("I", ordered[0]), array("I", ordered[1]), array("I", ordered[2]))
-                touched.add(word)
-    return touched
-
-
-def _holds(ids: array[int], i: int) -> bool:
-    at = bisect.bisect_left(ids, i)
-    return at < len(ids) and ids[at] == i
+def _found_in(lists: Packed, ids: list[int]) -> dict[tuple[str, int], int]:
+    """(word, id) → the field each of `ids` is found by each word in, from the lists themselves
+    (the memo keeps no document's words): a look in every word's sorted lists."""
+    found: dict[tuple[str, int], int] = {}
+    for word, entry in lists.items():
+        for field in (0, 1, 2):
+            in_field = entry[field]
+            if not in_field:
+                continue
+            for i in ids:
+                at = bisect.bisect_left(in_field, i)
+                if at < len(in_field) and in_field[at] == i:
+                    found[word, i] = field
+    return found
 
 
 def _by_group(index: dict[str, list[list[int]]]) -> dict[str, dict[str, list[list[int]]]]:
@@ -286,13 +296,15 @@ def emit(ctx: Context) -> Iterator[Page | Keep]:
         for r in site.resources.values()
     ]
     docs += [Doc("topic", t.title, urls.topic_path(t.slug), t.description, "") for t in site.topics.values()]
-    fingerprint = _fingerprint(ctx.inputs, docs)
+    digests = [doc_digest(doc) for doc in docs]
+    fingerprint = digest_of([ctx.inputs, *digests])
     kept = ctx.unchanged_folder(INDEX, fingerprint)
     if kept is not None:  # no document changed since the last build: neither does any file
         yield from (Keep(path) for path in kept)
         return
-    docs = order(docs)
-    groups, memo = word_shards(docs, _last_memo(ctx))
+    ids = _order(docs)
+    docs = [docs[i] for i in ids]
+    groups, memo = word_shards(docs, tuple(digests[i] for i in ids), _last_memo(ctx))
     for part in parts(docs, groups, ctx.inputs):
         if part.path == INDEX:  # its fingerprint stands for the whole folder's inputs
             yield Page(part.path, part.make(), fingerprint)
@@ -341,11 +353,6 @@ def parts(docs: list[Doc], groups: dict[str, str], inputs: str = "") -> Iterator
     for n, group in enumerate(_bundles(docs, TEXTS_PER_FILE)):
         key = digest_of([inputs, str(n), *map(_text_id, group)])
         yield Part(f"{FOLDER}x/{n}.js", key, functools.partial(_texts, n, [d.text for d in group]))
-
-
-def _fingerprint(inputs: str, docs: list[Doc]) -> str:
-    """A digest of every document's every field, its text by what it is made from when known."""
-    return digest_of(itertools.chain([inputs], *((d.kind, d.title, d.url, d.summary, _text_id(d)) for d in docs)))
 
 
 def _text_id(doc: Doc) -> str:
