@@ -5,7 +5,7 @@
 Three kinds of llmnotes build, each beside a cold Hugo build in the same round:
 - cold: `build --no-cache` into a folder that does not exist;
 - warm: `build` again with nothing changed (the build cache and the last output are there);
-- edit: one note's title and body edited, then `build` (incremental).
+- edit: one note's summary and body edited, then `build` (incremental).
 It also reports the output's size (bytes of the files, and disk use) and file count, and the CPUs.
 
 For each size, generates the corpus (benchmarks/generate.py) unless present, then alternates runs of

@@ -13,6 +13,9 @@ One file per output folder under `.llmnotes/build/` (git-ignored, beside the lin
   A page whose fingerprint did not change is not rendered again; a file whose bytes did not change
   is not written again, so its modification time stays and rsync-style deploys send only changes.
 
+Beside it, an emitter may keep what it worked out for the next build (`Memos`): the search index
+keeps its word lists, to patch rather than make again after an edit.
+
 The notes are most of its bytes (100 MB at 10,000 notes: bodies and texts), so they are kept in
 `NOTE_SHARDS` files of their own beside it, each note in the one its path hashes to, and a build
 rewrites only the shards whose notes changed: one edit rewrites one shard, not the whole cache. A

@@ -103,9 +103,10 @@ def _fields(doc: Doc) -> tuple[set[str], set[str], set[str] | frozenset[str]]:
 # second at 10,000 notes): every document's words are gone through, and 3 MB of JSON written out.
 # So the index keeps its word lists and shards' JSON beside the build cache (`buildcache.Memos`),
 # with a digest of each document they were made from. When the documents are those of the last
-# build, in the same order, but for a few, only those few are taken out of the lists and put back
-# in, and only the groups of words they touched are cut into shards again. The lists and JSON are
-# then those a fresh start makes (tests/test_search.py holds them to it).
+# build, in the same order, but for a few, only the words those few gained, lost or moved between
+# title, summary and text have their lists changed, and only the groups of words with a list
+# changed are cut into shards again. The lists and JSON are then those a fresh start makes
+# (tests/test_search.py holds them to it). A title edited moves ids, and the index is made afresh.
 
 MEMO = "search-1"  # the memo's name beside the build cache, with the version of `Memo`'s shape
 PATCH_LIMIT = 32  # changed documents beyond which the lists are made afresh: each is a pass over every word
@@ -115,6 +116,8 @@ Packed = dict[str, tuple["array[int]", "array[int]", "array[int]"]]  # word → 
 
 @dataclass(frozen=True)
 class Memo:
+    """The word index of one build, and what it was made from."""
+
     docs: tuple[str, ...]  # each document's digest (`doc_digest`), in id order
     lists: Packed  # `postings` of those documents
     groups: dict[str, dict[str, str]]  # each group of words (by their first FIRST_KEY letters): its shards' JSON by key
