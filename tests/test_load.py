@@ -61,7 +61,7 @@ def test_a_good_note_loads_every_field(tmp_path: Path) -> None:
     (wikilink,) = note.note_links
     assert (wikilink.target, wikilink.place.line, wikilink.place.col) == ("transformers", 19, 11)
     assert note.text == "Body with . Finds a circuit."  # what search reads: the commentary's words, then the annotations
-    assert note.words == {"body", "with", "finds", "a", "circuit"}
+    assert note.words == "a body circuit finds with"  # its distinct words, sorted, as the cache keeps them
 
 
 @pytest.mark.parametrize(

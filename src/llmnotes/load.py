@@ -22,7 +22,7 @@ from llmnotes.diagnostics import Diagnostic, display_path
 from llmnotes.folder import PATHS_FILE, TOPICS_FILE, Stamp, discover, file_digest, is_slug, stamps_of
 from llmnotes.heap import default_workers, worker_defaults
 from llmnotes.model import Asset, Body, LinkEntry, Note, Place, ReadingPath, SourceFile, Topic
-from llmnotes.tokens import word_set
+from llmnotes.tokens import distinct_words
 
 MAX_TOPIC_DEPTH = 12  # topics nest at most this deep: a tree a reader can follow, a page a browser can show
 PARALLEL_FROM = 64  # below this many notes, starting worker processes costs more than it saves
@@ -97,7 +97,7 @@ def _search_fields(commentary: str, links: tuple[LinkEntry, ...]) -> dict[str, A
     links, and the distinct words of both. Worked out here, once per version of the note (the
     build cache keeps them), rather than for every note on every build."""
     text = " ".join(" ".join([commentary, *(e.note for e in links if e.note)]).split())
-    return {"text": text, "words": word_set(text)}
+    return {"text": text, "words": distinct_words(text)}
 
 
 _ACTIVE_TYPES = (".html", ".htm", ".xhtml", ".xht", ".shtml")

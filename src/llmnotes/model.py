@@ -138,7 +138,7 @@ class Note:
     unchecked_links: tuple[tuple[str, Place, str], ...] = ()  # (URL, place, why) of links no check can follow
     body: Body = field(default=Body(), compare=False, repr=False)
     text: str = field(default="", compare=False, repr=False)  # the commentary's words and annotations, for search (`load.search_text`)
-    words: frozenset[str] = field(default=frozenset(), compare=False, repr=False)  # the distinct words of `text` (`tokens.word_set`)
+    words: str = field(default="", compare=False, repr=False)  # the distinct words of `text` (`tokens.distinct_words`)
     digest: str = field(default="", compare=False, repr=False)  # of the file's bytes: what a cached page was made from
 
     @functools.cached_property

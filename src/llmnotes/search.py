@@ -61,7 +61,7 @@ class Doc:
     url: str  # site path
     summary: str
     text: str
-    text_words: frozenset[str] | None = None  # the words of `text` when already known (a note's, from the loader)
+    text_words: str | None = None  # the distinct words of `text` when already known (a note's, from the loader: `tokens.distinct_words`)
     # What `text` is made from, when that is known and shorter (a note's bytes, by their digest; a
     # resource's digest): the index's fingerprints then need not hash the site's 50 MB of texts.
     text_key: str = ""
@@ -90,11 +90,11 @@ def postings(docs: list[Doc]) -> dict[str, list[list[int]]]:
     return index
 
 
-def _fields(doc: Doc) -> tuple[set[str], set[str], set[str] | frozenset[str]]:
+def _fields(doc: Doc) -> tuple[set[str], set[str], set[str]]:
     """The words a document is found by, in the first of title, summary and text they are in."""
     title = set(words(doc.title)) - STOP_WORDS
     summary = set(words(doc.summary)) - STOP_WORDS - title
-    text = (doc.text_words if doc.text_words is not None else set(words(doc.text))) - STOP_WORDS - title - summary
+    text = set(doc.text_words.split() if doc.text_words is not None else words(doc.text)) - STOP_WORDS - title - summary
     return title, summary, text
 
 
