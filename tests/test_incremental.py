@@ -207,6 +207,24 @@ def test_a_corrupt_notes_shard_costs_its_notes_a_parse_and_a_warning(tmp_path: P
     assert capsys.readouterr().err == ""
 
 
+def test_a_corrupt_search_memo_is_an_index_made_afresh_with_a_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from llmnotes import search
+
+    _site(tmp_path)
+    out = tmp_path / "out"
+    assert _build(tmp_path, out, no_cache=False)
+    main = buildcache.cache_file(tmp_path, out)
+    memo = main.with_name(f"{main.stem}.{search.MEMO}.pickle")
+    assert memo.is_file()
+    memo.write_bytes(b"not a pickle")
+    (tmp_path / "notes" / "two.md").write_text(_note("Two", "[b]", body="Now with quixotic words."))
+    assert _build(tmp_path, out, no_cache=False)
+    assert f"warning: build cache {memo} unreadable" in capsys.readouterr().err
+    assert _build(tmp_path, tmp_path / "clean", no_cache=True)
+    assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
+    assert isinstance(buildcache.Memos(main, buildcache.cache_key(False), reuse=True).read(search.MEMO), search.Memo)  # written anew
+
+
 def _large_site(root: Path, notes: int = 300) -> None:
     """Past `render.PARALLEL_FROM` (notes, resources and topics): large enough for the site-wide
     files to be made ahead, on another process, after an edit."""
