@@ -249,18 +249,21 @@ def test_a_cancelled_build_changes_nothing(site: Path, tmp_path: Path) -> None:
 
 def test_a_session_shows_the_pages_first_keeps_its_cache_in_memory_and_stays_exact_when_cancelled(site: Path, tmp_path: Path) -> None:
     """`serve`'s builds: pages are in the output before the search index is redone (`on_pages`);
-    the cache on disk is removed until the session saves it; and a build cancelled after its pages
-    went in leaves a cache that knows it, so undoing the edit writes the page back."""
-    from llmnotes import buildcache
+    the cache on disk is removed until the session saves it, and the search memo is held in memory
+    until then; and a build cancelled after its pages went in leaves a cache that knows it, so
+    undoing the edit writes the page back."""
+    from llmnotes import buildcache, search
     from llmnotes.build import Session
 
     config = load_config(site).with_options(out=tmp_path / "out")
     out = tmp_path / "out"
     cache_file = buildcache.cache_file(config.root, out)
     session = Session()
-    assert build_site(config, session=session).built and not cache_file.exists()  # in memory only
+    memo = cache_file.with_name(f"{cache_file.stem}.{search.MEMO}.pickle")
+    assert build_site(config, session=session).built and not cache_file.exists() and not memo.exists()  # in memory only
+    assert isinstance(session.memos[search.MEMO], search.Memo)
     session.save(config)
-    assert cache_file.is_file()
+    assert cache_file.is_file() and memo.is_file()
     shown = out / "notes" / "transformers" / "index.html"
     original = shown.read_bytes()
     note = site / "notes" / "transformers.md"
@@ -271,6 +274,7 @@ def test_a_session_shows_the_pages_first_keeps_its_cache_in_memory_and_stays_exa
     _edit(note, "title: The transformer", "title: The transfOrmer")  # same size: only the bytes tell
     assert build_site(config, session=session).built
     assert b"The transfOrmer" in seen[0][0] and not cache_file.exists()  # the page was in when told
+    memo.unlink()
 
     # cancelled right after the pages went in; then the edit is undone
     _edit(note, "title: The transfOrmer", "title: The TRANSFORMER")
@@ -293,8 +297,9 @@ def test_a_session_shows_the_pages_first_keeps_its_cache_in_memory_and_stays_exa
     clean = tmp_path / "clean"
     assert build_site(config.with_options(out=clean), no_cache=True).built
     assert tree_bytes(out) == tree_bytes(clean)
+    assert not memo.exists()  # the session's edits kept it in memory
     session.save(config)
-    assert cache_file.is_file()
+    assert cache_file.is_file() and memo.is_file()
 
 
 def test_a_templates_folder_made_while_serving_is_watched_from_then_on(serving: Serving, site: Path) -> None:

@@ -11,7 +11,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from llmnotes import __version__, buildcache, theme
@@ -31,10 +31,15 @@ class Session:
     on_pages: Callable[[], None] | None = None
     unsaved: bool = False  # the cache on disk was removed: it no longer describes the output folder
     context: Context | None = None  # what the pages on disk were rendered from, for `fastrender`
+    # What emitters keep for the next build (`buildcache.Memos`), in memory like the cache: a file
+    # written on every edit would cost the time it saves, and could be seen by the watcher.
+    memos: dict[str, object] = field(default_factory=dict)
 
     def save(self, config: Config) -> None:
         if self.cache is not None and self.unsaved:
-            buildcache.save(buildcache.cache_file(config.root, resolve(config, config.out)), self.cache)
+            path = buildcache.cache_file(config.root, resolve(config, config.out))
+            buildcache.save(path, self.cache)
+            buildcache.Memos(path, self.cache.key, reuse=True, held=self.memos).save_held()
             self.unsaved = False
 
 

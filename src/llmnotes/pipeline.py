@@ -128,7 +128,7 @@ def run(job: Job) -> BuildResult:
         unchanged=functools.partial(buildcache.unchanged, previous, out),
         keeps=bool(previous),
         unchanged_folder=functools.partial(buildcache.unchanged_folder, previous, out),
-        memos=buildcache.Memos(cache_path, key, reuse=bool(previous)),
+        memos=buildcache.Memos(cache_path, key, reuse=bool(previous), held=session.memos if session is not None else None),
     )
     site.resource_digests  # noqa: B018 (read by the pages' fingerprints and the search index: worked out once, before any fork)
     ahead = Ahead(ctx, AHEAD) if _ahead_pays(ctx, previous, session) else None
