@@ -32,7 +32,7 @@ class Session:
     unsaved: bool = False  # the cache on disk was removed: it no longer describes the output folder
     context: Context | None = None  # what the pages on disk were rendered from, for `fastrender`
     # What emitters keep for the next build (`buildcache.Memos`), in memory like the cache: a file
-    # written on every edit would cost the time it saves, and could be seen by the watcher.
+    # written on every edit would cost much of the time it saves (11 MB at 10,000 notes).
     memos: dict[str, object] = field(default_factory=dict)
 
     def save(self, config: Config) -> None:
