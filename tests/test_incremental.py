@@ -300,6 +300,41 @@ def test_after_a_text_edit_the_search_index_is_patched_ahead_and_is_that_of_a_cl
     assert b'"zygote":' in (out / "search-index" / "w" / "zy.js").read_bytes()
 
 
+def test_the_forked_process_stopped_while_writing_the_search_memo_finishes_it_and_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A SIGTERM (the build's `Ahead.close`, or anyone's) that reaches the forked process just
+    after the memo's temporary file is made waits for the memo to be renamed into place; the
+    build, which gets nothing back from that process, makes the files itself."""
+    import signal
+    import tempfile
+
+    from llmnotes import search
+
+    _large_site(tmp_path)
+    out = tmp_path / "out"
+    assert _build_on(tmp_path, out, workers=2)
+    parent, mkstemp, stopped = os.getpid(), tempfile.mkstemp, tmp_path / "stopped"
+
+    def then_stopped(prefix: str, dir: Path) -> tuple[int, str]:  # as `write.write_bytes_atomically` calls it
+        made = mkstemp(prefix=prefix, dir=dir)
+        if os.getpid() != parent and prefix.endswith(f".{search.MEMO}.pickle."):
+            stopped.touch()
+            os.kill(os.getpid(), signal.SIGTERM)
+        return made
+
+    monkeypatch.setattr(tempfile, "mkstemp", then_stopped)
+    (tmp_path / "notes" / "n-005.md").write_text(_note("Note 5", "[a]", body="Body of note 5, now quixotic, see [[n-006]]."))
+    assert _build_on(tmp_path, out, workers=2)
+    assert stopped.exists()  # the forked process was stopped while it wrote the memo
+    main = buildcache.cache_file(tmp_path, out)
+    assert [p.name for p in main.parent.iterdir() if p.name.startswith(".")] == []  # no temporary file left
+    memo = buildcache.Memos(main, buildcache.cache_key(False), reuse=True).read(search.MEMO)
+    assert isinstance(memo, search.Memo) and any(w == "quixotic" for w in memo.lists)  # this build's, whole
+    assert _build_on(tmp_path, tmp_path / "clean", workers=2, no_cache=True)
+    assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
+
+
 def test_while_the_forked_process_is_busy_the_build_makes_the_last_of_those_files_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from llmnotes import graph, search
 

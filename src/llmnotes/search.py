@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from llmnotes import urls
 from llmnotes.buildcache import digest_of
 from llmnotes.emit import Context, Keep, Page
+from llmnotes.heap import signals_held
 from llmnotes.model import kind_label
 from llmnotes.tokens import words
 
@@ -316,7 +317,8 @@ def emit(ctx: Context) -> Iterator[Page | Keep]:
         else:
             yield Page(part.path, part.make(), part.key)
     if ctx.memos is not None:
-        ctx.memos.write(MEMO, memo)
+        with signals_held():  # whole or not at all: a forked process stopped mid-write leaves no temporary file
+            ctx.memos.write(MEMO, memo)
 
 
 def _last_memo(ctx: Context) -> Memo | None:
