@@ -37,7 +37,7 @@ import sys
 import time
 import zlib
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -89,7 +89,7 @@ class Memos:
     cache: Path  # the build cache's file, whose name the memos share
     key: str
     reuse: bool  # False in a build that makes everything afresh (`--no-cache`, a first build)
-    # `serve`'s: kept in memory between its builds, as its cache is, and saved with it (`save_memos`)
+    # `serve`'s: kept in memory between its builds, as its cache is, and saved with it (`save_held`)
     held: dict[str, object] | None = None
 
     def read(self, name: str) -> object | None:
@@ -103,16 +103,19 @@ class Memos:
     def write(self, name: str, value: object) -> None:
         if self.held is not None:
             self.held[name] = value
-            return
-        try:
-            _write(self._file(name), self.key, value)
-        except OSError as exc:
-            _not_written(self._file(name), exc)
+        else:
+            self._store(name, value)
 
     def save_held(self) -> None:
         """Write the memos kept in memory to disk, for the next session or build."""
         for name, value in (self.held or {}).items():
-            replace(self, held=None).write(name, value)
+            self._store(name, value)
+
+    def _store(self, name: str, value: object) -> None:
+        try:
+            _write(self._file(name), self.key, value)
+        except OSError as exc:
+            _not_written(self._file(name), exc)
 
     def _file(self, name: str) -> Path:
         return self.cache.with_name(f"{self.cache.stem}.{name}.pickle")

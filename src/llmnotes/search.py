@@ -131,7 +131,7 @@ def word_shards(docs: list[Doc], digests: tuple[str, ...], memo: Memo | None) ->
     changed = _changed(digests, memo)
     if memo is None or changed is None:
         index = postings(docs)
-        lists: Packed = {word: (array("I", a), array("I", b), array("I", c)) for word, (a, b, c) in index.items()}
+        lists: Packed = {word: _packed(entry) for word, entry in index.items()}
         groups = {first: _group_shards(members) for first, members in _by_group(index).items()}
     else:
         lists = dict(memo.lists)
@@ -178,10 +178,15 @@ def _patch(lists: Packed, docs: list[Doc], ids: list[int]) -> set[str]:
             if after is not None:
                 bisect.insort(entry[after], i)
         if any(entry):
-            lists[word] = (array("I", entry[0]), array("I", entry[1]), array("I", entry[2]))
+            lists[word] = _packed(entry)
         else:  # in no document now
             del lists[word]
     return set(moves)
+
+
+def _packed(entry: list[list[int]]) -> tuple[array[int], array[int], array[int]]:
+    title, summary, text = entry
+    return array("I", title), array("I", summary), array("I", text)
 
 
 def _found_in(lists: Packed, ids: list[int]) -> dict[tuple[str, int], int]:
