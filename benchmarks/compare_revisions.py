@@ -12,6 +12,8 @@ Kinds, on the corpus benchmarks/corpus/<size> (made by benchmarks/generate.py if
 - edit: one note's summary and body edited, then `build`. Each revision keeps its own output
   folder and build cache, and is brought back to the unedited notes after each timed run.
 The corpus is copied into a temporary folder first, so nothing is left behind in benchmarks/.
+As in `bench_build.py`, each revision's modules are compiled to bytecode first, and cold builds'
+outputs are set aside rather than deleted until the last run (`--delete-between` deletes them).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_build import measure  # noqa: E402
+from bench_build import compile_llmnotes, measure, set_aside  # noqa: E402
 from generate import generate  # noqa: E402
 
 
@@ -53,6 +55,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1000, help="notes in the corpus (default 1000)")
     parser.add_argument("--kind", choices=("cold", "edit"), default="cold")
     parser.add_argument("--runs", type=int, default=5, help="timed runs of each revision (default 5)")
+    parser.add_argument("--delete-between", action="store_true", help="delete a cold build's output just before the next one")
     args = parser.parse_args()
     source = HERE / "corpus" / str(args.size)
     if not (source / "notes").is_dir():
@@ -65,26 +68,29 @@ def main() -> None:
         original = edited.read_text(encoding="utf-8")
         made = {rev: worktree(rev, Path(tmp)) for rev in (args.old, args.new)}
         trees = {rev: folder for rev, (folder, _) in made.items()}
+        for folder in trees.values():
+            compile_llmnotes(folder / "src" / "llmnotes")
         runs: dict[str, list[dict[str, float]]] = {rev: [] for rev in trees}
         try:
-            for i in range(args.runs):
-                for rev in (args.old, args.new) if i % 2 == 0 else (args.new, args.old):
-                    os.environ["PYTHONPATH"] = str(trees[rev] / "src")  # measure() passes the environment on
-                    out = Path(tmp) / ("out-old" if rev == args.old else "out-new")
-                    if args.kind == "cold":
-                        shutil.rmtree(out, ignore_errors=True)
-                        runs[rev].append(measure(build_cmd(out, cold=True), corpus))
-                    else:
-                        if not out.is_dir():  # the first build of this revision fills its cache
-                            measure(build_cmd(out, cold=False), corpus)
-                        edited.write_text(original.replace('summary: "', f'summary: "Edited {i}. ', 1) + f"\nOne more line, edit {i}.\n", encoding="utf-8")
-                        try:
-                            runs[rev].append(measure(build_cmd(out, cold=False), corpus))
-                        finally:
-                            edited.write_text(original, encoding="utf-8")
-                        measure(build_cmd(out, cold=False), corpus)  # back to the unedited notes, untimed
-                    last = runs[rev][-1]
-                    print(f"run {i + 1} {rev}: wall {last['wall']:.2f} s, CPU {last['cpu']:.2f} s", file=sys.stderr)
+            with set_aside(Path(tmp) / "set-aside", args.delete_between) as clear:
+                for i in range(args.runs):
+                    for rev in (args.old, args.new) if i % 2 == 0 else (args.new, args.old):
+                        os.environ["PYTHONPATH"] = str(trees[rev] / "src")  # measure() passes the environment on
+                        out = Path(tmp) / ("out-old" if rev == args.old else "out-new")
+                        if args.kind == "cold":
+                            clear(out)
+                            runs[rev].append(measure(build_cmd(out, cold=True), corpus))
+                        else:
+                            if not out.is_dir():  # the first build of this revision fills its cache
+                                measure(build_cmd(out, cold=False), corpus)
+                            edited.write_text(original.replace('summary: "', f'summary: "Edited {i}. ', 1) + f"\nOne more line, edit {i}.\n", encoding="utf-8")
+                            try:
+                                runs[rev].append(measure(build_cmd(out, cold=False), corpus))
+                            finally:
+                                edited.write_text(original, encoding="utf-8")
+                            measure(build_cmd(out, cold=False), corpus)  # back to the unedited notes, untimed
+                        last = runs[rev][-1]
+                        print(f"run {i + 1} {rev}: wall {last['wall']:.2f} s, CPU {last['cpu']:.2f} s", file=sys.stderr)
         finally:
             os.environ.pop("PYTHONPATH", None)
             for folder, ours in made.values():
