@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
 from typing import ClassVar
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 
 from llmnotes import markdown
 from llmnotes.model import Place
@@ -159,3 +162,45 @@ def test_bare_autolinks_of_each_kind_are_links() -> None:
     assert '<a href="mailto:me@c.org">me@c.org</a>' in out and '<a href="http://www.a.org/x">www.a.org/x</a>' in out
     rules = {r.name for r in markdown.parser().inline.ruler.__rules__ if r.name.startswith("gfm_autolink")}
     assert rules == set(markdown._AUTOLINK_STARTS)  # a plugin update that adds or renames one is noticed here
+
+
+def test_the_text_rule_stops_wherever_a_rule_of_the_parser_can_begin() -> None:
+    """`markdown._text` skips to the next character some inline rule begins at
+    (`INLINE_RULE_STARTS`). A rule added, renamed or turned on by a plugin update is noticed here,
+    so that its first character can be added before it is skipped over."""
+    for allow_html in (False, True):
+        enabled = {r.name for r in markdown.parser(allow_html).inline.ruler.__rules__ if r.enabled}
+        assert enabled == set(markdown.INLINE_RULE_STARTS)
+        assert markdown.parser(allow_html).inline.ruler.__rules__[0].fn is markdown._text
+
+
+# Pieces that each inline rule begins at or turns down, and those only other plugins' rules begin at.
+_INLINE_PIECES = [
+    "w", "ww", "www.", "www.a.org/x", "wwww.b.org", "Www.c.org", " ", "word", "fine-tuning", "\n", "  \n", "\\", "\\*", "`", "``x``",
+    "~", "~~gone~~", "*", "**", "_", "__", "[", "]", "[[known]]", "[[known#part|label]]", "[a](b)", "[a]: /u\n", "![i](j.png)",
+    "[^1]", "\n\n[^1]: foot\n", "<", "<https://e.org/z>", "<b>", "&", "&amp;", "&#35;", ":", "http", "https://d.org/y", "mailto:",
+    "me@e.org", "xmpp:a@b.c", "@", "#", "$", "%", "+", "-", "=", ">", "^", "{", "}", "| a | b |\n|---|---|\n| c | d |\n", "# h\n", "(", ")",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_INLINE_PIECES), max_size=30).map("".join), st.booleans())
+@example("see www.a.org, fine-tuning and me@e.org: [a](b) w", False)
+def test_the_text_rule_gives_the_tokens_markdown_its_own_gives(text: str, allow_html: bool) -> None:
+    """The parser with its own `text` rule and with markdown-it's give the same tokens."""
+    ours = [t.as_dict() for t in markdown.parser(allow_html).parse(text)]
+    assert ours == [t.as_dict() for t in _reference(allow_html).parse(text)]
+
+
+def test_the_text_rule_gives_the_same_tokens_on_every_note_of_this_site() -> None:
+    notes = sorted((Path(__file__).resolve().parents[1] / "notes").rglob("*.md"))
+    assert len(notes) > 20
+    for path in notes:
+        text = path.read_text(encoding="utf-8")
+        assert [t.as_dict() for t in markdown.parser().parse(text)] == [t.as_dict() for t in _reference(False).parse(text)], path
+
+
+@functools.cache
+def _reference(allow_html: bool) -> MarkdownIt:
+    """The same parser with markdown-it's own `text` rule."""
+    return markdown.configured(allow_html)

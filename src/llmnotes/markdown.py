@@ -108,9 +108,57 @@ def _windowed(rule: Any, start: str | None) -> Any:
     return windowed
 
 
+# Where an inline rule of this parser can begin, and so where the `text` rule must stop: the first
+# character each rule looks for (below, by rule), and `]`, which ends a link's label. markdown-it's
+# own `text` rule also stops at characters only rules of other plugins begin at (`#`, `$`, `%`, `+`,
+# `-`, `=`, `>`, `^`, `{`, `}`), and the GFM plugin makes it stop at every `w`, though its rule
+# matches only at `www.`. At each such stop every rule is asked in turn and turns it down: on a
+# site's prose that was most of the inline parse. `test_markdown` holds this list to the parser's rules.
+INLINE_RULE_STARTS = {
+    "text": "",
+    "newline": "\n",
+    "escape": "\\",
+    "backticks": "`",
+    "strikethrough": "~",
+    "emphasis": "*_",
+    "wikilink": "[",
+    "link": "[",
+    "image": "!",
+    "footnote_ref": "[",
+    "autolink": "<",
+    "html_inline": "<",
+    "entity": "&",
+    "gfm_autolink_www": "w",  # only where `www.` begins: the rule's own first test
+    "gfm_autolink_protocol": ":",
+    "gfm_autolink_email": "@",
+}
+_TEXT_STOP = re.compile("[" + re.escape("".join(sorted({*"".join(INLINE_RULE_STARTS.values()), "]"} - {"w"}))) + r"]|w(?=ww\.)")
+
+
+def _text(state: StateInline, silent: bool) -> bool:
+    """markdown-it's `text` rule, line for line, stopping only where one of this parser's rules
+    can begin (`INLINE_RULE_STARTS`). The text before a stop ends up in the same pending text
+    either way, so the tokens are the same."""
+    found = _TEXT_STOP.search(state.src, state.pos)
+    pos = found.start() if found else state.posMax
+    if pos == state.pos:
+        return False
+    if not silent:
+        state.append_pending(state.src[state.pos : pos])
+    state.pos = pos
+    return True
+
+
 @functools.cache
 def parser(allow_html: bool = False) -> MarkdownIt:
     """The configured parser. Cached per process: it is immutable configuration, not state."""
+    md = configured(allow_html)
+    md.inline.ruler.at("text", _text)
+    return md
+
+
+def configured(allow_html: bool) -> MarkdownIt:
+    """The parser but for its `text` rule, which is still markdown-it's own (the tests compare)."""
     md = MarkdownIt("commonmark", {"html": allow_html, "highlight": _highlight})
     md.use(gfm_plugin)
     _bound_autolinks(md)
