@@ -27,7 +27,8 @@ Path_ = tuple[Any, ...]  # a path into the YAML document, e.g. ("links", 0, "url
 # (the "billion laughs"); no hand-written note comes near these.
 MAX_VALUES = 20_000  # keys, items and scalars, counting every expansion of an alias
 MAX_DEPTH = 32  # nested lists and mappings
-_PLAIN_TAGS = frozenset({"tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"})
+_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+_TYPED = object()  # what `_Index.walk` gives for a scalar that is not a string: PyYAML builds it
 
 
 class FrontMatterError(Exception):
@@ -102,10 +103,11 @@ def parse(yaml_text: str, first_line: int) -> Document:
             line, col = _mark(node.start_mark, offset)
             raise FrontMatterError(line, col, "front-matter must be a mapping of keys to values (`title: ...`)")
         index = _Index(offset)
-        index.walk(node, (), 0)
-        for typed in index.typed:  # YAML takes 2023-13-45 for a date, or `!!bool maybe`, then cannot build it
-            _construct_scalar(loader, typed, offset)
-        data = loader.construct_document(node)
+        data = index.walk(node, (), 0)
+        for container, key, typed in index.typed:  # YAML takes 2023-13-45 for a date, or `!!bool maybe`, then cannot build it
+            container[key] = _construct_scalar(loader, typed, offset)
+        if not index.plain:  # a tag, a merge key or a key that is not a string: PyYAML builds it all
+            data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = _mark(mark, offset) if mark else (first_line, 1)
@@ -130,10 +132,10 @@ def _mark(mark: Any, offset: int) -> tuple[int, int]:
     return mark.line + 1 + offset, mark.column + 1
 
 
-def _construct_scalar(loader: Any, node: Any, offset: int) -> None:
+def _construct_scalar(loader: Any, node: Any, offset: int) -> Any:
     """Build one typed scalar now, so that a value YAML cannot build is reported where it is."""
     try:
-        loader.construct_object(node)
+        return loader.construct_object(node)
     except (ValueError, TypeError, AttributeError, KeyError, OverflowError, yaml.YAMLError) as exc:
         line, col = _mark(node.start_mark, offset)
         kind = node.tag.rsplit(":", 1)[-1]
@@ -146,16 +148,24 @@ def _construct_scalar(loader: Any, node: Any, offset: int) -> None:
 class _Index:
     """Records the position of every key and value, refuses duplicate keys, and collects typed
     scalars; counts every value it visits, an alias's once per use, so a document that would
-    expand beyond `MAX_VALUES` or nest beyond `MAX_DEPTH` stops here, in microseconds."""
+    expand beyond `MAX_VALUES` or nest beyond `MAX_DEPTH` stops here, in microseconds.
+
+    It also builds the values, as PyYAML's safe constructor would, for a document of plain
+    mappings, lists and strings (a note's front-matter): a second pass over the nodes for PyYAML
+    to do the same was a third of parsing it. Typed scalars (numbers, dates, `null`) are left to
+    PyYAML, one at a time, after the walk (`typed`: where each goes, and its node). Anything else
+    (an explicit tag on a list or a mapping, a merge key `<<`, a key that is not a string) clears
+    `plain`, and PyYAML builds the whole document instead."""
 
     def __init__(self, offset: int) -> None:
         self.offset = offset
         self.values: dict[Path_, tuple[int, int]] = {}
         self.keys: dict[Path_, tuple[int, int]] = {}
-        self.typed: list[Any] = []
+        self.typed: list[tuple[Any, Any, Any]] = []  # (container, key or index, scalar node)
         self.count = 0
+        self.plain = True
 
-    def walk(self, node: Any, path: Path_, depth: int) -> None:
+    def walk(self, node: Any, path: Path_, depth: int) -> Any:
         here = _mark(node.start_mark, self.offset)
         self.count += 1
         if self.count > MAX_VALUES:
@@ -163,18 +173,31 @@ class _Index:
         if depth > MAX_DEPTH:
             raise FrontMatterError(*here, f"YAML nested too deeply (more than {MAX_DEPTH} levels)")
         self.values.setdefault(path, here)
-        if isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
-            self.typed.append(node)
         if isinstance(node, yaml.MappingNode):
+            self.plain = self.plain and node.tag == _MAP
+            mapping: dict[Any, Any] = {}
             seen: dict[Any, tuple[int, int]] = {}
             for key_node, value_node in node.value:
                 key = key_node.value if isinstance(key_node, yaml.ScalarNode) else repr(key_node.value)
+                self.plain = self.plain and isinstance(key_node, yaml.ScalarNode) and key_node.tag == _STR
                 at = _mark(key_node.start_mark, self.offset)
                 if key in seen:
                     raise FrontMatterError(*at, f"duplicate key '{key}' (first written on line {seen[key][0]})")
                 seen[key] = at
                 self.keys.setdefault(path + (key,), at)
-                self.walk(value_node, path + (key,), depth + 1)
-        elif isinstance(node, yaml.SequenceNode):
+                mapping[key] = self._value(mapping, key, value_node, self.walk(value_node, path + (key,), depth + 1))
+            return mapping
+        if isinstance(node, yaml.SequenceNode):
+            self.plain = self.plain and node.tag == _SEQ
+            items: list[Any] = []
             for i, item in enumerate(node.value):
-                self.walk(item, path + (i,), depth + 1)
+                items.append(self._value(items, i, item, self.walk(item, path + (i,), depth + 1)))
+            return items
+        return node.value if node.tag == _STR else _TYPED
+
+    def _value(self, container: Any, key: Any, node: Any, value: Any) -> Any:
+        """`value`, or None for now when it is a typed scalar's, to be built by PyYAML (`typed`)."""
+        if value is _TYPED:
+            self.typed.append((container, key, node))
+            return None
+        return value
