@@ -112,8 +112,8 @@ def _windowed(rule: Any, start: str | None) -> Any:
 # character each rule looks for (below, by rule), and `]`, which ends a link's label. markdown-it's
 # own `text` rule also stops at characters only rules of other plugins begin at (`#`, `$`, `%`, `+`,
 # `-`, `=`, `>`, `^`, `{`, `}`), and the GFM plugin makes it stop at every `w`, though its rule
-# matches only at `www.`. At each such stop every rule is asked in turn and turns it down: on a
-# site's prose that was most of the inline parse. `test_markdown` holds this list to the parser's rules.
+# matches only at `www.`. At each such stop every rule is asked in turn and turns it down: on the
+# benchmarks' prose that was a quarter of the parse. `test_markdown` holds this list to the parser's rules.
 INLINE_RULE_STARTS = {
     "text": "",
     "newline": "\n",
