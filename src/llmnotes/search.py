@@ -132,7 +132,7 @@ def word_shards(docs: list[Doc], digests: tuple[str, ...], memo: Memo | None) ->
     if memo is None or changed is None:
         index = postings(docs)
         lists: Packed = {word: _packed(entry) for word, entry in index.items()}
-        groups = {first: _group_shards(members) for first, members in _by_group(index).items()}
+        groups = _shards_by_group(index)
     else:
         lists = dict(memo.lists)
         firsts = {word[:FIRST_KEY] for word in _patch(lists, docs, changed)}
@@ -143,8 +143,7 @@ def word_shards(docs: list[Doc], digests: tuple[str, ...], memo: Memo | None) ->
                 groups[first] = _group_shards(regrouped[first])
             else:
                 groups.pop(first, None)
-    merged = {key: text for group in groups.values() for key, text in group.items()}
-    return merged, Memo(digests, lists, groups)
+    return _merged(groups), Memo(digests, lists, groups)
 
 
 def doc_digest(doc: Doc) -> str:
@@ -238,7 +237,16 @@ def shards(index: dict[str, list[list[int]]]) -> dict[str, str]:
     """Words grouped by prefix, each group as the JSON of its file: two letters, or more where a
     group would be too large to load quickly. A word shorter than its group's prefix stays under its
     own, shorter key. Each group of words sharing their first two letters is cut on its own."""
-    return {key: text for members in _by_group(index).values() for key, text in _group_shards(members).items()}
+    return _merged(_shards_by_group(index))
+
+
+def _shards_by_group(index: dict[str, list[list[int]]]) -> dict[str, dict[str, str]]:
+    """`shards`, by the group of words (first FIRST_KEY letters) each shard is cut from."""
+    return {first: _group_shards(members) for first, members in _by_group(index).items()}
+
+
+def _merged(groups: dict[str, dict[str, str]]) -> dict[str, str]:
+    return {key: text for group in groups.values() for key, text in group.items()}
 
 
 def _group_shards(index: dict[str, list[list[int]]]) -> dict[str, str]:
