@@ -53,7 +53,7 @@ def around(owner: Any, name: str) -> None:
 
 
 def main() -> None:
-    from llmnotes import ahead, bibliography, buildcache, cli, graph, load, pipeline, render, search, write
+    from llmnotes import ahead, bibliography, buildcache, cli, graph, load, pageplan, pipeline, render, search, write
 
     mark("imported")
     steps: list[tuple[Any, str]] = [
@@ -65,7 +65,7 @@ def main() -> None:
         (ahead.Meanwhile, "run"),
         (write.Staging, "commit"),
         (write.Update, "commit"),
-        (render, "_planned"),
+        (pageplan, "planned"),
         (render, "pages"),
         (render, "whole_graph"),
         (search, "emit"),

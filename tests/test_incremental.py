@@ -63,6 +63,9 @@ def _step(root: Path, kind: str, n: int) -> None:
         note.write_text(text.replace(f"title: {title}", f"title: {title} {n}", 1))
     elif kind == "annotate" and note:
         note.write_text(note.read_text().replace("note: Worth reading.", f"note: Worth reading, {n} times.", 1))
+    elif kind == "status" and note:  # shown on the pages of topics whose notes cite the resource, whoever set it
+        text = note.read_text()
+        note.write_text(text.replace("note: Worth reading.", "note: Worth reading.\n    status: read", 1) if "status:" not in text else text.replace("status: read", "status: to-read"))
     elif kind == "body" and note:
         note.write_text(note.read_text() + f"\nMore words {n}, and a [link](https://e.org/{n % 3}).\n")
     elif kind == "date" and note:  # the sitemap's lastmod
@@ -93,7 +96,7 @@ def _step(root: Path, kind: str, n: int) -> None:
             path.write_text(path.read_text().replace("title: [", "title:"))
 
 
-KINDS = ["edit", "retitle", "annotate", "body", "date", "retopic", "relink", "add", "rename", "delete", "topics", "template", "static", "config", "break", "fix"]
+KINDS = ["edit", "retitle", "annotate", "status", "body", "date", "retopic", "relink", "add", "rename", "delete", "topics", "template", "static", "config", "break", "fix"]
 
 
 @settings(max_examples=int(os.environ.get("LLMNOTES_EXAMPLES", "12")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -14,7 +14,9 @@ One file per output folder under `.llmnotes/build/` (git-ignored, beside the lin
   is not written again, so its modification time stays and rsync-style deploys send only changes.
 
 Beside it, an emitter may keep what it worked out for the next build (`Memos`): the search index
-keeps its word lists, to patch rather than make again after an edit.
+keeps its word lists, to patch rather than make again after an edit, and the pages their plan
+(`pageplan.PagePlan`): every page's fingerprint and which pages name each note and resource, so
+that after an edit only the fingerprints of the pages naming what changed are worked out again.
 
 The notes are most of its bytes (100 MB at 10,000 notes: bodies and texts), so they are kept in
 `NOTE_SHARDS` files of their own beside it, each note in the one its path hashes to, and a build

@@ -20,12 +20,13 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from llmnotes import bibliography, graphview, markdown, urls
+from llmnotes import bibliography, graphview, markdown, pageplan, urls
 from llmnotes.buildcache import digest, digest_of
-from llmnotes.emit import BuildCancelled, Context, Keep, Page, Staged
+from llmnotes.emit import Context, Keep, Page, Staged
 from llmnotes.graph import Resource, status_summary
 from llmnotes.heap import signals_held, worker_defaults
 from llmnotes.model import Heading, Note, kind_label
+from llmnotes.pageplan import Named, Planned
 
 RECENT = 10
 FEED_ENTRIES = 50
@@ -41,7 +42,10 @@ def pages(ctx: Context) -> Iterator[Page | Keep | Staged]:
     """The emitter: every page that comes from a template. Pages of topics, notes and resources
     made from the same inputs as in the last build are kept, not rendered (see `buildcache`)."""
     renderer = Renderer(ctx)
-    planned = _planned(renderer, ctx)
+    # A first build of a large site renders every page on the workers, which work out the pages'
+    # fingerprints as they go; this process makes the next build's plan meanwhile.
+    first_on_workers = not ctx.keeps and ctx.workers > 1 and len(renderer.items()) >= PARALLEL_FROM
+    planned = pageplan.unplanned(renderer) if first_on_workers else pageplan.planned(renderer, ctx)
     todo = [(item, fp) for item, fp in planned if fp is None or not ctx.unchanged(renderer.output_path(item), fp)]
     if ctx.workers > 1 and len(todo) >= PARALLEL_FROM:
         renderer.share_fingerprint_inputs()
@@ -51,27 +55,12 @@ def pages(ctx: Context) -> Iterator[Page | Keep | Staged]:
             yield from renderer.site_pages()
             if ctx.meanwhile is not None:
                 ctx.meanwhile()
+            if first_on_workers:
+                pageplan.planned(renderer, ctx)
             yield from _in_order(renderer, planned, todo, rendered)
     else:
         yield from renderer.site_pages()
         yield from _in_order(renderer, planned, todo, (renderer.page(item, fp) for item, fp in todo))
-
-
-Planned = tuple[tuple[str, str], str | None]  # a page (kind, key) and its fingerprint, None for "work it out when rendering"
-
-
-def _planned(renderer: Renderer, ctx: Context) -> list[Planned]:
-    """Each page with its fingerprint, to compare with the last build's. With no last build to
-    keep pages of (a first build), every page is rendered, and the process rendering a page
-    works out its fingerprint (on every core, rather than on one before the pages begin)."""
-    if not ctx.keeps:
-        return [(item, None) for item in renderer.items()]
-    planned: list[Planned] = []
-    for n, item in enumerate(renderer.items()):
-        if n % 512 == 0 and ctx.cancelled():
-            raise BuildCancelled
-        planned.append((item, renderer.fingerprint(item)))
-    return planned
 
 
 def whole_graph(ctx: Context) -> Iterator[Page | Keep]:
@@ -215,17 +204,23 @@ class Renderer:
         path = {"topic": urls.topic_path, "note": urls.note_path, "resource": urls.resource_path}[kind](key)
         return urls.output_file(path)
 
-    def fingerprint(self, item: tuple[str, str]) -> str:
+    def fingerprint(self, item: tuple[str, str], named: Named | None = None) -> str:
         """A digest of everything the page of a topic, note or resource shows: the site-wide inputs
         (`Context.inputs`: version, config, templates, the footer's topics), the item itself and
         every note, topic and resource it names. Over-approximate on purpose: a neighbour's edit
-        re-renders the page even if only its body changed; missing one input would be a stale page."""
+        re-renders the page even if only its body changed; missing one input would be a stale page.
+        With `named`, the slugs of the notes and the ids of the resources whose digests it reads
+        are added to its two lists: what `pageplan` indexes, so that after an edit only the pages
+        naming what changed need a fingerprint worked out again."""
         kind, key = item
         site, broken = self.site, self.ctx.last_broken
         parts = [self.ctx.inputs, kind, key]
         marks, topic_marks = self._note_marks, self._topic_marks
 
         def notes(slugs: Iterable[str | None]) -> None:
+            if named is not None:
+                slugs = list(slugs)
+                named[0].extend(s for s in slugs if s)
             parts.extend(marks.get(s) or f"{s}=-" for s in slugs)
 
         def topics(slugs: Iterable[str]) -> None:
@@ -234,6 +229,9 @@ class Renderer:
         if kind == "note":
             note = site.notes[key]
             parts.append(note.digest)
+            if named is not None:
+                named[0].append(key)
+                named[1].extend(site.note_resources[key])
             notes(site.backlinks.get(key, ()))
             notes(site.related.get(key, ()))
             for path, before, after in site.neighbours_on_paths(key):
@@ -248,10 +246,16 @@ class Renderer:
         elif kind == "resource":
             resource = site.resources[key]
             parts += [self._resource_digest(key), self._entry_inputs(key), repr(broken(resource.url))]
+            if named is not None:
+                named[1].append(key)
             notes(c.note for c in resource.citations)
         else:
             topics([key, *site.topic_trail(site.topics[key].parent)])
             notes(site.topic_notes.get(key, ()))
+            cited = self._cited_in_topic(key)  # their reading status, which notes of other topics may set
+            parts.append(status_summary(site.resources[rid] for rid in cited))
+            if named is not None:
+                named[1].extend(cited)
             children = site.topic_children.get(key, ())
             topics(children)
             parts += [str(site.topic_totals[s]) for s in (key, *children)]
@@ -337,7 +341,11 @@ class Renderer:
         start = site.paths[0] if site.paths and not site.reading_paths else ()
         named = [(path, [site.notes[s] for s in path.slugs]) for path in site.reading_paths]
         return self._render(
-            "home.html", urls.HOME, recent=site.by_date[:RECENT], start=[site.notes[s] for s in start], reading_paths=named,
+            "home.html",
+            urls.HOME,
+            recent=site.by_date[:RECENT],
+            start=[site.notes[s] for s in start],
+            reading_paths=named,
             reading_status=status_summary(site.resources.values()),
         )
 
@@ -352,11 +360,20 @@ class Renderer:
         notes = sorted((self.site.notes[s] for s in self.site.topic_notes.get(slug, ())), key=lambda n: n.title.lower())
         crumbs: Crumbs = [("Home", link.home()), ("Topics", link.topics())]
         crumbs += self._topic_crumbs(link, topic.parent) + [(topic.title, None)]
-        cited = {rid for n in notes for rid in self.site.note_resources[n.slug]}
+        cited = self._cited_in_topic(slug)
         return self._render(
-            "topic.html", page, topic=topic, crumbs=crumbs, notes=notes, children=self.site.topic_children.get(slug, ()),
+            "topic.html",
+            page,
+            topic=topic,
+            crumbs=crumbs,
+            notes=notes,
+            children=self.site.topic_children.get(slug, ()),
             reading_status=status_summary(self.site.resources[rid] for rid in cited),
         )
+
+    def _cited_in_topic(self, slug: str) -> dict[str, None]:
+        """The resources the notes of a topic cite (not those of its subtopics), each once."""
+        return dict.fromkeys(rid for s in self.site.topic_notes.get(slug, ()) for rid in self.site.note_resources[s])
 
     def note(self, note: Note) -> Page:
         page = urls.note_path(note.slug)
