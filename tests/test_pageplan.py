@@ -31,9 +31,9 @@ def fingerprinted(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     seen: list[tuple[str, str]] = []
     fingerprint = render.Renderer.fingerprint
 
-    def watched(self: render.Renderer, item: tuple[str, str], named: pageplan.Named | None = None) -> str:
+    def watched(self: render.Renderer, item: tuple[str, str]) -> str:
         seen.append(item)
-        return fingerprint(self, item, named)
+        return fingerprint(self, item)
 
     monkeypatch.setattr(render.Renderer, "fingerprint", watched)
     return seen
@@ -162,3 +162,40 @@ def test_an_unreadable_plan_is_made_afresh_with_a_warning(tmp_path: Path, capsys
     assert f"warning: build cache {memo} unreadable" in capsys.readouterr().err
     _same_as_clean(tmp_path)
     assert isinstance(_memo(tmp_path, out), pageplan.PagePlan)  # written anew
+
+
+def test_a_pages_fingerprint_reads_the_digests_of_the_notes_and_resources_it_names_and_no_other(tmp_path: Path) -> None:
+    """What `pageplan` rests on: give one note, or one resource, another digest, and the only
+    fingerprints that change are those of pages `Renderer.names` says name it (for a note, all of them)."""
+    import dataclasses
+
+    from llmnotes.emit import Context
+    from llmnotes.graph import build_graph
+    from llmnotes.load import load_all
+
+    _large_site(tmp_path, notes=60)
+    write_files(tmp_path, {"notes/paths.yaml": "start:\n  title: A path\n  notes: [n-001, n-002, n-003]\n"})
+    config = load_config(tmp_path)
+    site, problems = build_graph(load_all(tmp_path / "notes"))
+    assert not [p for p in problems if p.severity.value == "error"]
+
+    def fingerprints(site: object) -> list[str]:
+        renderer = render.Renderer(Context(config=config, site=site, template_dirs=(), static_dirs=(), last_broken=lambda url: None))  # type: ignore[arg-type]
+        return [renderer.fingerprint(item) for item in renderer.items()]
+
+    renderer = render.Renderer(Context(config=config, site=site, template_dirs=(), static_dirs=(), last_broken=lambda url: None))
+    assert site.reading_paths and site.related and site.backlinks
+    items = renderer.items()
+    before = fingerprints(site)
+    for slug in ["n-001", "n-002", "n-030", "n-059"]:
+        notes = {**site.notes, slug: dataclasses.replace(site.notes[slug], digest="another")}
+        after = fingerprints(dataclasses.replace(site, notes=notes))
+        changed = {items[i] for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b}
+        assert changed == {item for item in items if slug in renderer.names(item)[0]}, slug
+    for rid in list(site.resources)[:: max(1, len(site.resources) // 5)]:
+        other = dataclasses.replace(site)
+        other.__dict__["resource_stamps"] = {**site.resource_stamps, rid: (site.resource_stamps[rid][0], "another")}
+        after = fingerprints(other)
+        changed = {items[i] for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b}
+        # a topic page reads the status of what its notes cite, a part of their digest: named, not always changed
+        assert ("resource", rid) in changed and changed <= {item for item in items if rid in renderer.names(item)[1]}, rid

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from llmnotes.render import Renderer
 
 Named = tuple[list[str], list[str]]  # the notes (slugs) and the resources (ids) a page's fingerprint reads
+Index = tuple[dict[str, bytes], dict[str, bytes]]  # `PagePlan.by_note` and `by_resource`
 Planned = tuple[tuple[str, str], str | None]  # a page (kind, key) and its fingerprint, None for "work it out when rendering"
 MEMO = "pages"
 _CHECK_EVERY = 512  # pages planned between two looks at whether a newer edit cancelled the build
@@ -62,9 +63,7 @@ def planned(renderer: Renderer, ctx: Context) -> list[Planned]:
     plan = _patched(renderer, ctx, items, last, notes) if last is not None and last.structure == shape else None
     if plan is None:
         plan = _afresh(renderer, ctx, items, shape, notes)
-    if ctx.memos is not None:
-        with signals_held():
-            ctx.memos.write(MEMO, plan)
+    _write(ctx, plan)
     return list(zip(items, plan.fingerprints, strict=True))
 
 
@@ -98,18 +97,37 @@ def _names(note: Note) -> str:
 
 def _afresh(renderer: Renderer, ctx: Context, items: list[tuple[str, str]], shape: str, notes: dict[str, str]) -> PagePlan:
     """Every page's fingerprint, and the index of which pages name each note and resource."""
-    site = renderer.site
-    by_note: defaultdict[str, list[int]] = defaultdict(list)
-    by_resource: defaultdict[str, list[int]] = defaultdict(list)
     fingerprints = []
     for n, item in enumerate(items):
         _stop_if_cancelled(ctx, n)
-        named: Named = ([], [])
-        fingerprints.append(renderer.fingerprint(item, named))
-        for slug in dict.fromkeys(named[0]):
+        fingerprints.append(renderer.fingerprint(item))
+    return _plan(renderer, shape, fingerprints, notes, indexed(renderer, ctx, items))
+
+
+def indexed(renderer: Renderer, ctx: Context, items: list[tuple[str, str]]) -> Index:
+    """For each note and resource, the numbers of the pages naming it (`Renderer.names`)."""
+    by_note: defaultdict[str, list[int]] = defaultdict(list)
+    by_resource: defaultdict[str, list[int]] = defaultdict(list)
+    for n, item in enumerate(items):
+        _stop_if_cancelled(ctx, n)
+        notes, resources = renderer.names(item)
+        for slug in dict.fromkeys(notes):
             by_note[slug].append(n)
-        for rid in dict.fromkeys(named[1]):
+        for rid in dict.fromkeys(resources):
             by_resource[rid].append(n)
+    return _packed(by_note), _packed(by_resource)
+
+
+def remember(renderer: Renderer, ctx: Context, fingerprints: list[str], index: Index) -> None:
+    """Keep the plan of a first build, whose page workers worked out the `fingerprints` (of each
+    page, in the order of `Renderer.items`) while this process made the `index`."""
+    items = renderer.items()
+    notes = {slug: note.digest for slug, note in renderer.site.notes.items()}
+    _write(ctx, _plan(renderer, structure(renderer, items), fingerprints, notes, index))
+
+
+def _plan(renderer: Renderer, shape: str, fingerprints: list[str], notes: dict[str, str], index: Index) -> PagePlan:
+    site = renderer.site
     return PagePlan(
         structure=shape,
         fingerprints=tuple(fingerprints),
@@ -118,8 +136,8 @@ def _afresh(renderer: Renderer, ctx: Context, items: list[tuple[str, str]], shap
         resources=dict(site.resource_digests),
         base_keys={rid: bibliography.base_key(r) for rid, r in site.resources.items()},
         keys=dict(bibliography.keys_of(site)),
-        by_note=_packed(by_note),
-        by_resource=_packed(by_resource),
+        by_note=index[0],
+        by_resource=index[1],
     )
 
 
@@ -162,6 +180,12 @@ def _numbers(index: dict[str, bytes], keys: Iterable[str]) -> Iterator[array.arr
 def _packed(index: dict[str, list[int]]) -> dict[str, bytes]:
     """Page numbers as bytes: a memo of 28,700 pages reads back as 30,000 strings, not 400,000 ints."""
     return {key: array.array("I", numbers).tobytes() for key, numbers in index.items()}
+
+
+def _write(ctx: Context, plan: PagePlan) -> None:
+    if ctx.memos is not None:
+        with signals_held():  # whole or not at all
+            ctx.memos.write(MEMO, plan)
 
 
 def _last_plan(ctx: Context) -> PagePlan | None:

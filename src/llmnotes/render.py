@@ -55,9 +55,16 @@ def pages(ctx: Context) -> Iterator[Page | Keep | Staged]:
             yield from renderer.site_pages()
             if ctx.meanwhile is not None:
                 ctx.meanwhile()
-            if first_on_workers:
-                pageplan.planned(renderer, ctx)
-            yield from _in_order(renderer, planned, todo, rendered)
+            if not first_on_workers:
+                yield from _in_order(renderer, planned, todo, rendered)
+                return
+            index = pageplan.indexed(renderer, ctx, [item for item, _ in planned])
+            fingerprints = []
+            for output in _in_order(renderer, planned, todo, rendered):
+                assert not isinstance(output, Keep)  # a first build keeps nothing
+                fingerprints.append(output.fingerprint)
+                yield output
+            pageplan.remember(renderer, ctx, fingerprints, index)
     else:
         yield from renderer.site_pages()
         yield from _in_order(renderer, planned, todo, (renderer.page(item, fp) for item, fp in todo))
@@ -204,23 +211,20 @@ class Renderer:
         path = {"topic": urls.topic_path, "note": urls.note_path, "resource": urls.resource_path}[kind](key)
         return urls.output_file(path)
 
-    def fingerprint(self, item: tuple[str, str], named: Named | None = None) -> str:
+    def fingerprint(self, item: tuple[str, str]) -> str:
         """A digest of everything the page of a topic, note or resource shows: the site-wide inputs
         (`Context.inputs`: version, config, templates, the footer's topics), the item itself and
         every note, topic and resource it names. Over-approximate on purpose: a neighbour's edit
         re-renders the page even if only its body changed; missing one input would be a stale page.
-        With `named`, the slugs of the notes and the ids of the resources whose digests it reads
-        are added to its two lists: what `pageplan` indexes, so that after an edit only the pages
-        naming what changed need a fingerprint worked out again."""
+        The notes and resources whose digests it reads are those `names` gives (a test holds the
+        two to each other): `pageplan` indexes them, so that after an edit only the pages naming
+        what changed need a fingerprint worked out again."""
         kind, key = item
         site, broken = self.site, self.ctx.last_broken
         parts = [self.ctx.inputs, kind, key]
         marks, topic_marks = self._note_marks, self._topic_marks
 
         def notes(slugs: Iterable[str | None]) -> None:
-            if named is not None:
-                slugs = list(slugs)
-                named[0].extend(s for s in slugs if s)
             parts.extend(marks.get(s) or f"{s}=-" for s in slugs)
 
         def topics(slugs: Iterable[str]) -> None:
@@ -229,9 +233,6 @@ class Renderer:
         if kind == "note":
             note = site.notes[key]
             parts.append(note.digest)
-            if named is not None:
-                named[0].append(key)
-                named[1].extend(site.note_resources[key])
             notes(site.backlinks.get(key, ()))
             notes(site.related.get(key, ()))
             for path, before, after in site.neighbours_on_paths(key):
@@ -246,20 +247,32 @@ class Renderer:
         elif kind == "resource":
             resource = site.resources[key]
             parts += [self._resource_digest(key), self._entry_inputs(key), repr(broken(resource.url))]
-            if named is not None:
-                named[1].append(key)
             notes(c.note for c in resource.citations)
         else:
             topics([key, *site.topic_trail(site.topics[key].parent)])
             notes(site.topic_notes.get(key, ()))
-            cited = self._cited_in_topic(key)  # their reading status, which notes of other topics may set
-            parts.append(status_summary(site.resources[rid] for rid in cited))
-            if named is not None:
-                named[1].extend(cited)
+            # the reading status of what its notes cite, which notes of other topics may set
+            parts.append(status_summary(site.resources[rid] for rid in self._cited_in_topic(key)))
             children = site.topic_children.get(key, ())
             topics(children)
             parts += [str(site.topic_totals[s]) for s in (key, *children)]
         return digest("\x1f".join(parts).encode())
+
+    def names(self, item: tuple[str, str]) -> Named:
+        """The notes (by slug) and the resources (by id) whose digests `fingerprint` reads for
+        `item`: the page itself, and every note and resource it names. The rest of what it reads
+        (links between notes, topics, reading paths, settings) is the site's structure, which
+        `pageplan.structure` digests whole."""
+        kind, key = item
+        site = self.site
+        if kind == "note":
+            note = site.notes[key]
+            around = [s for _, before, after in site.neighbours_on_paths(key) for s in (before, after) if s]
+            notes = [key, *site.backlinks.get(key, ()), *site.related.get(key, ()), *around, *note.after_slugs, *(n.target for n in note.note_links)]
+            return notes, list(site.note_resources[key])
+        if kind == "resource":
+            return [c.note for c in site.resources[key].citations], [key]
+        return list(site.topic_notes.get(key, ())), list(self._cited_in_topic(key))
 
     def share_fingerprint_inputs(self) -> None:
         """Work out now what the fingerprints read of the whole site (each resource's digest, the
