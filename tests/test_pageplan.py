@@ -4,6 +4,7 @@ that of a clean build; any other change plans every page."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -39,19 +40,26 @@ def fingerprinted(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     return seen
 
 
+def _edited(root: Path, fingerprinted: list[tuple[str, str]], change: Callable[[str], str]) -> int:
+    """The large site built, then note 5 changed and built again: the number of pages the first
+    build planned (`fingerprinted` then holds what the second one planned)."""
+    _large_site(root)
+    assert _build(root, root / "out")
+    pages = len(fingerprinted)
+    fingerprinted.clear()
+    note = root / "notes" / "n-005.md"
+    note.write_text(change(note.read_text()))
+    assert _build(root, root / "out")
+    return pages
+
+
 def _memo(root: Path, out: Path) -> object:
     return buildcache.Memos(buildcache.cache_file(root, out), buildcache.cache_key(False), reuse=True).read(pageplan.MEMO)
 
 
 def test_a_text_edit_works_out_the_fingerprints_of_the_pages_naming_the_note_only(tmp_path: Path, fingerprinted: list[tuple[str, str]]) -> None:
-    _large_site(tmp_path)
     out = tmp_path / "out"
-    assert _build(tmp_path, out)
-    pages = len(fingerprinted)
-    fingerprinted.clear()
-    note = tmp_path / "notes" / "n-005.md"
-    note.write_text(note.read_text().replace("summary: About", "summary: Now about", 1).replace("About note 5.", "On note 5."))
-    assert _build(tmp_path, out)
+    pages = _edited(tmp_path, fingerprinted, lambda text: text.replace("summary: About", "summary: Now about", 1).replace("About note 5.", "On note 5."))
     # its page, the note before it (whose link shows its summary), its topic, the two resources it cites
     assert {("note", "n-005"), ("note", "n-004"), ("topic", "a")} <= set(fingerprinted)
     # and the pages of the notes sharing a resource with it (every 7th), whose card of it may show
@@ -94,15 +102,8 @@ def test_an_edit_works_out_again_the_pages_showing_a_resource_it_cites(tmp_path:
         ("a new resource", lambda text: text.replace("links:\n", "links:\n" + _link("https://e.org/brand-new", "Brand new"))),
     ],
 )
-def test_an_edit_changing_the_structure_plans_every_page(tmp_path: Path, fingerprinted: list[tuple[str, str]], what: str, change: object) -> None:
-    _large_site(tmp_path)
-    out = tmp_path / "out"
-    assert _build(tmp_path, out)
-    pages = len(fingerprinted)
-    fingerprinted.clear()
-    note = tmp_path / "notes" / "n-005.md"
-    note.write_text(change(note.read_text()))  # type: ignore[operator]
-    assert _build(tmp_path, out)
+def test_an_edit_changing_the_structure_plans_every_page(tmp_path: Path, fingerprinted: list[tuple[str, str]], what: str, change: Callable[[str], str]) -> None:
+    pages = _edited(tmp_path, fingerprinted, change)
     assert len(fingerprinted) >= pages, what
     _same_as_clean(tmp_path)
 
