@@ -84,8 +84,9 @@ def status_counts(resources: Iterable[Resource]) -> dict[str, int]:
     """How many resources the author has read, is reading and means to read, for the home and topic pages."""
     counts = dict.fromkeys(STATUS_ORDER, 0)
     for r in resources:
-        if r.status:
-            counts[r.status] += 1
+        status = r.status  # worked out from its citations each time it is asked
+        if status:
+            counts[status] += 1
     return counts
 
 
