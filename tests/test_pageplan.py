@@ -200,3 +200,20 @@ def test_a_pages_fingerprint_reads_the_digests_of_the_notes_and_resources_it_nam
         changed = {items[i] for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b}
         # a topic page reads the status of what its notes cite, a part of their digest: named, not always changed
         assert ("resource", rid) in changed and changed <= {item for item in items if rid in renderer.names(item)[1]}, rid
+
+
+def test_a_plan_kept_by_a_checkout_with_other_fields_is_not_used(tmp_path: Path, fingerprinted: list[tuple[str, str]]) -> None:
+    _large_site(tmp_path, notes=30)
+    out = tmp_path / "out"
+    assert _build(tmp_path, out)
+    pages = len(fingerprinted)
+    plan = _memo(tmp_path, out)
+    assert isinstance(plan, pageplan.PagePlan)
+    del plan.__dict__["named"]  # as an older plan, without a field this one has, reads back
+    buildcache.Memos(buildcache.cache_file(tmp_path, out), buildcache.cache_key(False), reuse=True).write(pageplan.MEMO, plan)
+    fingerprinted.clear()
+    note = tmp_path / "notes" / "n-005.md"
+    note.write_text(note.read_text().replace("Body of note 5", "Edited body"))
+    assert _build(tmp_path, out)
+    assert len(fingerprinted) >= pages  # planned afresh, no AttributeError
+    _same_as_clean(tmp_path)

@@ -189,8 +189,12 @@ def _write(ctx: Context, plan: PagePlan) -> None:
 
 
 def _last_plan(ctx: Context) -> PagePlan | None:
+    """The last build's plan; None if there is none, or if it was kept by a checkout whose plan
+    had other fields (unpickled, it would lack some)."""
     found = ctx.memos.read(MEMO) if ctx.memos is not None else None
-    return found if isinstance(found, PagePlan) else None
+    if not isinstance(found, PagePlan) or vars(found).keys() != {f.name for f in dataclasses.fields(PagePlan)}:
+        return None
+    return found
 
 
 def _stop_if_cancelled(ctx: Context, n: int) -> None:
