@@ -690,3 +690,19 @@ def test_the_shortcut_sees_an_edit_that_puts_the_modification_time_back(tmp_path
     os.utime(note, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert _build(tmp_path, out, no_cache=False)
     assert "<h1>Uno</h1>" in (out / "notes" / "one" / "index.html").read_text()
+
+
+def test_the_cache_is_keyed_by_the_code_that_made_it(tmp_path: Path) -> None:
+    """A development checkout changes llmnotes without changing its version: a cache (and the
+    shortcut's snapshot) made by other code is not used. Python's own bytecode does not count."""
+    package = tmp_path / "pkg"
+    write_files(package, {"a.py": "A = 1\n", "sub/b.py": "B = 2\n", "live.js": "let x;\n"})
+    first = buildcache.code_digest(package)
+    write_files(package, {"__pycache__/a.cpython-311.pyc": b"\0", "sub/__pycache__/b.cpython-311.pyc": b"\0"})
+    buildcache.code_digest.cache_clear()
+    assert buildcache.code_digest(package) == first
+    (package / "sub" / "b.py").write_text("B = 30\n")  # another size: two writes in one clock tick keep the time
+    buildcache.code_digest.cache_clear()
+    assert buildcache.code_digest(package) != first
+    own = Path(buildcache.__file__).parent
+    assert buildcache.cache_key(False).endswith(buildcache.code_digest(own))
