@@ -123,6 +123,22 @@ def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subproc
     )
 
 
+def items_asked(monkeypatch: pytest.MonkeyPatch, name: str) -> list[tuple[str, str]]:
+    """The pages (kind, key) given to `render.Renderer.<name>` from now on, in order: which pages a
+    build renders (`item`) or works out the fingerprint of (`fingerprint`)."""
+    from llmnotes import render
+
+    seen: list[tuple[str, str]] = []
+    original = getattr(render.Renderer, name)
+
+    def watched(self: render.Renderer, item: tuple[str, str]) -> object:
+        seen.append(item)
+        return original(self, item)
+
+    monkeypatch.setattr(render.Renderer, name, watched)
+    return seen
+
+
 def tree_bytes(root: Path) -> dict[str, bytes]:
     """Every file under `root` with its content, to compare whole builds."""
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import run_cli, tree_bytes, write_files
+from conftest import items_asked, run_cli, tree_bytes, write_files
 from llmnotes import buildcache
 from llmnotes.build import build_site
 from llmnotes.config import load_config
@@ -621,19 +621,11 @@ def test_the_fingerprints_a_first_build_works_out_on_its_workers_are_those_the_n
     they go. Those must be the very ones the next build works out before it renders, or the next
     build would render every page again: after a note is saved unchanged (which gets past the
     step-0 shortcut), no page is rendered."""
-    from llmnotes import render
 
     _large_site(tmp_path)
     out = tmp_path / "out"
     assert _build_on(tmp_path, out, workers=2, no_cache=True)
-    rendered: list[tuple[str, str]] = []
-    item = render.Renderer.item
-
-    def watched(self: render.Renderer, which: tuple[str, str]) -> object:
-        rendered.append(which)
-        return item(self, which)
-
-    monkeypatch.setattr(render.Renderer, "item", watched)
+    rendered = items_asked(monkeypatch, "item")
     note = tmp_path / "notes" / "n-005.md"
     note.write_bytes(note.read_bytes())  # saved as it was: a new time, the same bytes
     assert _build_on(tmp_path, out, workers=1)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import tree_bytes, write_files
+from conftest import items_asked, tree_bytes, write_files
 from llmnotes import buildcache, pageplan, render
 from llmnotes.build import build_site
 from llmnotes.config import load_config
@@ -29,15 +29,7 @@ def _same_as_clean(root: Path) -> None:
 @pytest.fixture
 def fingerprinted(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """The pages whose fingerprint this process works out, as it does so."""
-    seen: list[tuple[str, str]] = []
-    fingerprint = render.Renderer.fingerprint
-
-    def watched(self: render.Renderer, item: tuple[str, str]) -> str:
-        seen.append(item)
-        return fingerprint(self, item)
-
-    monkeypatch.setattr(render.Renderer, "fingerprint", watched)
-    return seen
+    return items_asked(monkeypatch, "fingerprint")
 
 
 def _edited(root: Path, fingerprinted: list[tuple[str, str]], change: Callable[[str], str]) -> int:
