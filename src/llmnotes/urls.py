@@ -103,8 +103,14 @@ class PageUrls:
     page: str
     rooted: bool = False
 
+    @functools.cached_property
+    def _prefix(self) -> str:
+        """What every link on this page starts with: the way up to the site root (`Urls.relative`),
+        or the base path on a rooted page. Worked out once per page, not for each of its ~60 links."""
+        return self.urls.base_path if self.rooted else "../" * self.page.count("/")
+
     def to(self, site_path: str) -> str:
-        return self.urls.rooted(site_path) if self.rooted else self.urls.relative(site_path, self.page)
+        return (self._prefix + _quoted(site_path)) or "./"
 
     def home(self) -> str:
         return self.to(HOME)
