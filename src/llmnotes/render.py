@@ -14,7 +14,7 @@ import datetime as dt
 import functools
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -156,12 +156,23 @@ def _longdate(day: dt.date | None) -> str:
     return f"{day:%-d %B %Y}" if day else ""
 
 
+class _Environment(Environment):
+    """Jinja's environment with each template's globals in one plain dict. Jinja chains a
+    template's globals to the environment's (a `ChainMap`, whose lookups and iteration run in
+    Python), and goes through them several times for every page rendered and every `{% from %}`
+    it imports: a tenth of the time of a resource page. The renderer sets every global before it
+    loads a template, so a copy taken at load time holds them all."""
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return {**self.globals, **(d or {})}
+
+
 class Renderer:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.site = ctx.site
         self.urls = urls.Urls(ctx.config.base_url)
-        self.env = Environment(
+        self.env = _Environment(
             loader=ChoiceLoader([FileSystemLoader(str(d)) for d in ctx.template_dirs if d.is_dir()]),
             # HTML and XML escaped; plain-text outputs (robots.txt) are not HTML, so `&` stays `&`
             autoescape=select_autoescape(enabled_extensions=("html", "xml"), disabled_extensions=("txt",), default=True),
