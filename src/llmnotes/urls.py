@@ -69,6 +69,11 @@ def _quoted(site_path: str) -> str:
     return quote(site_path)
 
 
+def _joined(prefix: str, site_path: str) -> str:
+    """A link: the page's `Urls.prefix`, then the target; "./" for the site root from the root."""
+    return (prefix + _quoted(site_path)) or "./"
+
+
 @dataclass(frozen=True)
 class Urls:
     base_url: str  # ends with '/': "https://example.org/sub/" or "/sub/"
@@ -83,13 +88,18 @@ class Urls:
 
     def rooted(self, site_path: str) -> str:
         """Root-relative, for pages shown at any address (the 404 page)."""
-        return self.base_path + _quoted(site_path)
+        return _joined(self.prefix("", rooted=True), site_path)
 
     def relative(self, site_path: str, from_page: str) -> str:
         """The URL of `site_path` as written on the page at `from_page`: up to the site root, then
-        down to the target. Plain string work, no filesystem calls: this runs for every link."""
-        depth = from_page.count("/")  # "notes/a/" is two folders deep, "404.html" none
-        return ("../" * depth + _quoted(site_path)) or "./"
+        down to the target. Plain string work, no filesystem calls (a page's own links go through
+        `PageUrls.to`, which takes the prefix once per page)."""
+        return _joined(self.prefix(from_page, rooted=False), site_path)
+
+    def prefix(self, from_page: str, rooted: bool) -> str:
+        """What every link on the page at `from_page` starts with: the base path on a rooted page,
+        else the way up to the site root ("notes/a/" is two folders deep, "404.html" none)."""
+        return self.base_path if rooted else "../" * from_page.count("/")
 
     def for_page(self, page: str, rooted: bool = False) -> PageUrls:
         return PageUrls(self, page, rooted)
@@ -105,12 +115,11 @@ class PageUrls:
 
     @functools.cached_property
     def _prefix(self) -> str:
-        """What every link on this page starts with: the way up to the site root (`Urls.relative`),
-        or the base path on a rooted page. Worked out once per page, not for each of its ~60 links."""
-        return self.urls.base_path if self.rooted else "../" * self.page.count("/")
+        """`Urls.prefix` of this page, worked out once per page, not for each of its ~60 links."""
+        return self.urls.prefix(self.page, self.rooted)
 
     def to(self, site_path: str) -> str:
-        return (self._prefix + _quoted(site_path)) or "./"
+        return _joined(self._prefix, site_path)
 
     def home(self) -> str:
         return self.to(HOME)
