@@ -41,18 +41,19 @@ def discover(notes_dir: Path) -> tuple[list[SourceFile], list[Asset], list[Diagn
         folder = Path(dirpath)
         rel_folder = folder.relative_to(notes_dir).as_posix()
         shown_folder = display_folder(folder)
+        links = _symlinks(dirpath, filenames)
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
             path = folder / name
             rel = name if rel_folder == "." else f"{rel_folder}/{name}"
             shown = str(path) if shown_folder is None else name if shown_folder == "." else f"{shown_folder}/{name}"
-            if os.path.islink(path) and not path.resolve().is_relative_to(root):
+            if name in links and not path.resolve().is_relative_to(root):
                 problems.append(Diagnostic(shown, 0, 0, "symbolic link pointing outside the notes folder: not used"))
                 continue
             if rel in (TOPICS_FILE, PATHS_FILE):
                 continue
-            if path.suffix.lower() not in NOTE_SUFFIXES:
+            if os.path.splitext(name)[1].lower() not in NOTE_SUFFIXES:
                 assets.append(Asset(path, rel))
                 continue
             slug = rel.rsplit(".", 1)[0]
@@ -68,6 +69,17 @@ def discover(notes_dir: Path) -> tuple[list[SourceFile], list[Asset], list[Diagn
             by_slug[slug] = source
             sources.append(source)
     return sources, assets, problems
+
+
+def _symlinks(folder: str, names: list[str]) -> frozenset[str]:
+    """Which of `names` in `folder` are symbolic links: from one listing of the folder (the kind of
+    each entry comes with it), not an `lstat` of each of its 10,000 notes; one by one if the
+    folder cannot be listed again."""
+    try:
+        with os.scandir(folder) as entries:
+            return frozenset(e.name for e in entries if e.is_symlink())
+    except OSError:
+        return frozenset(name for name in names if os.path.islink(os.path.join(folder, name)))
 
 
 # A file changed less than this before its time was read may be changed again within the same

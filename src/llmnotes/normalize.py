@@ -99,10 +99,14 @@ def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
 def slugify(text: str, max_length: int = 60) -> str:
-    """ASCII, lowercase, hyphen-separated; used for resource page names."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    """ASCII, lowercase, hyphen-separated; used for resource page names (every resource's, on
+    every build: hence the compiled pattern, and no decomposition of what is ASCII already)."""
+    ascii_text = text if text.isascii() else unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")
     return slug[:max_length].rstrip("-") or "resource"
 
 

@@ -337,11 +337,12 @@ class Renderer:
         yield self.home()
         yield self.topic_index()
         site = self.site
+        # What the index shows: each resource (its digest names the notes citing it), and the titles
+        # and topics of those notes, taken from every note: one pass over the notes rather than
+        # one per citation (a note citing nothing re-renders the index for nothing, seldom)
         parts = [self.ctx.inputs, "resources", repr(site.topics)]  # the topic filter lists every topic
-        for rid, resource in site.resources.items():  # what the index shows: the resource, its topics, its notes' titles
-            parts.append(self._resource_digest(rid))
-            parts.append(" ".join(site.resource_topics[rid]))
-            parts.extend(site.notes[c.note].title for c in resource.citations)
+        parts += [f"{rid}\x1e{self._resource_digest(rid)}" for rid in site.resources]
+        parts += [f"{slug}\x1e{note.title}\x1e{' '.join(note.topic_slugs)}" for slug, note in site.notes.items()]
         fingerprint = digest("\x1f".join(parts).encode())
         path = urls.output_file(urls.RESOURCES)
         if self.ctx.unchanged(path, fingerprint):
