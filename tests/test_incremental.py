@@ -174,6 +174,30 @@ def test_a_corrupt_cache_is_a_full_build_with_a_warning(tmp_path: Path, capsys: 
     assert "One again" in (out / "notes" / "one" / "index.html").read_text()
 
 
+def test_templates_compiled_by_the_last_build_are_reused_until_edited_and_a_corrupt_one_is_compiled_again(tmp_path: Path) -> None:
+    _site(tmp_path)
+    out = tmp_path / "out"
+    assert _build(tmp_path, out, no_cache=False)
+    compiled = buildcache.cache_file(tmp_path, out).with_suffix(".templates")
+    assert not compiled.exists()  # a first build uses no cache, compiled templates included
+    (tmp_path / "notes" / "one.md").write_text(_note("One again"))
+    assert _build(tmp_path, out, no_cache=False)
+    files = sorted(compiled.glob("*.cache"))
+    assert len(files) >= 5
+    footer = tmp_path / "templates" / "partials" / "footer.html"
+    footer.write_text("<footer>edited {{ config.title }}</footer>\n")
+    assert _build(tmp_path, out, no_cache=False)
+    assert "<footer>edited Site</footer>" in (out / "index.html").read_text()  # not the compiled footer of before
+    for path in compiled.glob("*.cache"):
+        path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])  # cut short, as by a full disk
+    footer.write_text("<footer>again {{ config.title }}</footer>\n")
+    (tmp_path / "notes" / "two.md").write_text(_note("Two again", "[b]"))
+    assert _build(tmp_path, out, no_cache=False)
+    assert _build(tmp_path, tmp_path / "clean", no_cache=True)
+    assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
+    assert "<footer>again Site</footer>" in (out / "index.html").read_text()
+
+
 def test_an_edit_rewrites_only_the_notes_shard_of_the_edited_note(tmp_path: Path) -> None:
     _site(tmp_path)
     write_files(tmp_path, {f"notes/extra-{i:02}.md": _note(f"Extra {i}") for i in range(40)})
