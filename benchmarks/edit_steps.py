@@ -9,6 +9,7 @@ revision in turn (the order alternating), a fresh process with that revision's `
 PYTHONPATH reads the build cache the revision made of the corpus, then runs each step `--repeat`
 times and reports its fastest; the table gives each step's median over the rounds:
 
+- `cache`: the build cache read from disk (every note as parsed, the outputs, the stamps);
 - `sources`: the listing of every source's size and times that a build starts with (step 0);
 - `discover`: the notes folder's files, as `load` finds them;
 - `load`: every note taken from the build cache (none changed);
@@ -38,7 +39,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-STEPS = ("sources", "discover", "load", "graph", "stamps", "site pages")
+STEPS = ("cache", "sources", "discover", "load", "graph", "stamps", "site pages")
 
 
 def child(out: Path, repeat: int) -> None:
@@ -76,6 +77,8 @@ def child(out: Path, repeat: int) -> None:
         ctx = Context(config=config, site=site, template_dirs=templates, static_dirs=(), last_broken=lambda url: None, unchanged=lambda path, fingerprint: True)
         list(render.Renderer(ctx).site_pages())
 
+    key = buildcache.cache_key(config.allow_html)
+    fastest("cache", lambda: buildcache.load(buildcache.cache_file(config.root, out), key))
     fastest("sources", lambda: buildcache.source_stats("", [notes_dir]))
     fastest("discover", lambda: folder.discover(notes_dir))
     fastest("load", lambda: load.load_all(notes_dir, cache=cache.notes))

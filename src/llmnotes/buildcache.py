@@ -56,7 +56,7 @@ if TYPE_CHECKING:  # the loader (YAML, Markdown) and the graph are not needed to
 
 CACHE_DIR = Path(".llmnotes") / "build"
 _CACHED = (model.Note, model.Body, model.Ref, model.LinkEntry, model.BodyLink, model.NoteLink, model.AssetLink, model.Heading, model.Place, diagnostics.Diagnostic)
-FORMAT = 9  # bump when the pickled shapes, or what a field holds, change
+FORMAT = 10  # bump when the pickled shapes, or what a field holds, change
 NOTE_SHARDS = 32  # files the notes are kept in: at 10,000 notes, about 3 MB each
 
 
@@ -136,8 +136,14 @@ def cache_key(allow_html: bool) -> str:
     the build) and the same code. A development checkout changes the code without changing the
     version, and a cache made by other code may hold what this code would not make: fingerprints
     of pages worked out another way, a plan of pages indexed another way (`pageplan`)."""
-    shapes = [f"{cls.__name__}:{','.join(f.name for f in fields(cls))}" for cls in _CACHED]
+    shapes = [f"{cls.__name__}:{','.join(_field_names(cls))}" for cls in _CACHED]
     return f"{FORMAT}:{__version__}:{allow_html}:{digest(';'.join(shapes).encode())}:{code_digest(Path(__file__).parent)}"
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """A dataclass's fields or a named tuple's, in order."""
+    names: tuple[str, ...] = getattr(cls, "_fields", ())
+    return names or tuple(f.name for f in fields(cls))
 
 
 @functools.cache
