@@ -174,6 +174,37 @@ def test_a_corrupt_cache_is_a_full_build_with_a_warning(tmp_path: Path, capsys: 
     assert "One again" in (out / "notes" / "one" / "index.html").read_text()
 
 
+def test_a_cache_an_earlier_version_wrote_is_a_full_build_without_a_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import dataclasses
+    import pickle
+
+    from llmnotes import model
+
+    _site(tmp_path)
+    out = tmp_path / "out"
+    assert _build(tmp_path, out, no_cache=False)
+    main = buildcache.cache_file(tmp_path, out)
+    files = list(main.parent.glob(f"{main.stem}*.pickle"))
+    assert len(files) >= 3 and all(f.read_bytes().startswith(b"llmnotes build cache ") for f in files)
+    with pytest.MonkeyPatch.context() as patch:  # `Place` as it was: a frozen dataclass, pickled as its fields
+        earlier = dataclasses.make_dataclass("Place", [("path", str), ("line", int), ("col", int)], frozen=True)
+        earlier.__module__ = "llmnotes.model"
+        patch.setattr(model, "Place", earlier)
+        older = pickle.dumps(("9:0.1.0:False:x:y", {"notes/one.md": ("digest", earlier("notes/one.md", 1, 1), [], ())}), protocol=5)
+    with pytest.raises(TypeError):
+        pickle.loads(older)  # what reading it whole, as the earlier layout asked, would do
+    for file in files:
+        file.write_bytes(older)  # the earlier layout: one pickle of (key, value)
+    (tmp_path / "notes" / "one.md").write_text(_note("One again"))
+    capsys.readouterr()
+    assert _build(tmp_path, out, no_cache=False)
+    assert capsys.readouterr().err == ""
+    assert _build(tmp_path, tmp_path / "clean", no_cache=True)
+    assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
+    assert "One again" in (out / "notes" / "one" / "index.html").read_text()
+    assert len(buildcache.load(main, buildcache.cache_key(False)).notes) == 3  # written anew, in this layout
+
+
 def test_templates_compiled_by_the_last_build_are_reused_until_edited_and_a_corrupt_one_is_compiled_again(tmp_path: Path) -> None:
     _site(tmp_path)
     out = tmp_path / "out"

@@ -236,21 +236,37 @@ _UNREADABLE = object()  # what `_read` gives for a file that is there but cannot
 def _read(path: Path, key: str, otherwise: str) -> object:
     """What `_write` stored at `path` under `key`. None when the file is missing or was written
     under another key (another version, another shape); `_UNREADABLE`, after a warning saying what
-    happens `otherwise`, when it is truncated, corrupt or holds classes of another shape."""
+    happens `otherwise`, when it is truncated, corrupt or holds classes of another shape.
+
+    The key is read before anything is unpickled: a cache of another version may hold objects
+    this code's classes cannot be rebuilt from (a dataclass become a named tuple), and an upgrade
+    should cost one full build, not a warning per file."""
     try:
         with path.open("rb") as handle, collector_paused():
-            found = pickle.load(handle)
+            first = handle.readline(len(_header(key)) + 1)
+            if first == _header(key):
+                return pickle.load(handle)
+            if first.startswith((_MAGIC, _OLD_LAYOUT)):
+                return None  # another key, or a version from before the key had a line of its own
+            raise ValueError("not a build cache file")
     except FileNotFoundError:
         return None
     except Exception as exc:
         print(f"warning: build cache {path} unreadable ({type(exc).__name__}); {otherwise}", file=sys.stderr)
         return _UNREADABLE
-    return found[1] if isinstance(found, tuple) and len(found) == 2 and found[0] == key else None
 
 
 def _write(path: Path, key: str, value: object) -> None:
-    """`value` under `key`, in a temporary file renamed over the old one."""
-    write_bytes_atomically(path, pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL))
+    """`value` under `key` (a line of its own, then the pickle), in a temporary file renamed over the old one."""
+    write_bytes_atomically(path, _header(key) + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+_MAGIC = b"llmnotes build cache "
+_OLD_LAYOUT = b"\x80\x05"  # how the files of earlier versions began: one pickle (protocol 5) of (key, value)
+
+
+def _header(key: str) -> bytes:
+    return _MAGIC + key.encode() + b"\n"
 
 
 def digest(content: bytes) -> str:
