@@ -142,17 +142,15 @@ class Site:
         it, the links between them, and the reading paths. Neither reads anything else of the
         site, so an edit of a note's text (its summary, body or annotations) keeps both files."""
 
-        def parts() -> Iterator[str]:
-            for slug, topic in self.topics.items():
-                yield from ("topic", slug, topic.title, repr(topic.parent))
-            for slug, note in self.notes.items():
-                yield from ("note", slug, note.title, repr(note.topic_slugs), repr(note.after_slugs))
-                yield from (repr(self.links_to.get(slug)), repr(self.note_resources.get(slug)))
-            for rid, r in self.resources.items():
-                yield from ("resource", rid, r.title, r.url, repr(r.kind), r.citations[0].note if r.citations else "")
-            yield repr(self.paths)
-
-        return digest_of(parts())
+        # One `repr` of tuples of strings (unambiguous, whatever the strings hold) hashed once, rather
+        # than 180,000 strings hashed one by one (at 10,000 notes: 0.10–0.12 s instead of 0.15–0.19).
+        links_to, note_resources = self.links_to, self.note_resources
+        return digest(repr((
+            [(slug, t.title, t.parent) for slug, t in self.topics.items()],
+            [(slug, n.title, n.topic_slugs, n.after_slugs, links_to.get(slug), note_resources.get(slug)) for slug, n in self.notes.items()],
+            [(rid, r.title, r.url, r.kind, r.citations[0].note if r.citations else "") for rid, r in self.resources.items()],
+            self.paths,
+        )).encode())
 
     @cached_property
     def resource_digests(self) -> dict[str, str]:
