@@ -36,6 +36,7 @@ TOC_FROM = 3  # headings: a note with fewer has no table of contents
 Crumbs = list[tuple[str, str | None]]  # (label, href); the current page last, without href
 
 
+_ITEM_PATHS = {"topic": urls.topic_path, "note": urls.note_path, "resource": urls.resource_path}  # a page's site path, by its kind
 PARALLEL_FROM = 500  # pages of notes, resources and topics: below this a process pool costs more than it saves
 
 
@@ -47,7 +48,8 @@ def pages(ctx: Context) -> Iterator[Page | Keep | Staged]:
     # fingerprints as they go; this process makes the next build's plan meanwhile.
     first_on_workers = not ctx.keeps and ctx.workers > 1 and len(renderer.items()) >= PARALLEL_FROM
     planned = pageplan.unplanned(renderer) if first_on_workers else pageplan.planned(renderer, ctx)
-    todo = [(item, fp) for item, fp in planned if fp is None or not ctx.unchanged(renderer.output_path(item), fp)]
+    paths = [renderer.output_path(item) for item, _ in planned]  # asked twice of each of 28,700 pages at 10,000 notes: made once
+    todo = [(item, fp) for (item, fp), path in zip(planned, paths, strict=True) if fp is None or not ctx.unchanged(path, fp)]
     if ctx.workers > 1 and len(todo) >= PARALLEL_FROM:
         renderer.share_fingerprint_inputs()
         with _in_parallel(renderer, todo, ctx.workers, ctx.stage) as rendered:
@@ -57,18 +59,18 @@ def pages(ctx: Context) -> Iterator[Page | Keep | Staged]:
             if ctx.meanwhile is not None:
                 ctx.meanwhile()
             if not first_on_workers:
-                yield from _in_order(renderer, planned, todo, rendered)
+                yield from _in_order(planned, paths, todo, rendered)
                 return
             index = pageplan.indexed(renderer, ctx, [item for item, _ in planned])
             fingerprints = []
-            for output in _in_order(renderer, planned, todo, rendered):
+            for output in _in_order(planned, paths, todo, rendered):
                 assert not isinstance(output, Keep)  # a first build keeps nothing
                 fingerprints.append(output.fingerprint)
                 yield output
             pageplan.remember(renderer, ctx, fingerprints, index)
     else:
         yield from renderer.site_pages()
-        yield from _in_order(renderer, planned, todo, (renderer.page(item, fp) for item, fp in todo))
+        yield from _in_order(planned, paths, todo, (renderer.page(item, fp) for item, fp in todo))
 
 
 def whole_graph(ctx: Context) -> Iterator[Page | Keep]:
@@ -89,11 +91,11 @@ def whole_graph(ctx: Context) -> Iterator[Page | Keep]:
         yield dataclasses.replace(canvas, fingerprint=fingerprint)
 
 
-def _in_order(renderer: Renderer, planned: list[Planned], todo: list[Planned], rendered: Iterator[Page | Staged]) -> Iterator[Page | Keep | Staged]:
-    """Each planned page in order: rendered (the next of `rendered`) when it is to do, else kept."""
+def _in_order(planned: list[Planned], paths: list[str], todo: list[Planned], rendered: Iterator[Page | Staged]) -> Iterator[Page | Keep | Staged]:
+    """Each planned page in order (`paths`: their files): rendered (the next of `rendered`) when it is to do, else kept."""
     todo_set = {item for item, _ in todo}
-    for item, _ in planned:
-        yield next(rendered) if item in todo_set else Keep(renderer.output_path(item))
+    for (item, _), path in zip(planned, paths, strict=True):
+        yield next(rendered) if item in todo_set else Keep(path)
 
 
 # The renderer and the build's writer a forked worker process inherits from its parent. Set only
@@ -243,8 +245,7 @@ class Renderer:
 
     def output_path(self, item: tuple[str, str]) -> str:
         kind, key = item
-        path = {"topic": urls.topic_path, "note": urls.note_path, "resource": urls.resource_path}[kind](key)
-        return urls.output_file(path)
+        return urls.output_file(_ITEM_PATHS[kind](key))
 
     def fingerprint(self, item: tuple[str, str]) -> str:
         """A digest of everything the page of a topic, note or resource shows: the site-wide inputs
