@@ -56,7 +56,7 @@ if TYPE_CHECKING:  # the loader (YAML, Markdown) and the graph are not needed to
 
 CACHE_DIR = Path(".llmnotes") / "build"
 _CACHED = (model.Note, model.Body, model.Ref, model.LinkEntry, model.BodyLink, model.NoteLink, model.AssetLink, model.Heading, model.Place, diagnostics.Diagnostic)
-FORMAT = 10  # bump when the pickled shapes, or what a field holds, change
+FORMAT = 11  # bump when the pickled shapes, or what a field holds, change
 NOTE_SHARDS = 32  # files the notes are kept in: at 10,000 notes, about 3 MB each
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -110,7 +110,7 @@ def _reading(text: str) -> tuple[list[tuple[int, int, str]], str] | None:
     urls = [(e.place.line, e.place.col, e.url) for e in links]
     urls += [(p.line, p.col, u) for e in links for u, p in e.discussion]
     urls += [(b.place.line, b.place.col, b.url) for b in found.body_links]
-    rest: list[Any] = [fields, [replace(e, url="", discussion=()) for e in links], [b.text for b in found.body_links]]
+    rest: list[Any] = [fields, [e._replace(url="", discussion=()) for e in links], [b.text for b in found.body_links]]
     rest += [found.note_links, found.assets, found.headings, found.fragment_links, found.problems, found.unchecked]
     rest.append(sorted(f"{d.severity}: {d.message}" for d in diagnostics))
     return sorted(urls), _PLACE.sub("", repr(rest))
@@ -224,8 +224,8 @@ def _same_but_archived(before: tuple[list[LinkEntry], str, str], after_text: str
     if after is None or after[1:] != before[1:] or len(after[0]) != len(before[0]):
         return False
     for old, new in zip(before[0], after[0], strict=True):
-        expected = replace(old, archived=archived) if _at(old.place, at) else old
-        if replace(new, place=at, discussion=()) != replace(expected, place=at, discussion=()):
+        expected = old._replace(archived=archived) if _at(old.place, at) else old
+        if new._replace(place=at, discussion=()) != expected._replace(place=at, discussion=()):
             return False
     return True
 
