@@ -42,7 +42,7 @@ import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from llmnotes import __version__, diagnostics, model
 from llmnotes.folder import RACY_NS
@@ -56,13 +56,13 @@ if TYPE_CHECKING:  # the loader (YAML, Markdown) and the graph are not needed to
 
 CACHE_DIR = Path(".llmnotes") / "build"
 _CACHED = (model.Note, model.Body, model.Ref, model.LinkEntry, model.BodyLink, model.NoteLink, model.AssetLink, model.Heading, model.Place, diagnostics.Diagnostic)
-FORMAT = 11  # bump when the pickled shapes, or what a field holds, change
+FORMAT = 12  # bump when the pickled shapes, or what a field holds, change
 NOTE_SHARDS = 32  # files the notes are kept in: at 10,000 notes, about 3 MB each
 
 
-@dataclass(frozen=True)
-class Written:
-    """One file of the last build."""
+class Written(NamedTuple):
+    """One file of the last build. A named tuple: the cache holds one per file of the site
+    (34,000 at 10,000 notes), pickled and unpickled on every build."""
 
     fingerprint: str  # of the inputs of a page; "" for files judged by their bytes alone
     digest: str  # of the bytes written
