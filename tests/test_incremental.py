@@ -324,6 +324,53 @@ def test_after_an_edit_the_site_wide_files_made_ahead_are_those_of_a_clean_build
     assert "child" in made  # the edit's index was made ahead, on the forked process
 
 
+def test_after_a_text_edit_the_search_index_keeps_its_order_and_remakes_only_the_parts_that_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The documents' id order is the last build's while their titles and pages are, and a file of
+    result lines or of word lists made from what the last build's was made from is kept, not made
+    again; a title edited sorts the documents again. Either way the index is a clean build's."""
+    from llmnotes import search
+
+    _large_site(tmp_path)  # 300 notes, 300-odd resources: 40 files of result lines
+    out, calls = tmp_path / "out", tmp_path / "calls"
+    real_order, real_heads, real_words = search._order, search._heads, search._script_of
+
+    def logged(what: str, real: Callable[..., object]) -> Callable[..., object]:
+        def call(*args: object) -> object:
+            if what != "words" or str(args[0]).startswith("w/"):  # `_script_of` makes every file: only the word shards
+                with calls.open("a") as log:
+                    log.write(f"{what}:{args[0] if what == 'words' else ''}\n")
+            return real(*args)
+
+        return call
+
+    monkeypatch.setattr(search, "_order", logged("order", real_order))
+    monkeypatch.setattr(search, "_heads", logged("heads", real_heads))
+    monkeypatch.setattr(search, "_script_of", logged("words", real_words))
+    assert _build_on(tmp_path, out, workers=1)
+    first = calls.read_text().split()
+    assert first.count("order:") == 1 and first.count("heads:") > 30 and sum(c.startswith("words:") for c in first) > 10
+    calls.unlink()
+    note = tmp_path / "notes" / "n-005.md"
+    note.write_text(note.read_text().replace("Body of", "Zygote words of"))
+    assert _build_on(tmp_path, out, workers=1)
+    made = calls.read_text().split()
+    assert "order:" not in made  # the titles are as they were: so is the order
+    assert made.count("heads:") == 1  # the one file of result lines with note 5 in it
+    # the shards of the words gained and lost ("zygote", "words"; "body"), no other
+    assert sorted(c for c in made if c.startswith("words:")) == ["words:w/bo", "words:w/wo", "words:w/zy"]
+    assert _build_on(tmp_path, tmp_path / "clean", workers=1, no_cache=True)
+    assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
+    calls.unlink()
+    note.write_text(note.read_text().replace("title: Note 5", "title: Note five"))
+    assert _build_on(tmp_path, out, workers=1)
+    assert "order:" in calls.read_text().split()
+    shutil.rmtree(tmp_path / "clean")
+    assert _build_on(tmp_path, tmp_path / "clean", workers=1, no_cache=True)
+    assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
+
+
 def test_after_a_text_edit_the_search_index_is_patched_ahead_and_is_that_of_a_clean_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An edit of a note's words and of what it says about a link changes two documents of the
     index and none of their order: the forked process patches the last build's word lists

@@ -108,13 +108,11 @@ def test_documents_come_in_bundles_of_a_fixed_size_in_id_order() -> None:
 
 
 def test_words_known_in_advance_give_the_index_the_text_would() -> None:
-    from dataclasses import replace
-
     from llmnotes.tokens import distinct_words
 
-    known = [replace(d, text_words=distinct_words(d.text)) for d in DOCS]
+    known = [d._replace(text_words=distinct_words(d.text)) for d in DOCS]
     assert list(search.files(known)) == list(search.files(DOCS))
-    wrong = [replace(d, text_words="unrelated") for d in DOCS]
+    wrong = [d._replace(text_words="unrelated") for d in DOCS]
     assert list(search.files(wrong)) != list(search.files(DOCS))  # they are what the index is made from
 
 
