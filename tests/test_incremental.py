@@ -709,6 +709,33 @@ def test_a_settled_note_is_not_read_again_and_an_edit_putting_its_time_back_is_s
     assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
 
 
+def test_a_build_asks_for_the_status_of_each_note_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loader takes the notes' stamps from the status of every source the build began with
+    (step 0), rather than asking for each note's again; a note is still read when they differ."""
+    _site(tmp_path)
+    out = tmp_path / "out"
+    long_ago = time.time() - 600  # out of the racy window: no second look at the end of the build
+    for note in (tmp_path / "notes").glob("*.md"):
+        os.utime(note, (long_ago, long_ago))
+    assert _build(tmp_path, out, no_cache=False)
+    asked: list[str] = []
+    stat = os.stat
+
+    def counted(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        asked.append(os.fspath(path))  # type: ignore[arg-type]
+        return stat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    one = tmp_path / "notes" / "one.md"
+    one.write_text(one.read_text().replace("title: One", "title: Uno"))
+    os.utime(one, (long_ago + 1, long_ago + 1))
+    monkeypatch.setattr(os, "stat", counted)
+    assert _build(tmp_path, out, no_cache=False)
+    monkeypatch.undo()
+    for name in ("one.md", "two.md", "three.md"):
+        assert sum(path.endswith(f"notes/{name}") for path in asked) == 1, name
+    assert "<h1>Uno</h1>" in (out / "notes" / "one" / "index.html").read_text()
+
+
 def test_a_note_saved_within_the_racy_window_keeps_no_stamp(tmp_path: Path) -> None:
     """Just written, a note could be written again within the same clock tick: the cache keeps its
     digest but no stamp, so the next build reads its bytes again."""

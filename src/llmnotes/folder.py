@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from llmnotes.diagnostics import Diagnostic, display_folder
@@ -90,23 +91,34 @@ RACY_NS = 2_000_000_000
 Stamp = tuple[int, int, int, int]
 
 
-def stamps_of(paths: list[Path]) -> list[Stamp | None]:
+def stamps_of(paths: list[Path], known: Mapping[str, Stamp | None] | None = None) -> list[Stamp | None]:
     """Each file's stamp, or None when the file is missing or changed too recently to be judged
     by it. Bytes cannot change without changing the change time, which no tool can set back (a
     copy or checkout with old modification times still gets new ones), or the inode (an editor
     that saves by renaming a new file over the old); so a note whose stamp is the one its bytes
-    were read with, then already settled, need not be read again to know they are the same."""
+    were read with, then already settled, need not be read again to know they are the same.
+
+    `known`: stamps taken earlier in the same build, by path (`buildcache.SourceStats.stamps`,
+    from the status of every source a build begins with): those files are not looked at again."""
     settled_before = time.time_ns() - RACY_NS  # taken before any file is looked at
+    known = known or {}
     found: list[Stamp | None] = []
     for path in paths:
+        name = str(path)
+        if name in known:
+            found.append(known[name])
+            continue
         try:
-            st = os.stat(path)
+            found.append(stamp(os.stat(name), settled_before))
         except OSError:
             found.append(None)
-            continue
-        settled = st.st_mtime_ns < settled_before and st.st_ctime_ns < settled_before
-        found.append((st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) if settled else None)
     return found
+
+
+def stamp(st: os.stat_result, settled_before: int) -> Stamp | None:
+    """A file's stamp from its status, None if it changed at `settled_before` or later."""
+    settled = st.st_mtime_ns < settled_before and st.st_ctime_ns < settled_before
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) if settled else None
 
 
 def file_digest(path: Path) -> str:

@@ -14,6 +14,7 @@ import concurrent.futures
 import dataclasses
 import itertools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -287,7 +288,7 @@ class LinksLoad:
     ) -> None:
         self.sources, self.assets, self.diagnostics = discover(notes_dir)
         self.cache = cache
-        self.digests, self.stamps = _digests(self.sources, cache) if cache is not None else ([], [])
+        self.digests, self.stamps = _digests(self.sources, cache, None) if cache is not None else ([], [])
         self._results: dict[int, tuple[Note | None, list[Diagnostic]]] = {}
         if cache is not None:
             stale = _stale(self.sources, self.digests, cache)
@@ -358,10 +359,13 @@ class LinksLoad:
 NoteCache = dict[str, tuple[str, Note | None, list[Diagnostic], Stamp | None]]
 
 
-def load_cached(sources: list[SourceFile], allow_html: bool, workers: int | None, cache: NoteCache, with_body: bool = True) -> Parsed:
+def load_cached(
+    sources: list[SourceFile], allow_html: bool, workers: int | None, cache: NoteCache, with_body: bool = True, known: Mapping[str, Stamp | None] | None = None
+) -> Parsed:
     """Like `load_notes`, but a note whose bytes are those of the cached one is not parsed again.
-    `cache` is updated in place to hold exactly these sources."""
-    digests, stamps = _digests(sources, cache)
+    `cache` is updated in place to hold exactly these sources. `known`: the notes' stamps, when
+    the build has taken them already (`folder.stamps_of`)."""
+    digests, stamps = _digests(sources, cache, known)
     stale = _stale(sources, digests, cache)
     fresh = load_notes([sources[i] for i in stale], allow_html, with_body=with_body, workers=workers)
     for i, loaded in zip(stale, fresh, strict=True):
@@ -371,10 +375,10 @@ def load_cached(sources: list[SourceFile], allow_html: bool, workers: int | None
     return [cache[s.display][1:3] for s in sources]
 
 
-def _digests(sources: list[SourceFile], cache: NoteCache) -> tuple[list[str], list[Stamp | None]]:
+def _digests(sources: list[SourceFile], cache: NoteCache, known: Mapping[str, Stamp | None] | None) -> tuple[list[str], list[Stamp | None]]:
     """The digest of each source's bytes ("" if unreadable), and its stamp: a note whose settled
     stamp is the one the cache holds it with is not read again (`folder.stamps_of`)."""
-    found = stamps_of([s.path for s in sources])
+    found = stamps_of([s.path for s in sources], known)
     digests = []
     for source, stamp in zip(sources, found, strict=True):
         entry = cache.get(source.display)
@@ -410,13 +414,21 @@ def _forget_gone(cache: NoteCache, sources: list[SourceFile]) -> None:
         del cache[gone]
 
 
-def load_all(notes_dir: Path, drafts: bool = False, allow_html: bool = False, workers: int | None = None, cache: NoteCache | None = None) -> Loaded:
+def load_all(
+    notes_dir: Path,
+    drafts: bool = False,
+    allow_html: bool = False,
+    workers: int | None = None,
+    cache: NoteCache | None = None,
+    known: Mapping[str, Stamp | None] | None = None,
+) -> Loaded:
     """Load every note and the topics of a notes folder. Drafts are dropped unless asked for.
-    With a `cache` (see `buildcache`), unchanged notes are taken from it."""
+    With a `cache` (see `buildcache`), unchanged notes are taken from it; `known`: the notes'
+    stamps, when the build has taken them already."""
     sources, assets, diagnostics = discover(notes_dir)
     notes: list[Note] = []
     left_out: set[str] = set()
-    results = load_cached(sources, allow_html, workers, cache) if cache is not None else load_notes(sources, allow_html, workers=workers)
+    results = load_cached(sources, allow_html, workers, cache, known=known) if cache is not None else load_notes(sources, allow_html, workers=workers)
     for note, problems in results:
         diagnostics += problems
         if note is not None and note.draft and not drafts:

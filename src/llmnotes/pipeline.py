@@ -94,7 +94,7 @@ def run(job: Job) -> BuildResult:
 
     # 1. load and 2. graph: every problem of every note, reported together
     with long_lived_heap():
-        loaded = load_all(notes_dir, drafts=drafts, allow_html=config.allow_html, workers=workers, cache=cache.notes)
+        loaded = load_all(notes_dir, drafts=drafts, allow_html=config.allow_html, workers=workers, cache=cache.notes, known=stats.stamps if stats else None)
         _stop_if(cancelled)  # the notes parsed so far stay in the cache
         site, graph_problems = graph.build_graph(loaded, cache.resources, cache.related)
         _stop_if(cancelled)
