@@ -736,6 +736,37 @@ def test_a_build_asks_for_the_status_of_each_note_once(tmp_path: Path, monkeypat
     assert "<h1>Uno</h1>" in (out / "notes" / "one" / "index.html").read_text()
 
 
+def test_the_last_builds_files_looked_at_ahead_find_those_changed_by_hand(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the build reads its cache, a forked process looks at each file the last build wrote
+    (`ahead.Look`): a page changed by hand or deleted is written again, the others kept."""
+    from llmnotes import pipeline
+
+    _large_site(tmp_path)
+    out, seen = tmp_path / "out", tmp_path / "looked"
+    parent, altered = os.getpid(), buildcache.altered
+
+    def logged(cache: Path, key: str, folder: Path) -> frozenset[str]:
+        found = altered(cache, key, folder)
+        seen.write_text(f"{'child' if os.getpid() != parent else 'parent'} {' '.join(sorted(found))}")
+        return found
+
+    monkeypatch.setattr(buildcache, "altered", logged)
+    monkeypatch.setattr(pipeline, "LOOK_FROM_BYTES", 0)
+    assert _build_on(tmp_path, out, workers=2)
+    assert not seen.exists()  # a first build: nothing to look at
+    (out / "notes" / "n-007" / "index.html").write_text("changed by hand")
+    (out / "notes" / "n-008" / "index.html").unlink()
+    kept = out / "notes" / "n-009" / "index.html"
+    kept_time = kept.stat().st_mtime_ns
+    note = tmp_path / "notes" / "n-005.md"
+    note.write_text(note.read_text().replace("Body of note 5", "The body of note 5, edited"))
+    assert _build_on(tmp_path, out, workers=2)
+    assert seen.read_text() == "child notes/n-007/index.html notes/n-008/index.html"
+    assert kept.stat().st_mtime_ns == kept_time
+    assert _build_on(tmp_path, tmp_path / "clean", workers=2, no_cache=True)
+    assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
+
+
 def test_a_note_saved_within_the_racy_window_keeps_no_stamp(tmp_path: Path) -> None:
     """Just written, a note could be written again within the same clock tick: the cache keeps its
     digest but no stamp, so the next build reads its bytes again."""

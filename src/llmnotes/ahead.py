@@ -14,6 +14,10 @@ while the other is still busy, instead of waiting for it with a core idle.
 
 A first build forks no such process: its page workers already fill the cores. Its main process
 makes these files itself while the workers render (`Meanwhile`) rather than after them.
+
+Before any of that, while the build reads its cache, another forked process looks at every file
+of the last build on disk (`Look`): which pages are still as written is then known when the build
+asks, rather than found out with a look at each of them in turn (28,700 at 10,000 notes).
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ import multiprocessing
 from collections.abc import Iterable, Iterator
 from multiprocessing.connection import Connection
 from multiprocessing.sharedctypes import SynchronizedArray
+from pathlib import Path
 
+from llmnotes import buildcache
 from llmnotes.emit import Context, Emitter, Output
 from llmnotes.heap import signals_held, worker_defaults
 
@@ -145,3 +151,38 @@ def _made(ctx: Context, emitter: Emitter) -> list[Output] | None:
         return list(emitter(ctx))
     except Exception:
         return None
+
+
+class Look:
+    """`buildcache.altered` of the last build into a folder, found in a forked process while this
+    one reads the build cache; None from `result` if that process could not say, and the build
+    then looks at each file when it asks about it, as it would have."""
+
+    def __init__(self, cache: Path, key: str, out: Path) -> None:
+        fork = multiprocessing.get_context("fork")
+        self._receive, send = fork.Pipe(duplex=False)
+        self._process = fork.Process(target=_look, args=(cache, key, out, send), daemon=True)
+        with signals_held():
+            self._process.start()
+        send.close()
+
+    def result(self) -> frozenset[str] | None:
+        try:
+            found = self._receive.recv()
+        except Exception:  # the process died (EOFError), or sent what cannot be read
+            found = None
+        finally:
+            self.close()
+        return found if isinstance(found, frozenset) else None
+
+    def close(self) -> None:
+        self._receive.close()
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+
+
+def _look(cache: Path, key: str, out: Path, send: Connection) -> None:
+    worker_defaults()
+    send.send(buildcache.altered(cache, key, out))
+    send.close()

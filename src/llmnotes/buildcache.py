@@ -234,7 +234,7 @@ def _holds(notes: NoteCache) -> frozenset[tuple[object, ...]]:
 _UNREADABLE = object()  # what `_read` gives for a file that is there but cannot be read
 
 
-def _read(path: Path, key: str, otherwise: str) -> object:
+def _read(path: Path, key: str, otherwise: str, quiet: bool = False) -> object:
     """What `_write` stored at `path` under `key`. None when the file is missing or was written
     under another key (another version, another shape); `_UNREADABLE`, after a warning saying what
     happens `otherwise`, when it is truncated, corrupt or holds classes of another shape.
@@ -253,7 +253,8 @@ def _read(path: Path, key: str, otherwise: str) -> object:
     except FileNotFoundError:
         return None
     except Exception as exc:
-        print(f"warning: build cache {path} unreadable ({type(exc).__name__}); {otherwise}", file=sys.stderr)
+        if not quiet:  # `quiet`: a second reader of the file, which the build reads and reports on itself
+            print(f"warning: build cache {path} unreadable ({type(exc).__name__}); {otherwise}", file=sys.stderr)
         return _UNREADABLE
 
 
@@ -289,37 +290,63 @@ def file_digest(path: Path) -> str:
     return digest(path.read_bytes())
 
 
-def unchanged_folder(previous: dict[str, Written], out: Path, index: str, fingerprint: str) -> list[str] | None:
+class OnDisk(NamedTuple):
+    """The output folder, and what is known of the files the last build wrote there."""
+
+    out: Path
+    # The files of the last build whose size on disk was not the one it wrote (or that were gone)
+    # as this build began (`ahead.Look`); None when not looked at, and each file is then looked at
+    # when asked about. A file changed by hand is written again either way.
+    altered: frozenset[str] | None = None
+
+
+def unchanged_folder(previous: dict[str, Written], disk: OnDisk, index: str, fingerprint: str) -> list[str] | None:
     """The files the last build wrote in the folder of `index`, when it made `index` from these
     very inputs and they are all still there. An emitter of many files (the search index) keeps
     them all or goes through them one by one; its `index` fingerprint covers all of its inputs."""
-    if not unchanged(previous, out, index, fingerprint):
+    if not unchanged(previous, disk, index, fingerprint):
         return None
     folder = index.rsplit("/", 1)[0] + "/"
     paths = [path for path in previous if path.startswith(folder)]
-    return paths if all(_still_there(out, path, previous[path]) for path in paths) else None
+    return paths if all(_still_there(disk, path, previous[path]) for path in paths) else None
 
 
-def unchanged(previous: dict[str, Written], out: Path, path: str, fingerprint: str) -> bool:
+def unchanged(previous: dict[str, Written], disk: OnDisk, path: str, fingerprint: str) -> bool:
     """Whether the page at `path` was made from these very inputs by the last build, and is still
     there as it was written (a file changed by hand is written again)."""
     written = previous.get(path)
     if written is None or not fingerprint or written.fingerprint != fingerprint:
         return False
-    return _still_there(out, path, written)
+    return _still_there(disk, path, written)
 
 
-def same_bytes(previous: dict[str, Written], out: Path, path: str, entry: Written) -> bool:
+def same_bytes(previous: dict[str, Written], disk: OnDisk, path: str, entry: Written) -> bool:
     """Whether the last build wrote these very bytes at `path`, and they are still there."""
     written = previous.get(path)
-    return written is not None and written.digest == entry.digest and _still_there(out, path, entry)
+    return written is not None and written.digest == entry.digest and _still_there(disk, path, entry)
 
 
-def _still_there(out: Path, path: str, written: Written) -> bool:
+def _still_there(disk: OnDisk, path: str, written: Written) -> bool:
+    """Whether `path`, a file of the last build, has the size of `written` (which it wrote there,
+    or of the same bytes) on disk."""
+    if disk.altered is not None:
+        return path not in disk.altered
+    return size_on_disk(disk.out, path) == written.size
+
+
+def size_on_disk(out: Path, path: str) -> int | None:
     try:  # os.stat of a joined string, not Path.stat or os.path.join: asked for every page of the site (28,718 at 10,000 notes)
-        return os.stat(f"{os.fspath(out)}/{path}").st_size == written.size
+        return os.stat(f"{os.fspath(out)}/{path}").st_size
     except OSError:
-        return False
+        return None
+
+
+def altered(path: Path, key: str, out: Path) -> frozenset[str]:
+    """The files the last build into `out` wrote (as its cache at `path` has them) whose size on
+    disk is no longer the one written, or that are gone (`OnDisk.altered`)."""
+    found = _read(path, key, "", quiet=True)
+    outputs = found[0] if isinstance(found, tuple) and found and isinstance(found[0], dict) else {}
+    return frozenset(p for p, written in outputs.items() if size_on_disk(out, p) != written.size)
 
 
 # -- nothing changed? ------------------------------------------------------------------------------

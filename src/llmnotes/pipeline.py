@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from llmnotes import __version__, bibliography, buildcache, graph, render, search, theme, urls
-from llmnotes.ahead import Ahead, Meanwhile
+from llmnotes.ahead import Ahead, Look, Meanwhile
 from llmnotes.build import BuildResult, Job, Session
 from llmnotes.config import Config, resolve
 from llmnotes.diagnostics import Severity, display_path, has_errors, sort_diagnostics
@@ -75,12 +75,14 @@ def run(job: Job) -> BuildResult:
     config, notes_dir, out, cache_path, key = job.config, job.notes_dir, job.out, job.cache_path, job.key
     template_dirs, static_dirs, drafts, strict, workers = job.template_dirs, job.static_dirs, job.drafts, job.strict, job.workers
     cancelled, session, stats, snapshot_path = job.cancelled, job.session, job.stats, job.snapshot_path
+    look = None
     if job.no_cache:
         cache = buildcache.BuildCache(key)
     elif job.remembered:
         assert session is not None and session.cache is not None
         cache = session.cache
     else:
+        look = Look(cache_path, key, out) if _look_pays(job) else None
         with long_lived_heap():  # a million objects that live to the end: frozen, never scanned
             cache = buildcache.load(cache_path, key)
     if session is not None:
@@ -116,6 +118,7 @@ def run(job: Job) -> BuildResult:
         cache_path.unlink(missing_ok=True)
         session.unsaved = True
     previous = cache.outputs if out.is_dir() else {}
+    disk = buildcache.OnDisk(out, look.result() if look is not None and previous else None)
     ctx = Context(
         config=config,
         site=site,
@@ -125,9 +128,9 @@ def run(job: Job) -> BuildResult:
         workers=workers,
         cancelled=cancelled or never,
         inputs=_inputs(config, drafts, site, template_dirs),
-        unchanged=functools.partial(buildcache.unchanged, previous, out),
+        unchanged=functools.partial(buildcache.unchanged, previous, disk),
         keeps=bool(previous),
-        unchanged_folder=functools.partial(buildcache.unchanged_folder, previous, out),
+        unchanged_folder=functools.partial(buildcache.unchanged_folder, previous, disk),
         memos=buildcache.Memos(cache_path, key, reuse=bool(previous), held=session.memos if session is not None else None),
     )
     site.resource_digests  # noqa: B018 (read by the pages' fingerprints and the search index: worked out once, before any fork)
@@ -148,11 +151,11 @@ def run(job: Job) -> BuildResult:
         try:
             with signals_held():  # made and named before a SIGTERM or Ctrl-C can raise, so always removed on the way out
                 writer = Update(out) if previous else Staging(out)
-            emitting = replace(ctx, stage=functools.partial(_stage, writer, previous, out), meanwhile=alongside if meanwhile else None)
+            emitting = replace(ctx, stage=functools.partial(_stage, writer, previous, disk), meanwhile=alongside if meanwhile else None)
             for emitter in EMITTERS:
                 for output in early.outputs(emitter) if early is not None and emitter in AHEAD else emitter(emitting):
                     _stop_if(cancelled)
-                    written[output.path] = _write(writer, output, previous, out)
+                    written[output.path] = _write(writer, output, previous, disk)
                 if emitter is render.pages and session is not None and session.on_pages is not None and isinstance(writer, Update):
                     writer.commit_so_far()  # a preview: the edit's pages now, the site-wide files after
                     cache.outputs = {**previous, **written}  # what is on disk now, should a newer edit cancel the rest
@@ -216,6 +219,21 @@ def _ahead_pays(ctx: Context, previous: dict[str, buildcache.Written], session: 
     return large and bool(previous) and ctx.workers > 1 and session is None and threading.active_count() == 1
 
 
+# A build cache of this size or more (some 4,000 files of the last build) has its files looked at
+# ahead (`ahead.Look`): below it, the looks take less than forking a process for them.
+LOOK_FROM_BYTES = 1_000_000
+
+
+def _look_pays(job: Job) -> bool:
+    """Whether to look at the last build's files in a forked process (`ahead.Look`): for a build
+    updating a large site, with a core to spare, and no other thread (a fork copies no lock one holds)."""
+    try:
+        large = job.cache_path.stat().st_size >= LOOK_FROM_BYTES
+    except OSError:
+        return False
+    return large and job.workers > 1 and job.session is None and threading.active_count() == 1 and job.out.is_dir()
+
+
 def _stop_if(cancelled: Callable[[], bool] | None) -> None:
     if cancelled is not None and cancelled():
         raise BuildCancelled
@@ -232,27 +250,27 @@ def _inputs(config: Config, drafts: bool, site: graph.Site, template_dirs: tuple
     return buildcache.digest("\x1f".join(parts).encode())
 
 
-def _write(writer: Staging | Update, output: Output, previous: dict[str, buildcache.Written], out: Path) -> buildcache.Written:
+def _write(writer: Staging | Update, output: Output, previous: dict[str, buildcache.Written], disk: buildcache.OnDisk) -> buildcache.Written:
     """Write one output unless the last build wrote the same bytes there; what the cache records."""
     if isinstance(output, Keep):
         return previous[output.path]
     if isinstance(output, Page):
-        output = _stage(writer, previous, out, output)
+        output = _stage(writer, previous, disk, output)
     if isinstance(output, Staged):
         if output.wrote:
             writer.adopt(output.path)
         return buildcache.Written(output.fingerprint, output.digest, output.size)
     entry = buildcache.Written("", buildcache.file_digest(output.source), output.source.stat().st_size)
-    if not buildcache.same_bytes(previous, out, output.path, entry):
+    if not buildcache.same_bytes(previous, disk, output.path, entry):
         writer.copy(output.path, output.source)
     return entry
 
 
-def _stage(writer: Staging | Update, previous: dict[str, buildcache.Written], out: Path, page: Page) -> Staged:
+def _stage(writer: Staging | Update, previous: dict[str, buildcache.Written], disk: buildcache.OnDisk, page: Page) -> Staged:
     """Put a page in the writer's folder unless the last build wrote the same bytes there. Run by
     the page workers (`Context.stage`) as well as here; `_write` records what it did, in order."""
     content_digest = buildcache.digest(page.content)
-    wrote = not buildcache.same_bytes(previous, out, page.path, buildcache.Written(page.fingerprint, content_digest, len(page.content)))
+    wrote = not buildcache.same_bytes(previous, disk, page.path, buildcache.Written(page.fingerprint, content_digest, len(page.content)))
     if wrote:
         writer.put(page.path, page.content)
     return Staged(page.path, page.fingerprint, content_digest, len(page.content), wrote)
