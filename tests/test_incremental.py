@@ -306,6 +306,19 @@ def _build_on(root: Path, out: Path, workers: int, no_cache: bool = False) -> bo
     return build_site(load_config(root).with_options(out=out), no_cache=no_cache, workers=workers).built
 
 
+def _logged(log: Path, real: Callable[..., object], line: Callable[[tuple[object, ...]], str | None]) -> Callable[..., object]:
+    """`real`, writing `line(args)` of each call (unless None) to `log`: from any process, forked ones too."""
+
+    def call(*args: object) -> object:
+        text = line(args)
+        if text is not None:
+            with log.open("a") as handle:
+                handle.write(f"{text}\n")
+        return real(*args)
+
+    return call
+
+
 def test_after_an_edit_the_site_wide_files_made_ahead_are_those_of_a_clean_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from llmnotes import search
 
@@ -334,20 +347,10 @@ def test_after_a_text_edit_the_search_index_keeps_its_order_and_remakes_only_the
 
     _large_site(tmp_path)  # 300 notes, 300-odd resources: 40 files of result lines
     out, calls = tmp_path / "out", tmp_path / "calls"
-    real_order, real_heads, real_words = search._order, search._heads, search._script_of
-
-    def logged(what: str, real: Callable[..., object]) -> Callable[..., object]:
-        def call(*args: object) -> object:
-            if what != "words" or str(args[0]).startswith("w/"):  # `_script_of` makes every file: only the word shards
-                with calls.open("a") as log:
-                    log.write(f"{what}:{args[0] if what == 'words' else ''}\n")
-            return real(*args)
-
-        return call
-
-    monkeypatch.setattr(search, "_order", logged("order", real_order))
-    monkeypatch.setattr(search, "_heads", logged("heads", real_heads))
-    monkeypatch.setattr(search, "_script_of", logged("words", real_words))
+    monkeypatch.setattr(search, "_order", _logged(calls, search._order, lambda args: "order:"))
+    monkeypatch.setattr(search, "_heads", _logged(calls, search._heads, lambda args: "heads:"))
+    # `_script_of` makes every file of the index: only the word shards are logged
+    monkeypatch.setattr(search, "_script_of", _logged(calls, search._script_of, lambda args: f"words:{args[0]}" if str(args[0]).startswith("w/") else None))
     assert _build_on(tmp_path, out, workers=1)
     first = calls.read_text().split()
     assert first.count("order:") == 1 and first.count("heads:") > 30 and sum(c.startswith("words:") for c in first) > 10
@@ -379,18 +382,12 @@ def test_after_a_text_edit_the_search_index_is_patched_ahead_and_is_that_of_a_cl
 
     _large_site(tmp_path)
     parent, made = os.getpid(), tmp_path / "made"
-    postings, patch = search.postings, search._patch
 
-    def logged(what: str, real: Callable[..., object]) -> Callable[..., object]:
-        def call(*args: object) -> object:
-            with made.open("a") as log:
-                log.write(f"{what}-{'child' if os.getpid() != parent else 'parent'}\n")
-            return real(*args)
+    def where(what: str) -> Callable[[tuple[object, ...]], str]:
+        return lambda args: f"{what}-{'child' if os.getpid() != parent else 'parent'}"
 
-        return call
-
-    monkeypatch.setattr(search, "postings", logged("made", postings))
-    monkeypatch.setattr(search, "_patch", logged("patched", patch))
+    monkeypatch.setattr(search, "postings", _logged(made, search.postings, where("made")))
+    monkeypatch.setattr(search, "_patch", _logged(made, search._patch, where("patched")))
     out = tmp_path / "out"
     assert _build_on(tmp_path, out, workers=2)
     assert made.read_text().split() == ["made-parent"]  # a first build: every list made

@@ -23,7 +23,7 @@ asks, rather than found out with a look at each of them in turn (28,700 at 10,00
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection
 from multiprocessing.sharedctypes import SynchronizedArray
 from pathlib import Path
@@ -69,14 +69,9 @@ class Ahead:
         self.ctx = ctx
         self.emitters = emitters
         self._made: dict[Emitter, list[Output]] | None = None
-        fork = multiprocessing.get_context("fork")
         # emitters[front:back] are not taken yet; the forked process always has the first
-        self._left = fork.Array("i", [0, len(emitters)])
-        self._receive, send = fork.Pipe(duplex=False)
-        self._process = fork.Process(target=_make, args=(ctx, emitters, self._left, send), daemon=True)
-        with signals_held():  # started whole before a signal can unwind the build (`heap.signals_held`)
-            self._process.start()  # forked: the context is inherited, not pickled
-        send.close()
+        self._left = multiprocessing.get_context("fork").Array("i", [0, len(emitters)])
+        self._forked = _Forked(_make, ctx, emitters, self._left)  # forked: the context is inherited, not pickled
 
     def outputs(self, emitter: Emitter) -> Iterable[Output]:
         """What `emitter` makes: from the forked process, from this one, or made here now if the
@@ -89,10 +84,7 @@ class Ahead:
 
     def close(self) -> None:
         """Stop the process, if it is still at work (the build failed or was cancelled)."""
-        self._receive.close()
-        if self._process.is_alive():
-            self._process.terminate()
-        self._process.join()
+        self._forked.close()
 
     def _take_from_last(self) -> Iterator[Emitter]:
         """The emitters the other process has not begun, the last first, each taken as the one
@@ -110,12 +102,7 @@ class Ahead:
             yield self.emitters[back - 1]
 
     def _collect(self) -> dict[Emitter, list[Output]]:
-        try:
-            made = self._receive.recv()
-        except Exception:  # the process died (EOFError), or sent what cannot be read: make them here
-            made = None
-        finally:
-            self.close()
+        made = self._forked.answer()  # None if it died: the build makes them here
         return made if isinstance(made, dict) else {}
 
 
@@ -159,30 +146,43 @@ class Look:
     then looks at each file when it asks about it, as it would have."""
 
     def __init__(self, cache: Path, key: str, out: Path) -> None:
-        fork = multiprocessing.get_context("fork")
-        self._receive, send = fork.Pipe(duplex=False)
-        self._process = fork.Process(target=_look, args=(cache, key, out, send), daemon=True)
-        with signals_held():
-            self._process.start()
-        send.close()
+        self._forked = _Forked(_look, cache, key, out)
 
     def result(self) -> frozenset[str] | None:
-        try:
-            found = self._receive.recv()
-        except Exception:  # the process died (EOFError), or sent what cannot be read
-            found = None
-        finally:
-            self.close()
+        found = self._forked.answer()
         return found if isinstance(found, frozenset) else None
-
-    def close(self) -> None:
-        self._receive.close()
-        if self._process.is_alive():
-            self._process.terminate()
-        self._process.join()
 
 
 def _look(cache: Path, key: str, out: Path, send: Connection) -> None:
     worker_defaults()
     send.send(buildcache.altered(cache, key, out))
     send.close()
+
+
+class _Forked:
+    """A forked process running `target(*args, send)`, which sends one answer back on `send`."""
+
+    def __init__(self, target: Callable[..., None], *args: object) -> None:
+        fork = multiprocessing.get_context("fork")
+        self._receive, send = fork.Pipe(duplex=False)
+        self._process = fork.Process(target=target, args=(*args, send), daemon=True)
+        with signals_held():  # started whole before a signal can unwind the build (`heap.signals_held`)
+            self._process.start()
+        send.close()
+
+    def answer(self) -> object:
+        """What the process sent, once it has; None if it died (EOFError) or sent what cannot be
+        read. The process is gone after."""
+        try:
+            return self._receive.recv()
+        except Exception:
+            return None
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the process, if it is still at work."""
+        self._receive.close()
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()

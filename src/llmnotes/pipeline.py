@@ -95,11 +95,14 @@ def run(job: Job) -> BuildResult:
             buildcache.save(cache_path, cache)
 
     # 1. load and 2. graph: every problem of every note, reported together
-    with long_lived_heap():
-        loaded = load_all(notes_dir, drafts=drafts, allow_html=config.allow_html, workers=workers, cache=cache.notes, known=stats.stamps if stats else None)
-        _stop_if(cancelled)  # the notes parsed so far stay in the cache
-        site, graph_problems = graph.build_graph(loaded, cache.resources, cache.related)
-        _stop_if(cancelled)
+    try:
+        with long_lived_heap():
+            loaded = load_all(notes_dir, drafts=drafts, allow_html=config.allow_html, workers=workers, cache=cache.notes, known=stats.stamps if stats else None)
+            _stop_if(cancelled)  # the notes parsed so far stay in the cache
+            site, graph_problems = graph.build_graph(loaded, cache.resources, cache.related)
+            _stop_if(cancelled)
+    finally:  # the look at the last build's files is done by now, and its process gone whatever happens next
+        altered = look.result() if look is not None else None
     diagnostics = list(loaded.diagnostics) + graph_problems + asset_problems(tuple(site.notes.values()), site.assets, config.allow_html)
     diagnostics += theme.outside_links(resolve(config, config.static))
     if strict:
@@ -118,7 +121,7 @@ def run(job: Job) -> BuildResult:
         cache_path.unlink(missing_ok=True)
         session.unsaved = True
     previous = cache.outputs if out.is_dir() else {}
-    disk = buildcache.OnDisk(out, look.result() if look is not None and previous else None)
+    disk = buildcache.OnDisk(out, altered)
     ctx = Context(
         config=config,
         site=site,

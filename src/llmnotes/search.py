@@ -34,7 +34,7 @@ import zlib
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from llmnotes import urls
 from llmnotes.buildcache import digest_of
@@ -42,6 +42,9 @@ from llmnotes.emit import Context, Keep, Page
 from llmnotes.heap import signals_held
 from llmnotes.model import kind_label
 from llmnotes.tokens import words
+
+if TYPE_CHECKING:
+    from llmnotes.graph import Resource
 
 FOLDER = urls.SEARCH_INDEX
 INDEX = FOLDER + "index.js"
@@ -320,18 +323,7 @@ def emit(ctx: Context) -> Iterator[Page | Keep]:
         Doc("note", n.title, urls.note_path(n.slug), n.summary, n.text, n.words, n.digest, f"{n.slug}\x1f{n.digest}" if n.digest else "")
         for n in site.notes.values()
     ]
-    docs += [
-        Doc(
-            "resource",
-            r.title,
-            urls.resource_path(r.id),
-            " · ".join(filter(None, [kind_label(r.kind), ", ".join(r.authors), str(r.year or "")])),
-            " ".join(c.annotation for c in r.citations if c.annotation),
-            text_key=site.resource_digests[r.id],
-            source=site.resource_digests[r.id],  # of all the resource is (`graph.Site.resource_stamps`)
-        )
-        for r in site.resources.values()
-    ]
+    docs += [_resource_doc(r, site.resource_digests[r.id]) for r in site.resources.values()]
     docs += [Doc("topic", t.title, urls.topic_path(t.slug), t.description, "") for t in site.topics.values()]
     digests = [doc_digest(doc) for doc in docs]
     fingerprint = digest_of([ctx.inputs, *digests])
@@ -354,6 +346,13 @@ def emit(ctx: Context) -> Iterator[Page | Keep]:
     if ctx.memos is not None:
         with signals_held():  # whole or not at all: a forked process stopped mid-write leaves no temporary file
             ctx.memos.write(MEMO, replace(memo, titles=titles, urls=pages, order=tuple(ids)))
+
+
+def _resource_doc(r: Resource, digest: str) -> Doc:
+    """A resource's document, known by its digest (`graph.Site.resource_digests`): of all it is."""
+    summary = " · ".join(filter(None, [kind_label(r.kind), ", ".join(r.authors), str(r.year or "")]))
+    text = " ".join(c.annotation for c in r.citations if c.annotation)
+    return Doc("resource", r.title, urls.resource_path(r.id), summary, text, text_key=digest, source=digest)
 
 
 def _ids(docs: list[Doc], titles: tuple[str, ...], pages: tuple[str, ...], last: Memo | None) -> list[int]:
