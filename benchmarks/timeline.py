@@ -71,6 +71,9 @@ def main() -> None:
         (search, "emit"),
         (graph, "emit_json"),
         (bibliography, "emit"),
+        (buildcache.Memos, "read"),
+        (buildcache.Memos, "write"),
+        (search, "word_shards"),
     ]
     for owner, name in steps:
         around(owner, name)

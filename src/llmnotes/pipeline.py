@@ -137,6 +137,7 @@ def run(job: Job) -> BuildResult:
         memos=buildcache.Memos(cache_path, key, reuse=bool(previous), held=session.memos if session is not None else None),
     )
     site.resource_digests  # noqa: B018 (read by the pages' fingerprints and the search index: worked out once, before any fork)
+    site.graph_digest  # noqa: B018 (read by both the whole graph and graph.json, which may be made in two processes)
     ahead = Ahead(ctx, AHEAD) if _ahead_pays(ctx, previous, session) else None
     meanwhile = Meanwhile(ctx, AHEAD) if ahead is None and session is None else None
     early = ahead or meanwhile
