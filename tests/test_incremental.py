@@ -7,6 +7,7 @@ config changes to a small site, and after each step compares an incremental buil
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -819,6 +820,11 @@ def test_the_graph_files_and_the_sitemap_are_kept_while_what_they_show_is_the_sa
     note.write_text(note.read_text().replace("\nsummary:", "\nupdated: 2025-03-04\nsummary:", 1))
     assert _build(tmp_path, out, no_cache=False)
     assert made == ["sitemap"] and "<lastmod>2025-03-04</lastmod>" in (out / "sitemap.xml").read_text()
+    made.clear()
+    note.write_text(note.read_text() + "\nAnd see [[one]].\n")  # a link between notes, in neither's title
+    assert _build(tmp_path, out, no_cache=False)
+    assert sorted(made) == ["graph.json", "layout"]
+    assert {"source": "note:two", "target": "note:one", "type": "link"} in json.loads((out / "graph.json").read_text())["edges"]
     assert _build(tmp_path, tmp_path / "clean", no_cache=True)
     assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
 
@@ -855,3 +861,45 @@ def test_the_cache_is_keyed_by_the_code_that_made_it(tmp_path: Path) -> None:
     assert buildcache.code_digest(package) != first
     own = Path(buildcache.__file__).parent
     assert buildcache.cache_key(False).endswith(buildcache.code_digest(own))
+
+
+def _cache_sets(root: Path) -> set[str]:
+    """The output folders' caches under `.llmnotes/build/` with more than a lock file, by name."""
+    folder = root / buildcache.CACHE_DIR
+    return {p.name.split(".")[0] for p in folder.iterdir() if not p.name.endswith(".lock") and not p.name.startswith(".")}
+
+
+def test_the_caches_of_folders_no_longer_built_into_are_removed_beyond_the_four_built_last(tmp_path: Path) -> None:
+    _site(tmp_path)
+    outs = [tmp_path / f"out-{n}" for n in range(6)]
+    names = [buildcache.cache_file(tmp_path, out).stem for out in outs]
+    for out in outs[:4]:
+        assert run_cli("build", "-q", "--out", str(out), cwd=tmp_path).returncode == 0
+    assert _cache_sets(tmp_path) == set(names[:4])
+    # a build into out-0 that finds nothing changed writes no cache file, yet counts as its use
+    assert run_cli("build", "-q", "--out", str(outs[0]), cwd=tmp_path).returncode == 0
+    assert run_cli("build", "-q", "--out", str(outs[4]), cwd=tmp_path).returncode == 0
+    assert _cache_sets(tmp_path) == {names[0], names[2], names[3], names[4]}  # out-1, the least recently built, is gone
+    assert (buildcache.cache_file(tmp_path, outs[1]).with_suffix(".lock")).is_file()  # its lock stays, for a build opening it now
+    # the folder whose cache went is built in full, and as a clean build would
+    (tmp_path / "notes" / "one.md").write_text(_note("One edited"))
+    result = run_cli("build", "--out", str(outs[1]), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert _build(tmp_path, tmp_path / "clean", no_cache=True)
+    assert tree_bytes(outs[1]) == tree_bytes(tmp_path / "clean")
+
+
+def test_the_cache_of_a_folder_being_built_into_is_not_removed(tmp_path: Path) -> None:
+    import fcntl
+
+    _site(tmp_path)
+    outs = [tmp_path / f"out-{n}" for n in range(5)]
+    for out in outs[:4]:
+        assert _build(tmp_path, out, no_cache=False)
+    busy = buildcache.cache_file(tmp_path, outs[0])
+    with busy.with_suffix(".lock").open("a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a build into out-0 running in another process holds it
+        assert _build(tmp_path, outs[4], no_cache=False)
+    assert busy.stem in _cache_sets(tmp_path) and busy.is_file()
+    assert buildcache.prune(buildcache.cache_file(tmp_path, outs[4])) == [busy.stem]  # once it is done, it goes
+    assert busy.stem not in _cache_sets(tmp_path)

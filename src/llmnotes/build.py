@@ -159,6 +159,7 @@ def _one_build_at_a_time(lock: Path, out: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise ConfigError(f"error: another llmnotes build into '{display_path(out)}' is running; run this one when it is done") from None
+        buildcache.mark_used(lock)
         try:
             yield
         finally:

@@ -25,17 +25,21 @@ shard older or newer than the main file is harmless, since a note's entry is use
 bytes it was made from.
 
 The whole cache is keyed by llmnotes' version and the raw-HTML switch (`key`): an upgrade starts
-afresh. It is an optimisation and nothing more: a cache that cannot be read is an empty one, one
+afresh. Only the caches of the last `KEEP_FOLDERS` output folders built into are kept (`prune`). It is an optimisation and nothing more: a cache that cannot be read is an empty one, one
 that cannot be written costs a warning, and `build --no-cache` ignores what is there.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import hashlib
 import json
 import os
 import pickle
+import re
+import shutil
 import sys
 import time
 import zlib
@@ -131,6 +135,75 @@ def cache_file(root: Path, out: Path) -> Path:
     return root / CACHE_DIR / f"{name}.pickle"
 
 
+# The output folders whose caches `.llmnotes/build/` keeps: the one just built and those built most
+# recently before it. Each holds what its folder's next build reuses (about 135 MB at 10,000
+# notes); an author builds into one or two (the site, the preview), while a script building into a
+# fresh temporary folder each time would otherwise leave one behind per run.
+KEEP_FOLDERS = 4
+_SET_NAME = re.compile(r"\.?([0-9a-f]{16})\.")  # `cache_file`'s name, and the temporary files made beside it
+
+
+def prune(path: Path, keep: int = KEEP_FOLDERS) -> list[str]:
+    """Remove the caches of other output folders beyond the `keep` used most recently (the one
+    at `path` counts), each known by when a build last began with it (`mark_used`); the names of the
+    caches removed. A cache is only ever an optimisation: its folder's next build is then a full
+    one. One whose build is running (its lock held) is left alone, and so is its lock file, which
+    a build starting at that moment may have opened."""
+    folder = path.parent
+    sets: dict[str, list[Path]] = {}
+    try:
+        for entry in folder.iterdir():
+            found = _SET_NAME.match(entry.name)
+            if found is not None:
+                sets.setdefault(found.group(1), []).append(entry)
+    except OSError:
+        return []
+    others = [name for name in sets if name != path.stem and any(e.suffix != ".lock" for e in sets[name])]
+    others.sort(key=lambda name: _last_used(folder, name), reverse=True)
+    removed = []
+    for name in others[max(keep - 1, 0) :]:
+        if _remove_unlocked(folder / f"{name}.lock", [e for e in sets[name] if e.suffix != ".lock"]):
+            removed.append(name)
+    return removed
+
+
+def mark_used(lock: Path) -> None:
+    """Record that a build into this cache's folder began (`prune` keeps the most recent): the
+    lock file's time, since a build that finds nothing changed writes no file of its cache."""
+    with contextlib.suppress(OSError):
+        os.utime(lock)
+
+
+def _last_used(folder: Path, name: str) -> int:
+    try:
+        return (folder / f"{name}.lock").stat().st_mtime_ns
+    except OSError:
+        return 0  # a cache without a lock file: from an interrupted copy, or by hand; the first to go
+
+
+def _remove_unlocked(lock: Path, entries: list[Path]) -> bool:
+    """Remove `entries` unless a build holds `lock`; whether they were removed."""
+    try:
+        handle = lock.open("a+")
+    except OSError:
+        return False
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False  # a build into that folder is running
+        try:
+            for entry in entries:
+                with contextlib.suppress(OSError):
+                    if entry.is_dir() and not entry.is_symlink():
+                        shutil.rmtree(entry)
+                    else:
+                        entry.unlink()
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    return True
+
+
 def cache_key(allow_html: bool) -> str:
     """What a cache must have been made with to be used: this format and version of llmnotes, the
     same raw-HTML switch, classes of the same shape (unpickled objects of another shape would break
@@ -181,12 +254,14 @@ def load(path: Path, key: str) -> BuildCache:
 
 def save(path: Path, cache: BuildCache) -> None:
     """Write the notes shards whose notes changed, then the rest of the cache (each file a temporary
-    one renamed over the old); a failure is a warning."""
+    one renamed over the old); a failure is a warning. Then remove the caches of the output folders
+    least recently built into, beyond `KEEP_FOLDERS` (`prune`)."""
     try:
         _save_notes(path, cache)
         _write(path, cache.key, (_columns(cache.outputs), cache.resources, cache.related))
     except OSError as exc:
         _not_written(path, exc)
+    prune(path)
 
 
 Columns = tuple[list[str], list[str], list[str], list[int]]  # the outputs' paths, fingerprints, digests and sizes
