@@ -901,5 +901,20 @@ def test_the_cache_of_a_folder_being_built_into_is_not_removed(tmp_path: Path) -
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a build into out-0 running in another process holds it
         assert _build(tmp_path, outs[4], no_cache=False)
     assert busy.stem in _cache_sets(tmp_path) and busy.is_file()
-    assert buildcache.prune(buildcache.cache_file(tmp_path, outs[4])) == [busy.stem]  # once it is done, it goes
+    assert buildcache.prune(buildcache.cache_file(tmp_path, outs[4]), buildcache.cache_key(False)) == [busy.stem]  # once it is done, it goes
     assert busy.stem not in _cache_sets(tmp_path)
+
+
+def test_a_memo_an_earlier_version_kept_under_a_name_no_longer_read_is_removed(tmp_path: Path) -> None:
+    _site(tmp_path)
+    out = tmp_path / "out"
+    assert _build(tmp_path, out, no_cache=False)
+    main = buildcache.cache_file(tmp_path, out)
+    old_memo, foreign = main.with_name(f"{main.stem}.search-0.pickle"), main.with_name(f"{main.stem}.mine.pickle")
+    old_memo.write_bytes(b"llmnotes build cache 1:0.1.0:False:x:y\n" + b"\x80\x05N.")
+    foreign.write_bytes(b"not one of ours")  # not a cache file at all: not ours to remove
+    kept = sorted(main.parent.glob(f"{main.stem}.*.pickle"))
+    (tmp_path / "notes" / "one.md").write_text(_note("One edited"))
+    assert _build(tmp_path, out, no_cache=False)
+    assert not old_memo.exists() and foreign.exists()
+    assert sorted(main.parent.glob(f"{main.stem}.*.pickle")) == [p for p in kept if p != old_memo]

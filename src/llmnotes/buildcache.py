@@ -143,12 +143,13 @@ KEEP_FOLDERS = 4
 _SET_NAME = re.compile(r"\.?([0-9a-f]{16})\.")  # `cache_file`'s name, and the temporary files made beside it
 
 
-def prune(path: Path, keep: int = KEEP_FOLDERS) -> list[str]:
+def prune(path: Path, key: str, keep: int = KEEP_FOLDERS) -> list[str]:
     """Remove the caches of other output folders beyond the `keep` used most recently (the one
     at `path` counts), each known by when a build last began with it (`mark_used`); the names of the
     caches removed. A cache is only ever an optimisation: its folder's next build is then a full
     one. One whose build is running (its lock held) is left alone, and so is its lock file, which
-    a build starting at that moment may have opened."""
+    a build starting at that moment may have opened. Of the cache at `path`, whose build is this
+    one, the files written under another key go too (`_outdated`)."""
     folder = path.parent
     sets: dict[str, list[Path]] = {}
     try:
@@ -158,6 +159,9 @@ def prune(path: Path, keep: int = KEEP_FOLDERS) -> list[str]:
                 sets.setdefault(found.group(1), []).append(entry)
     except OSError:
         return []
+    for entry in _outdated(sets.get(path.stem, []), key):
+        with contextlib.suppress(OSError):
+            entry.unlink()
     others = [name for name in sets if name != path.stem and any(e.suffix != ".lock" for e in sets[name])]
     others.sort(key=lambda name: _last_used(folder, name), reverse=True)
     removed = []
@@ -165,6 +169,25 @@ def prune(path: Path, keep: int = KEEP_FOLDERS) -> list[str]:
         if _remove_unlocked(folder / f"{name}.lock", [e for e in sets[name] if e.suffix != ".lock"]):
             removed.append(name)
     return removed
+
+
+def _outdated(entries: list[Path], key: str) -> list[Path]:
+    """The files of one cache written under another key: by another version, or by code that kept
+    a memo under a name it no longer reads (the search index's word lists were once `search-1`).
+    None can ever be read again, and nothing else would remove them."""
+    header = _header(key)
+    found = []
+    for entry in entries:
+        if entry.suffix != ".pickle" or entry.name.startswith("."):
+            continue
+        try:
+            with entry.open("rb") as handle:
+                first = handle.readline(len(header) + 1)
+        except OSError:
+            continue
+        if first != header and first.startswith((_MAGIC, _OLD_LAYOUT)):
+            found.append(entry)
+    return found
 
 
 def mark_used(lock: Path) -> None:
@@ -261,7 +284,7 @@ def save(path: Path, cache: BuildCache) -> None:
         _write(path, cache.key, (_columns(cache.outputs), cache.resources, cache.related))
     except OSError as exc:
         _not_written(path, exc)
-    prune(path)
+    prune(path, cache.key)
 
 
 Columns = tuple[list[str], list[str], list[str], list[int]]  # the outputs' paths, fingerprints, digests and sizes
