@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import signal
 import threading
@@ -154,16 +153,11 @@ def _one_build_at_a_time(lock: Path, out: Path) -> Iterator[None]:
         handle = lock.open("a+")
     except OSError as exc:
         raise ConfigError(f"error: cannot create the build lock {display_path(lock)}: {exc.strerror}") from None
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ConfigError(f"error: another llmnotes build into '{display_path(out)}' is running; run this one when it is done") from None
+    with handle, buildcache.build_lock(handle) as taken:
+        if not taken:
+            raise ConfigError(f"error: another llmnotes build into '{display_path(out)}' is running; run this one when it is done")
         buildcache.mark_used(lock)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        yield
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,9 @@ shard older or newer than the main file is harmless, since a note's entry is use
 bytes it was made from.
 
 The whole cache is keyed by llmnotes' version and the raw-HTML switch (`key`): an upgrade starts
-afresh. Only the caches of the last `KEEP_FOLDERS` output folders built into are kept (`prune`). It is an optimisation and nothing more: a cache that cannot be read is an empty one, one
-that cannot be written costs a warning, and `build --no-cache` ignores what is there.
+afresh. Only the caches of the last `KEEP_FOLDERS` output folders built into are kept (`prune`).
+It is an optimisation and nothing more: a cache that cannot be read is an empty one, one that
+cannot be written costs a warning, and `build --no-cache` ignores what is there.
 """
 
 from __future__ import annotations
@@ -43,10 +44,10 @@ import shutil
 import sys
 import time
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import IO, TYPE_CHECKING, NamedTuple
 
 from llmnotes import __version__, diagnostics, model
 from llmnotes import folder as notes_folder
@@ -141,6 +142,7 @@ def cache_file(root: Path, out: Path) -> Path:
 # fresh temporary folder each time would otherwise leave one behind per run.
 KEEP_FOLDERS = 4
 _SET_NAME = re.compile(r"\.?([0-9a-f]{16})\.")  # `cache_file`'s name, and the temporary files made beside it
+_MAIN_OR_SHARD = re.compile(r"[0-9a-f]{16}(?:\.notes-\d+)?\.pickle")  # `cache_file` and `_shard_file`
 
 
 def prune(path: Path, key: str, keep: int = KEEP_FOLDERS) -> list[str]:
@@ -172,13 +174,14 @@ def prune(path: Path, key: str, keep: int = KEEP_FOLDERS) -> list[str]:
 
 
 def _outdated(entries: list[Path], key: str) -> list[Path]:
-    """The files of one cache written under another key: by another version, or by code that kept
+    """The memos of one cache written under another key: by another version, or by code that kept
     a memo under a name it no longer reads (the search index's word lists were once `search-1`).
-    None can ever be read again, and nothing else would remove them."""
+    None can ever be read again, and nothing else would remove them. The main file and the notes
+    shards are not looked at: `save` has just written them under its key."""
     header = _header(key)
     found = []
     for entry in entries:
-        if entry.suffix != ".pickle" or entry.name.startswith("."):
+        if entry.suffix != ".pickle" or entry.name.startswith(".") or _MAIN_OR_SHARD.fullmatch(entry.name):
             continue
         try:
             with entry.open("rb") as handle:
@@ -210,21 +213,31 @@ def _remove_unlocked(lock: Path, entries: list[Path]) -> bool:
         handle = lock.open("a+")
     except OSError:
         return False
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+    with handle, build_lock(handle) as taken:
+        if not taken:
             return False  # a build into that folder is running
-        try:
-            for entry in entries:
-                with contextlib.suppress(OSError):
-                    if entry.is_dir() and not entry.is_symlink():
-                        shutil.rmtree(entry)
-                    else:
-                        entry.unlink()
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        for entry in entries:
+            with contextlib.suppress(OSError):
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
     return True
+
+
+@contextlib.contextmanager
+def build_lock(handle: IO[str]) -> Iterator[bool]:
+    """The lock one output folder's builds take (on its open lock file), taken without waiting:
+    whether it was, False while a build into that folder holds it."""
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def cache_key(allow_html: bool) -> str:
