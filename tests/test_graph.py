@@ -44,6 +44,27 @@ def test_one_resource_per_work_whatever_the_spelling(tmp_path: Path) -> None:
     assert site.note_resources["z"] == (res.id, next(r.id for r in site.resources.values() if "example.org" in r.key))
 
 
+def test_a_resource_takes_its_first_description_and_what_later_citations_add(tmp_path: Path) -> None:
+    """Notes are read in slug order: a body link only names a resource until a front-matter
+    entry describes it; later entries fill in only what is still missing, and their discussions
+    are added once each."""
+    url = "https://example.org/paper"
+    site, problems = site_of(tmp_path, {
+        "a": note("A", body=f"See [the body text]({url})."),
+        "b": note("B", links=link(url, "Described", "    kind: paper\n    discussion:\n      - https://news.ycombinator.com/item?id=1\n")),
+        "c": note("C", links=link(url, "Ignored title", "    kind: article\n    year: 2020\n    authors: [Ada Lovelace]\n    status: read\n"
+                                 "    discussion:\n      - https://news.ycombinator.com/item?id=1\n      - https://lobste.rs/s/x\n")),
+        "d": note("D", links=link(url, "Later", "    year: 1999\n    authors: [Someone Else]\n") + link(f"{url}/", "Twice")),
+    })
+    (res,) = site.resources.values()
+    assert (res.url, res.title, res.kind, res.year, res.authors) == (url, "Described", "paper", 2020, ("Ada Lovelace",))
+    assert res.discussion == ("https://news.ycombinator.com/item?id=1", "https://lobste.rs/s/x")
+    assert [(c.note, c.status) for c in res.citations] == [("a", None), ("b", None), ("c", "read"), ("d", None)]
+    assert res.status == "read"
+    assert {slug: len(rids) for slug, rids in site.note_resources.items()} == {"a": 1, "b": 1, "c": 1, "d": 1}
+    assert len(problems) == 1 and "d.md:" in problems[0] and "is listed twice in this note" in problems[0]
+
+
 def test_links_backlinks_and_dangling_references(tmp_path: Path) -> None:
     site, problems = site_of(tmp_path, {
         "a": note("A", topics="[a, nope]", body="## Part one\n\n[[b]] [[b#intro]] [[b#missing]] [[ghost]] [b again](b.md) [self](#part-one) [bad](#nowhere) [up](#top) [[b#Top]]"),

@@ -76,10 +76,11 @@ class Resource:
     def citation_by(self, slug: str) -> Citation:
         return next(c for c in self.citations if c.note == slug)
 
-    @property
+    @cached_property
     def status(self) -> str | None:
         """The author's reading status across the notes citing it: the most advanced one wins
-        (a paper read for one note and listed to-read in another has been read)."""
+        (a paper read for one note and listed to-read in another has been read). Made once: the
+        home page, each topic's page and its fingerprint count the statuses of what they show."""
         given = {c.status for c in self.citations if c.status}
         return next((s for s in STATUS_ORDER if s in given), None)
 
@@ -91,7 +92,7 @@ def status_counts(resources: Iterable[Resource]) -> dict[str, int]:
     """How many resources the author has read, is reading and means to read, for the home and topic pages."""
     counts = dict.fromkeys(STATUS_ORDER, 0)
     for r in resources:
-        status = r.status  # worked out from its citations each time it is asked
+        status = r.status
         if status:
             counts[status] += 1
     return counts
@@ -321,7 +322,7 @@ def _topics(notes: dict[str, Note], topics: dict[str, Topic], problems: list[Dia
     return {slug: tuple(m) for slug, m in members.items()}
 
 
-@dataclass
+@dataclass(slots=True)
 class _Draft:
     """A resource while the notes citing it are read: the first description wins, later citations
     fill what it left out. Mutable, and never leaves `_resources`."""
@@ -337,48 +338,64 @@ class _Draft:
 
 
 def _resources(notes: dict[str, Note], problems: list[Diagnostic]) -> tuple[dict[str, Resource], dict[str, tuple[str, ...]]]:
-    """Unify every front-matter link and body link by URL key, in note order."""
+    """Unify every front-matter link and body link by URL key, in note order.
+
+    Run on every build, edit or not, over 90,000 links at 10,000 notes: a resource seen for the
+    first time (most of them) is made in one step, and a later citation only fills in what is
+    still missing, rather than every field being written again for each citation."""
     drafts: dict[str, _Draft] = {}
-    citations: dict[str, list[Citation]] = defaultdict(list)
+    citations: dict[str, list[Citation]] = {}
     note_keys: dict[str, list[str]] = {}
-    for note in notes.values():
-        keys: list[str] = []
+    citation = _citation
+    for slug, note in notes.items():
+        keys: dict[str, None] = {}  # the note's keys in order, as a set
         for entry in note.links:
             key = entry.key
             if key in keys:
                 problems.append(_err(entry.place, f"'{entry.url}' is listed twice in this note", Severity.WARNING))
                 continue
-            keys.append(key)
+            keys[key] = None
+            cited = citation((slug, entry.note, entry.status, entry.place))
             draft = drafts.get(key)
-            if draft is None:  # not setdefault: it would make a draft for every citation of a resource
-                draft = drafts[key] = _Draft(entry.url, entry.title, from_body=False)
-            draft.kind = draft.kind if draft.kind is not None else entry.kind
-            draft.year = draft.year if draft.year is not None else entry.year
-            draft.authors = draft.authors or entry.authors
-            draft.archived = draft.archived or entry.archived
-            if draft.from_body:
+            if draft is None:
+                discussion = list(dict.fromkeys(url for url, _ in entry.discussion)) if entry.discussion else []
+                drafts[key] = _Draft(entry.url, entry.title, False, entry.kind, entry.year, entry.authors, discussion, entry.archived)
+                citations[key] = [cited]
+                continue
+            # a later citation: it fills in only what the first description left out
+            if draft.kind is None:
+                draft.kind = entry.kind
+            if draft.year is None:
+                draft.year = entry.year
+            if not draft.authors:
+                draft.authors = entry.authors
+            if not draft.archived and entry.archived != draft.archived:
+                draft.archived = entry.archived
+            if draft.from_body:  # a front-matter entry describes it better than a body link
                 draft.url, draft.title, draft.from_body = entry.url, entry.title, False
             for url, _ in entry.discussion:
                 if url not in draft.discussion:
                     draft.discussion.append(url)
-            citations[key].append(_citation((note.slug, entry.note, entry.status, entry.place)))
+            citations[key].append(cited)
         for link in note.body_links:
             key = link.key
             if key in keys:
                 continue
-            keys.append(key)
-            if key not in drafts:
+            keys[key] = None
+            cited = citation((slug, "", None, link.place))
+            if key in drafts:
+                citations[key].append(cited)
+            else:
                 drafts[key] = _Draft(link.url, link.text or link.url, from_body=True)
-            citations[key].append(_citation((note.slug, "", None, link.place)))
-        note_keys[note.slug] = keys
+                citations[key] = [cited]
+        note_keys[slug] = list(keys)
     resources: dict[str, Resource] = {}
     id_of: dict[str, str] = {}
-    for key in sorted(drafts, key=lambda k: (drafts[k].title.lower(), k)):
+    for _, key in sorted([(d.title.lower(), k) for k, d in drafts.items()]):
         d = drafts[key]
-        rid = resource_id(key, d.title)
-        id_of[key] = rid
+        rid = id_of[key] = resource_id(key, d.title)
         resources[rid] = Resource(rid, key, d.url, d.title, d.kind, d.authors, d.year, tuple(citations[key]), tuple(d.discussion), d.archived)
-    return resources, {slug: tuple(id_of[k] for k in keys) for slug, keys in note_keys.items()}
+    return resources, {slug: tuple([id_of[k] for k in keys]) for slug, keys in note_keys.items()}
 
 
 def _page_top(fragment: str) -> bool:
@@ -393,29 +410,30 @@ def _note_links(
     """Links between notes; one to a note that exists but did not load (`unreadable`) is not
     reported again: that note's own error says what is wrong."""
     links_to: dict[str, tuple[str, ...]] = {}
-    for note in notes.values():
-        targets: list[str] = []
+    for slug, note in notes.items():
+        targets: dict[str, None] = {}  # in order, as a set
         for link in note.note_links:
             target = notes.get(link.target)
-            written = f"[[{link.target}]]" if link.style == "wikilink" else f"'{link.target}'"
             if target is None:
                 if link.target in unreadable:
                     continue
+                written = f"[[{link.target}]]" if link.style == "wikilink" else f"'{link.target}'"
                 if link.target in drafts:
                     problems.append(_err(link.place, f"{written} is a draft, left out of this build", Severity.WARNING))
                 else:
                     problems.append(_err(link.place, f"unknown note {written}{_suggest(link.target, notes)}"))
                 continue
-            if link.heading and not _page_top(link.heading) and link.heading not in {h.id for h in target.headings}:
+            if link.heading and not _page_top(link.heading) and not any(h.id == link.heading for h in target.headings):
                 ids = [h.id for h in target.headings]
                 problems.append(_err(link.place, f"note '{link.target}' has no heading '#{link.heading}'{_suggest(link.heading, ids)}"))
-            if target.slug != note.slug and target.slug not in targets:
-                targets.append(target.slug)
-        own = {h.id for h in note.headings}
-        for heading, place in note.fragment_links:
-            if heading not in own and not _page_top(heading):
-                problems.append(_err(place, f"link to '#{heading}': no such heading in this note", Severity.WARNING))
-        links_to[note.slug] = tuple(targets)
+            if link.target != slug:
+                targets[link.target] = None
+        if note.fragment_links:
+            own = {h.id for h in note.headings}
+            for heading, place in note.fragment_links:
+                if heading not in own and not _page_top(heading):
+                    problems.append(_err(place, f"link to '#{heading}': no such heading in this note", Severity.WARNING))
+        links_to[slug] = tuple(targets)
     return links_to
 
 
