@@ -301,7 +301,11 @@ def emit(ctx: Context) -> Iterator[Page | Keep]:
     site, base_url = ctx.site, ctx.config.base_url
     keys = keys_of(site)
     digests = site.resource_digests
-    parts = [ctx.inputs, *(f"{rid}\x1f{digests[rid]}\x1f{entry_inputs(site, r, keys[rid])}" for rid, r in site.resources.items())]
+    # What `entry_inputs` gives for each entry, gathered for all at once: the titles of the notes
+    # that cite anything, each once, rather than of each citation (92,000 at 10,000 notes, a
+    # tenth of a second of every edit), beside each resource's digest, which names its citing notes.
+    titles = (f"{slug}\x1f{note.title}" for slug, note in site.notes.items() if site.note_resources.get(slug))
+    parts = [ctx.inputs, "\x1e".join(titles), *(f"{rid}\x1f{digests[rid]}\x1f{keys[rid]}" for rid in site.resources)]
     fingerprint = digest("\x1d".join(parts).encode())
     if all(ctx.unchanged(path, fingerprint) for path in FILES):
         yield from (Keep(path) for path in FILES)
