@@ -407,8 +407,7 @@ def test_the_forked_process_stopped_while_writing_the_search_memo_finishes_it_an
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A SIGTERM (the build's `Ahead.close`, or anyone's) that reaches the forked process just
-    after the memo's temporary file is made waits for the memo to be renamed into place; the
-    build, which gets nothing back from that process, makes the files itself."""
+    after the memo's temporary file is made waits for the memo to be renamed into place."""
     import signal
     import tempfile
 
@@ -434,6 +433,44 @@ def test_the_forked_process_stopped_while_writing_the_search_memo_finishes_it_an
     assert [p.name for p in main.parent.iterdir() if p.name.startswith(".")] == []  # no temporary file left
     memo = buildcache.Memos(main, buildcache.cache_key(False), reuse=True).read(search.MEMO)
     assert isinstance(memo, search.Memo) and any(w == "quixotic" for w in memo.lists)  # this build's, whole
+    assert _build_on(tmp_path, tmp_path / "clean", workers=2, no_cache=True)
+    assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
+
+
+def test_the_forked_process_writes_its_memo_after_sending_its_files_and_the_build_waits_for_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The search index's word lists are written for the next build while this one writes the
+    site, not before the forked process sends the index back; and the build ends only once they
+    are written."""
+    from llmnotes import search, write
+
+    _large_site(tmp_path)
+    out, log, parent = tmp_path / "out", tmp_path / "order", os.getpid()
+    assert _build_on(tmp_path, out, workers=2)
+    store, commit = buildcache.Memos._store, write.Update.commit
+
+    def slow_store(self: buildcache.Memos, name: str, value: object) -> None:
+        if os.getpid() != parent and name == search.MEMO:
+            with log.open("a") as handle:
+                handle.write("memo-begun\n")
+            time.sleep(1.0)
+        store(self, name, value)
+        if os.getpid() != parent and name == search.MEMO:
+            with log.open("a") as handle:
+                handle.write("memo-written\n")
+
+    def logged_commit(self: write.Update, gone: list[str]) -> None:
+        with log.open("a") as handle:
+            handle.write("site-written\n")
+        commit(self, gone)
+
+    monkeypatch.setattr(buildcache.Memos, "_store", slow_store)
+    monkeypatch.setattr(write.Update, "commit", logged_commit)
+    (tmp_path / "notes" / "n-005.md").write_text(_note("Note 5", "[a]", body="Body of note 5, now quixotic, see [[n-006]]."))
+    assert _build_on(tmp_path, out, workers=2)
+    order = log.read_text().split()
+    assert order.index("site-written") < order.index("memo-written")  # the site did not wait for the memo
+    memo = buildcache.Memos(buildcache.cache_file(tmp_path, out), buildcache.cache_key(False), reuse=True).read(search.MEMO)
+    assert isinstance(memo, search.Memo) and any(w == "quixotic" for w in memo.lists)  # but the build did, before it ended
     assert _build_on(tmp_path, tmp_path / "clean", workers=2, no_cache=True)
     assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
 

@@ -174,13 +174,16 @@ def run(job: Job) -> BuildResult:
             if writer is not None:
                 writer.discard()
             raise
-    finally:
+        cache.outputs = written
+        cache.resources = site.resource_stamps
+        cache.related = site.related_memo
+        keep(cache)
+    except BaseException:
         if ahead is not None:
-            ahead.close()
-    cache.outputs = written
-    cache.resources = site.resource_stamps
-    cache.related = site.related_memo
-    keep(cache)
+            ahead.close()  # the build failed or was stopped: so is the process
+        raise
+    if ahead is not None:
+        ahead.finish()  # it writes its memos while the cache is saved (`ahead`): done within this build's lock
     if session is not None:
         session.context = ctx
     result = BuildResult(
