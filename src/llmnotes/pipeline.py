@@ -47,8 +47,10 @@ EMITTERS: tuple[Emitter, ...] = (
 # Those that need no page rendered first, and take seconds on a large site: after an edit they are
 # made ahead, on another core while the pages are worked out (`ahead`), and written after them.
 # The forked process takes them from the first (the search index, the longest), the build's own
-# from the last once its pages are done: the whole graph, the next longest, first.
-AHEAD: tuple[Emitter, ...] = (search.emit, graph.emit_json, bibliography.emit, render.whole_graph)
+# from the last once its pages are done: the bibliography first, which the build makes faster
+# than the forked process (its citation keys are known from the plan of pages, `pageplan`), and
+# which an edit of what a note says of a link makes again while the graph's files are kept.
+AHEAD: tuple[Emitter, ...] = (search.emit, graph.emit_json, render.whole_graph, bibliography.emit)
 
 
 def last_broken(config: Config) -> LastBroken:
