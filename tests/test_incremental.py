@@ -501,6 +501,31 @@ def test_while_the_forked_process_is_busy_the_build_makes_the_last_of_those_file
     assert set(json_made.read_text().split()) == {"parent"}  # graph.json was taken by the build
 
 
+def test_the_bibliography_is_the_builds_even_when_the_forked_process_is_done_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The forked process never takes the last of the files made ahead, the bibliography, which
+    the build makes with the citation keys it has from the plan of pages: not even while the
+    build is slow with its pages and the other process has nothing else left."""
+    from llmnotes import bibliography, pageplan
+
+    _large_site(tmp_path)
+    parent, made = os.getpid(), tmp_path / "bibliography-made-in"
+    planned, csl_json = pageplan.planned, bibliography.csl_json
+
+    def slow_plan(renderer: object, ctx: object) -> object:
+        time.sleep(1.0)  # the pages keep the build busy until the forked process is done
+        return planned(renderer, ctx)  # type: ignore[arg-type]
+
+    def watched(items: list[dict[str, object]]) -> str:
+        with made.open("a") as log:
+            log.write(f"{'child' if os.getpid() != parent else 'parent'}\n")
+        return csl_json(items)
+
+    monkeypatch.setattr(pageplan, "planned", slow_plan)
+    monkeypatch.setattr(bibliography, "csl_json", watched)
+    _edit_and_compare(tmp_path)  # the edit adds a resource: the bibliography is made again
+    assert made.read_text().split() == ["parent", "parent", "parent"]  # the first build, the edit's, the clean one
+
+
 def test_when_the_process_making_them_ahead_dies_the_build_makes_them_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from llmnotes import search
 

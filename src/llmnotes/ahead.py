@@ -10,7 +10,8 @@ reported as it would have been.
 
 The two processes share the work. The forked one takes the emitters from the first (the search
 index, the largest); the build, once its pages are done, takes them from the last, one at a time,
-while the other is still busy, instead of waiting for it with a core idle.
+while the other is still busy, instead of waiting for it with a core idle. The last is always the
+build's: the bibliography, which it makes faster than the forked process could (`pipeline.AHEAD`).
 
 A first build forks no such process: its page workers already fill the cores. Its main process
 makes these files itself while the workers render (`Meanwhile`) rather than after them.
@@ -119,12 +120,13 @@ class Ahead:
         return made if isinstance(made, dict) else {}
 
 
-def _take_from_first(left: SynchronizedArray[int]) -> Iterator[int]:
-    """In the forked process: the index of each emitter not taken yet, the first first."""
+def _take_from_first(left: SynchronizedArray[int], count: int) -> Iterator[int]:
+    """In the forked process: the index of each emitter not taken yet, the first first; never the
+    last of `count` (but when it is also the first), which is the build's."""
     while True:
         with left.get_lock():
             front, back = left[0], left[1]
-            if front >= back:
+            if front >= back or front >= max(count - 1, 1):
                 return
             left[0] = front + 1
         yield front
@@ -140,7 +142,7 @@ def _make(ctx: Context, emitters: tuple[Emitter, ...], left: SynchronizedArray[i
     if memos is not None:
         ctx = dataclasses.replace(ctx, memos=memos)
     made: dict[Emitter, list[Output]] = {}
-    for i in _take_from_first(left):
+    for i in _take_from_first(left, len(emitters)):
         outputs = _made(ctx, emitters[i])
         if outputs is not None:
             made[emitters[i]] = outputs

@@ -47,9 +47,9 @@ EMITTERS: tuple[Emitter, ...] = (
 # Those that need no page rendered first, and take seconds on a large site: after an edit they are
 # made ahead, on another core while the pages are worked out (`ahead`), and written after them.
 # The forked process takes them from the first (the search index, the longest), the build's own
-# from the last once its pages are done: the bibliography first, which the build makes faster
-# than the forked process (its citation keys are known from the plan of pages, `pageplan`), and
-# which an edit of what a note says of a link makes again while the graph's files are kept.
+# from the last once its pages are done. The last, the bibliography, is always the build's: it
+# makes it faster than the forked process would (its citation keys are known from the plan of
+# pages, `pageplan`, worked out again in the other: 0.11 s at 10,000 notes).
 AHEAD: tuple[Emitter, ...] = (search.emit, graph.emit_json, render.whole_graph, bibliography.emit)
 
 
