@@ -506,14 +506,16 @@ def test_the_bibliography_is_the_builds_even_when_the_forked_process_is_done_fir
     the build makes with the citation keys it has from the plan of pages: not even while the
     build is slow with its pages and the other process has nothing else left."""
     from llmnotes import bibliography, pageplan
+    from llmnotes.emit import Context
+    from llmnotes.render import Renderer
 
     _large_site(tmp_path)
     parent, made = os.getpid(), tmp_path / "bibliography-made-in"
     planned, csl_json = pageplan.planned, bibliography.csl_json
 
-    def slow_plan(renderer: object, ctx: object) -> object:
+    def slow_plan(renderer: Renderer, ctx: Context) -> list[pageplan.Planned]:
         time.sleep(1.0)  # the pages keep the build busy until the forked process is done
-        return planned(renderer, ctx)  # type: ignore[arg-type]
+        return planned(renderer, ctx)
 
     def watched(items: list[dict[str, object]]) -> str:
         with made.open("a") as log:

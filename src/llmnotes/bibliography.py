@@ -156,7 +156,8 @@ def entry_of(site: Site, resource: Resource, key: str, base_url: str) -> Entry:
 def entry_inputs(site: Site, resource: Resource, key: str) -> str:
     """What one entry is made of beyond the resource itself and the base URL: its key and the
     titles of the notes that cite it. A page fingerprint with these and the resource needs no
-    entry worked out (the site's entries take a second at 18,000 resources)."""
+    entry worked out (the site's entries take a second at 18,000 resources). `emit` gathers the
+    same for all entries at once: what one is made of, so are they."""
     notes = site.notes
     return "\x1e".join([key, *[notes[c.note].title if c.note in notes else c.note for c in resource.citations]])
 

@@ -346,7 +346,6 @@ def _resources(notes: dict[str, Note], problems: list[Diagnostic]) -> tuple[dict
     drafts: dict[str, _Draft] = {}
     citations: dict[str, list[Citation]] = {}
     note_keys: dict[str, list[str]] = {}
-    citation = _citation
     for slug, note in notes.items():
         keys: dict[str, None] = {}  # the note's keys in order, as a set
         for entry in note.links:
@@ -355,7 +354,7 @@ def _resources(notes: dict[str, Note], problems: list[Diagnostic]) -> tuple[dict
                 problems.append(_err(entry.place, f"'{entry.url}' is listed twice in this note", Severity.WARNING))
                 continue
             keys[key] = None
-            cited = citation((slug, entry.note, entry.status, entry.place))
+            cited = _citation((slug, entry.note, entry.status, entry.place))
             draft = drafts.get(key)
             if draft is None:
                 discussion = list(dict.fromkeys(url for url, _ in entry.discussion)) if entry.discussion else []
@@ -369,7 +368,7 @@ def _resources(notes: dict[str, Note], problems: list[Diagnostic]) -> tuple[dict
                 draft.year = entry.year
             if not draft.authors:
                 draft.authors = entry.authors
-            if not draft.archived and entry.archived != draft.archived:
+            if not draft.archived:
                 draft.archived = entry.archived
             if draft.from_body:  # a front-matter entry describes it better than a body link
                 draft.url, draft.title, draft.from_body = entry.url, entry.title, False
@@ -382,7 +381,7 @@ def _resources(notes: dict[str, Note], problems: list[Diagnostic]) -> tuple[dict
             if key in keys:
                 continue
             keys[key] = None
-            cited = citation((slug, "", None, link.place))
+            cited = _citation((slug, "", None, link.place))
             if key in drafts:
                 citations[key].append(cited)
             else:
